@@ -1,0 +1,63 @@
+package dev.catwalk;
+
+import dev.catwalk.cli.MigrateCommand;
+import dev.catwalk.cli.ServeCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Properties;
+
+/** Command line entry point: {@code catwalk serve | migrate}, plus {@code --help} and {@code --version}. */
+@Command(name = "catwalk",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Runs any MCP server as a hosted, authenticated Streamable HTTP endpoint.",
+    subcommands = {ServeCommand.class, MigrateCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+  /** Exit code for invalid configuration or usage. */
+  public static final int EXIT_USAGE = 2;
+  /** Exit code for a failure at run time (database unreachable, migration failed...). */
+  public static final int EXIT_FAILURE = 1;
+
+  @CommandLine.Spec
+  private CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command tree (tests use it to check that documented commands exist). */
+  public static CommandLine commandLine() {
+    return new CommandLine(new Main());
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  /** Reads the version Maven wrote into {@code catwalk-version.properties}. */
+  public static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"catwalk " + version()};
+    }
+
+    /** The build's version. */
+    public static String version() {
+      try (InputStream in = Main.class.getResourceAsStream("/catwalk-version.properties")) {
+        Properties properties = new Properties();
+        if (in != null) {
+          properties.load(in);
+        }
+        return properties.getProperty("version", "unknown");
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+}

@@ -1,0 +1,220 @@
+package dev.catwalk.config;
+
+import dev.catwalk.db.DatabaseUrl;
+import dev.catwalk.db.InvalidDatabaseUrlException;
+import io.vertx.core.json.JsonObject;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Catwalk's configuration, read once and checked as a whole: {@link #from} reports every problem
+ * in one {@link ConfigException} and never echoes a secret value.
+ *
+ * @param port               HTTP port
+ * @param host               bind address
+ * @param databaseUrl        the database, or null when none is configured (a developer machine)
+ * @param migrationDatabaseUrl database for migrations; the same as {@code databaseUrl} unless set apart
+ * @param poolSize           maximum Postgres connections
+ * @param migrateOnStart     whether {@code serve} migrates before serving
+ * @param encryptionKey      32-byte AES key, or null where the command needs none
+ * @param previousEncryptionKey the key before the last rotation, or null
+ * @param adminToken         admin bearer token, or null where the command needs none
+ * @param publicUrl          base URL clients use, without a trailing slash
+ * @param shutdownTimeout    grace period for in-flight requests on SIGTERM
+ * @param httpInstances      HTTP verticle instances
+ * @param home               directory for local developer state
+ */
+public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, DatabaseUrl migrationDatabaseUrl,
+                            int poolSize, boolean migrateOnStart, byte[] encryptionKey,
+                            byte[] previousEncryptionKey, String adminToken, String publicUrl,
+                            Duration shutdownTimeout, int httpInstances, Path home) {
+
+  /** What the running command needs from the configuration. */
+  public enum Purpose {
+    /** The gateway: everything, secrets included. */
+    SERVE,
+    /** Migrations only: a database. */
+    MIGRATE
+  }
+
+  private static final int MIN_ADMIN_TOKEN_LENGTH = 16;
+
+  /**
+   * Checks and converts the merged raw configuration.
+   *
+   * @throws ConfigException listing every problem found
+   */
+  public static CatwalkConfig from(JsonObject raw, Purpose purpose) {
+    return new Reader(raw).read(purpose);
+  }
+
+  /** True when the bind address is a loopback address (a developer machine or a sidecar). */
+  public boolean bindsLoopback() {
+    return isLoopback(host);
+  }
+
+  /** True when {@code host} names this machine's loopback interface. */
+  public static boolean isLoopback(String host) {
+    String h = host.strip().toLowerCase(Locale.ROOT);
+    return h.equals("localhost") || h.startsWith("127.") || h.equals("::1") || h.equals("[::1]");
+  }
+
+  /** This configuration with another database (after resolving a developer database). */
+  public CatwalkConfig withDatabase(DatabaseUrl database) {
+    return new CatwalkConfig(port, host, database, database, poolSize, migrateOnStart, encryptionKey,
+        previousEncryptionKey, adminToken, publicUrl, shutdownTimeout, httpInstances, home);
+  }
+
+  /** This configuration listening on another port (tests bind port 0, then learn the real one). */
+  public CatwalkConfig withPort(int otherPort) {
+    return new CatwalkConfig(otherPort, host, databaseUrl, migrationDatabaseUrl, poolSize, migrateOnStart,
+        encryptionKey, previousEncryptionKey, adminToken, publicUrl, shutdownTimeout, httpInstances, home);
+  }
+
+  @Override
+  public String toString() {
+    return "CatwalkConfig[port=" + port + ", host=" + host + ", database="
+        + (databaseUrl == null ? "(local)" : databaseUrl.masked()) + ", publicUrl=" + publicUrl + "]";
+  }
+
+  /** Reads one raw configuration, collecting problems instead of stopping at the first. */
+  private static final class Reader {
+    private final JsonObject raw;
+    private final List<String> problems = new ArrayList<>();
+
+    Reader(JsonObject raw) {
+      this.raw = raw;
+    }
+
+    CatwalkConfig read(Purpose purpose) {
+      int port = integer(ConfigKeys.PORT, 0, 65535);
+      String host = text(ConfigKeys.HOST, "127.0.0.1");
+      String pgbouncer = text(ConfigKeys.DB_PGBOUNCER, "auto");
+      if (!List.of("auto", "true", "false").contains(pgbouncer.toLowerCase(Locale.ROOT))) {
+        problems.add(ConfigKeys.DB_PGBOUNCER + ": '" + pgbouncer + "' is not one of auto, true, false");
+      }
+      DatabaseUrl database = database(ConfigKeys.DATABASE_URL, pgbouncer);
+      DatabaseUrl migrationDatabase = database(ConfigKeys.MIGRATION_DATABASE_URL, pgbouncer);
+      int poolSize = integer(ConfigKeys.DB_POOL_SIZE, 1, 1000);
+      boolean migrateOnStart = bool(ConfigKeys.MIGRATE_ON_START);
+      byte[] key = aesKey(ConfigKeys.ENCRYPTION_KEY, purpose == Purpose.SERVE);
+      byte[] previousKey = aesKey(ConfigKeys.ENCRYPTION_KEY_PREVIOUS, false);
+      String adminToken = adminToken(purpose == Purpose.SERVE);
+      String publicUrl = publicUrl(host, port);
+      int shutdownSeconds = integer(ConfigKeys.SHUTDOWN_TIMEOUT, 0, 3600);
+      int instances = integer(ConfigKeys.HTTP_INSTANCES, 0, 256);
+      Path home = Path.of(text(ConfigKeys.HOME, Path.of(System.getProperty("user.home"), ".catwalk").toString()));
+      if (!problems.isEmpty()) {
+        throw new ConfigException(problems);
+      }
+      return new CatwalkConfig(port, host, database, migrationDatabase != null ? migrationDatabase : database,
+          poolSize, migrateOnStart, key, previousKey, adminToken, publicUrl, Duration.ofSeconds(shutdownSeconds),
+          instances == 0 ? Runtime.getRuntime().availableProcessors() : instances, home);
+    }
+
+    private String text(String key, String fallback) {
+      Object value = raw.getValue(key);
+      String text = value == null ? "" : String.valueOf(value).strip();
+      return text.isEmpty() ? fallback : text;
+    }
+
+    private int integer(String key, int min, int max) {
+      String value = text(key, "");
+      if (value.isEmpty()) {
+        problems.add(key + ": missing");
+        return min;
+      }
+      try {
+        int number = Integer.parseInt(value);
+        if (number >= min && number <= max) {
+          return number;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      problems.add(key + ": '" + value + "' is not a whole number from " + min + " to " + max);
+      return min;
+    }
+
+    private boolean bool(String key) {
+      String value = text(key, "").toLowerCase(Locale.ROOT);
+      return switch (value) {
+        case "true", "yes", "on", "1" -> true;
+        case "false", "no", "off", "0" -> false;
+        default -> {
+          problems.add(key + ": '" + value + "' is not true or false");
+          yield false;
+        }
+      };
+    }
+
+    private DatabaseUrl database(String key, String pgbouncer) {
+      String url = text(key, "");
+      if (url.isEmpty()) {
+        return null;
+      }
+      try {
+        return DatabaseUrl.parse(url, pgbouncer);
+      } catch (InvalidDatabaseUrlException e) {
+        problems.add(key + ": " + e.getMessage().replace("\n", "\n    "));
+        return null;
+      }
+    }
+
+    private byte[] aesKey(String key, boolean required) {
+      String value = text(key, "");
+      if (value.isEmpty()) {
+        if (required) {
+          problems.add(key + ": missing (generate one with: openssl rand -base64 32)");
+        }
+        return null;
+      }
+      try {
+        byte[] bytes = Base64.getDecoder().decode(value);
+        if (bytes.length == 32) {
+          return bytes;
+        }
+        problems.add(key + ": must be base64 of exactly 32 bytes, got " + bytes.length + " bytes");
+      } catch (IllegalArgumentException e) {
+        problems.add(key + ": is not valid base64 (generate one with: openssl rand -base64 32)");
+      }
+      return null;
+    }
+
+    private String adminToken(boolean required) {
+      String value = text(ConfigKeys.ADMIN_TOKEN, "");
+      if (value.isEmpty()) {
+        if (required) {
+          problems.add(ConfigKeys.ADMIN_TOKEN + ": missing (generate one with: openssl rand -hex 32)");
+        }
+        return null;
+      }
+      if (value.length() < MIN_ADMIN_TOKEN_LENGTH) {
+        problems.add(ConfigKeys.ADMIN_TOKEN + ": too short (at least " + MIN_ADMIN_TOKEN_LENGTH + " characters)");
+      }
+      return value;
+    }
+
+    private String publicUrl(String host, int port) {
+      String fallback = "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+      String value = text(ConfigKeys.PUBLIC_URL, fallback);
+      try {
+        URI uri = new URI(value);
+        if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null) {
+          return value.endsWith("/") ? value.substring(0, value.length() - 1) : value;
+        }
+      } catch (URISyntaxException e) {
+        // reported below
+      }
+      problems.add(ConfigKeys.PUBLIC_URL + ": '" + value + "' is not an http(s) URL");
+      return fallback;
+    }
+  }
+}

@@ -1,0 +1,49 @@
+package dev.catwalk.config;
+
+/**
+ * Every configuration key Catwalk reads. Defaults live in {@code conf/config.yaml}; an environment
+ * variable of the same name overrides the file (Fly secrets and {@code [env]} arrive that way).
+ */
+public final class ConfigKeys {
+
+  /** TCP port the gateway listens on; 1–65535, default 8080. */
+  public static final String PORT = "PORT";
+  /** Address the gateway binds; default 127.0.0.1 (use 0.0.0.0 or :: in containers). */
+  public static final String HOST = "HOST";
+  /** Postgres URL in any accepted form; unset on a developer machine means "find a local database". */
+  public static final String DATABASE_URL = "DATABASE_URL";
+  /** Optional separate URL for migrations (a direct connection where DATABASE_URL goes through pgbouncer). */
+  public static final String MIGRATION_DATABASE_URL = "CATWALK_MIGRATION_DATABASE_URL";
+  /** {@code auto} (detect from host/port), {@code true} or {@code false}: the database is behind pgbouncer. */
+  public static final String DB_PGBOUNCER = "CATWALK_DB_PGBOUNCER";
+  /** Maximum connections in the gateway's Postgres pool. */
+  public static final String DB_POOL_SIZE = "CATWALK_DB_POOL_SIZE";
+  /** Whether {@code serve} applies pending migrations before it starts serving. */
+  public static final String MIGRATE_ON_START = "CATWALK_MIGRATE_ON_START";
+  /** Base64 of 32 random bytes: the AES-256-GCM key for secrets at rest. Secret. */
+  public static final String ENCRYPTION_KEY = "CATWALK_ENCRYPTION_KEY";
+  /** The previous encryption key, for reading values written before a rotation. Secret. */
+  public static final String ENCRYPTION_KEY_PREVIOUS = "CATWALK_ENCRYPTION_KEY_PREVIOUS";
+  /** Bearer token for the admin REST API; at least 16 characters. Secret. */
+  public static final String ADMIN_TOKEN = "CATWALK_ADMIN_TOKEN";
+  /** Public base URL clients use to reach this gateway (for the MCP URLs it hands out). */
+  public static final String PUBLIC_URL = "CATWALK_PUBLIC_URL";
+  /** Seconds that in-flight requests get to finish after SIGTERM before the process exits. */
+  public static final String SHUTDOWN_TIMEOUT = "CATWALK_SHUTDOWN_TIMEOUT";
+  /** Number of HTTP verticle instances; 0 means one per core. */
+  public static final String HTTP_INSTANCES = "CATWALK_HTTP_INSTANCES";
+  /** Directory for local state on a developer machine (generated development secrets). */
+  public static final String HOME = "CATWALK_HOME";
+
+  /** Keys whose values are never printed. */
+  public static final java.util.Set<String> SECRETS =
+      java.util.Set.of(ENCRYPTION_KEY, ENCRYPTION_KEY_PREVIOUS, ADMIN_TOKEN, DATABASE_URL, MIGRATION_DATABASE_URL);
+
+  /** All keys, in documentation order; the environment store reads only these. */
+  public static final java.util.List<String> ALL = java.util.List.of(PORT, HOST, DATABASE_URL, MIGRATION_DATABASE_URL,
+      DB_PGBOUNCER, DB_POOL_SIZE, MIGRATE_ON_START, ENCRYPTION_KEY, ENCRYPTION_KEY_PREVIOUS, ADMIN_TOKEN, PUBLIC_URL,
+      SHUTDOWN_TIMEOUT, HTTP_INSTANCES, HOME);
+
+  private ConfigKeys() {
+  }
+}

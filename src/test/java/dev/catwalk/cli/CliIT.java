@@ -1,0 +1,148 @@
+package dev.catwalk.cli;
+
+import dev.catwalk.db.DatabaseUrl;
+import dev.catwalk.http.HealthRoutes;
+import dev.catwalk.testsupport.TestConfig;
+import dev.catwalk.testsupport.TestDatabase;
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The packaged jar as an operator runs it: {@code --version}, {@code migrate}, {@code serve} and SIGTERM. */
+class CliIT {
+
+  private static Vertx vertx;
+  private static DatabaseUrl database;
+
+  @BeforeAll
+  static void setUp() {
+    vertx = Vertx.vertx();
+    database = TestDatabase.create(vertx, CliIT.class);
+  }
+
+  @AfterAll
+  static void tearDown() {
+    TestDatabase.drop(vertx, database);
+    vertx.close().await();
+  }
+
+  @Test
+  void versionAndHelpNameTheCommands() throws Exception {
+    Result version = run(Map.of(), "--version");
+    Result help = run(Map.of(), "--help");
+
+    assertThat(version.code()).isZero();
+    assertThat(version.out()).startsWith("catwalk ");
+    assertThat(help.code()).isZero();
+    assertThat(help.out()).contains("serve").contains("migrate");
+  }
+
+  @Test
+  void migrateAppliesTheSchemaAndExitsZero() throws Exception {
+    Result result = run(Map.of("DATABASE_URL", TestConfig.libpqUrl(database, "disable")), "migrate");
+
+    assertThat(result.code()).as(result.err()).isZero();
+    assertThat(result.out()).contains("schema version");
+  }
+
+  @Test
+  void migrateWithAnUnreachableDatabaseExitsNonZeroWithAClearMessage() throws Exception {
+    int closed = TestConfig.freePort();
+    Result result = run(Map.of("DATABASE_URL", "postgres://u:hunter2pw@127.0.0.1:" + closed + "/db?sslmode=disable"),
+        "migrate");
+
+    assertThat(result.code()).isNotZero();
+    assertThat(result.err()).contains("127.0.0.1:" + closed + "/db").contains("nothing accepts connections")
+        .doesNotContain("hunter2pw");
+  }
+
+  @Test
+  void invalidConfigurationStopsStartUpNamingEveryProblem() throws Exception {
+    Result result = run(Map.of("PORT", "eighty", "DATABASE_URL", "mysql://root:hunter2pw@db/x", "HOST", "0.0.0.0"),
+        "serve");
+
+    assertThat(result.code()).isEqualTo(2);
+    assertThat(result.err()).contains("PORT: 'eighty'").contains("DATABASE_URL").contains("CATWALK_ENCRYPTION_KEY")
+        .contains("CATWALK_ADMIN_TOKEN").doesNotContain("hunter2pw");
+  }
+
+  @Test
+  void serveAnswersReadyAndExitsZeroOnSigterm(@TempDir Path home) throws Exception {
+    int port = TestConfig.freePort();
+    Path log = home.resolve("serve.log");
+    Process process = start(Map.of("PORT", String.valueOf(port), "DATABASE_URL", TestConfig.libpqUrl(database, "disable"),
+        "CATWALK_HOME", home.toString()), log, "serve");
+    try {
+      assertThat(waitForReady(port)).as(Files.readString(log)).isEqualTo(200);
+
+      process.destroy();
+      assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(process.exitValue()).as(Files.readString(log)).isZero();
+      assertThat(Files.readString(log)).contains("SIGTERM received").contains("gateway stopped");
+    } finally {
+      process.destroyForcibly();
+    }
+  }
+
+  private static int waitForReady(int port) throws InterruptedException {
+    HttpClient http = HttpClient.newHttpClient();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+    while (System.nanoTime() < deadline) {
+      try {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + HealthRoutes.READY_PATH)).timeout(Duration.ofSeconds(5)).build(),
+            HttpResponse.BodyHandlers.ofString());
+        return response.statusCode();
+      } catch (IOException e) {
+        Thread.sleep(200);
+      }
+    }
+    return -1;
+  }
+
+  private record Result(int code, String out, String err) {
+  }
+
+  private static Result run(Map<String, String> env, String... args) throws Exception {
+    Path out = Files.createTempFile("catwalk-out", ".log");
+    Path err = Files.createTempFile("catwalk-err", ".log");
+    ProcessBuilder builder = builder(env, args).redirectOutput(out.toFile()).redirectError(err.toFile());
+    Process process = builder.start();
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    return new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+        Files.readString(err, StandardCharsets.UTF_8));
+  }
+
+  private static Process start(Map<String, String> env, Path log, String... args) throws IOException {
+    return builder(env, args).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+  }
+
+  private static ProcessBuilder builder(Map<String, String> env, String... args) {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-jar", System.getProperty("catwalk.jar", "target/catwalk.jar")));
+    command.addAll(List.of(args));
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().keySet().removeIf(k -> k.equals("DATABASE_URL") || k.startsWith("CATWALK_") || k.equals("PORT")
+        || k.equals("HOST"));
+    builder.environment().putAll(env);
+    return builder;
+  }
+}

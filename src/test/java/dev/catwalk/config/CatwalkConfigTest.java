@@ -1,0 +1,123 @@
+package dev.catwalk.config;
+
+import dev.catwalk.testsupport.TestConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class CatwalkConfigTest {
+
+  private static Vertx vertx;
+
+  @BeforeAll
+  static void setUp() {
+    vertx = Vertx.vertx();
+  }
+
+  @AfterAll
+  static void tearDown() {
+    vertx.close().await();
+  }
+
+  @Test
+  void defaultsComeFromConfYamlAndLaterSourcesOverrideThem() {
+    JsonObject raw = ConfigLoader.loadRaw(vertx, new JsonObject().put(ConfigKeys.HOST, "::1")).await();
+
+    assertThat(String.valueOf(raw.getValue(ConfigKeys.PORT))).isIn("8080", System.getenv().getOrDefault("PORT", "8080"));
+    assertThat(raw.getValue(ConfigKeys.HOST)).isEqualTo("::1");
+    assertThat(String.valueOf(raw.getValue(ConfigKeys.SHUTDOWN_TIMEOUT))).isEqualTo("20");
+  }
+
+  @Test
+  void environmentValuesArriveAsStringsAndAreConverted() {
+    JsonObject raw = TestConfig.raw("postgres://u:p@db/app").put(ConfigKeys.PORT, "9090")
+        .put(ConfigKeys.MIGRATE_ON_START, "false").put(ConfigKeys.HTTP_INSTANCES, "3");
+
+    CatwalkConfig config = CatwalkConfig.from(raw, CatwalkConfig.Purpose.SERVE);
+
+    assertThat(config.port()).isEqualTo(9090);
+    assertThat(config.migrateOnStart()).isFalse();
+    assertThat(config.httpInstances()).isEqualTo(3);
+    assertThat(config.publicUrl()).isEqualTo("http://127.0.0.1:9090");
+    assertThat(config.encryptionKey()).hasSize(32);
+  }
+
+  @Test
+  void everyProblemIsNamedInOneMessageWithoutSecretValues() {
+    JsonObject raw = new JsonObject()
+        .put(ConfigKeys.PORT, "http")
+        .put(ConfigKeys.HOST, "0.0.0.0")
+        .put(ConfigKeys.DATABASE_URL, "mysql://root:sup3rsecretpw@db/app")
+        .put(ConfigKeys.DB_PGBOUNCER, "maybe")
+        .put(ConfigKeys.DB_POOL_SIZE, 0)
+        .put(ConfigKeys.MIGRATE_ON_START, "perhaps")
+        .put(ConfigKeys.ENCRYPTION_KEY, "bm90LTMyLWJ5dGVzLXNlY3JldC1rZXk=")
+        .put(ConfigKeys.ADMIN_TOKEN, "tiny-secret")
+        .put(ConfigKeys.PUBLIC_URL, "ftp://example.com")
+        .put(ConfigKeys.SHUTDOWN_TIMEOUT, -1)
+        .put(ConfigKeys.HTTP_INSTANCES, 1);
+
+    assertThatThrownBy(() -> CatwalkConfig.from(raw, CatwalkConfig.Purpose.SERVE))
+        .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems()).hasSize(9))
+        .hasMessageContaining("PORT: 'http'")
+        .hasMessageContaining("DATABASE_URL: invalid database URL")
+        .hasMessageContaining("CATWALK_DB_PGBOUNCER")
+        .hasMessageContaining("CATWALK_DB_POOL_SIZE")
+        .hasMessageContaining("CATWALK_MIGRATE_ON_START")
+        .hasMessageContaining("CATWALK_ENCRYPTION_KEY: must be base64 of exactly 32 bytes")
+        .hasMessageContaining("CATWALK_ADMIN_TOKEN: too short")
+        .hasMessageContaining("CATWALK_PUBLIC_URL")
+        .hasMessageContaining("CATWALK_SHUTDOWN_TIMEOUT")
+        .message()
+        .doesNotContain("sup3rsecretpw")
+        .doesNotContain("bm90LTMyLWJ5dGVzLXNlY3JldC1rZXk=")
+        .doesNotContain("tiny-secret");
+  }
+
+  @Test
+  void serveNeedsSecretsButMigrateDoesNot() {
+    JsonObject raw = TestConfig.raw("postgres://u:p@db/app");
+    raw.remove(ConfigKeys.ENCRYPTION_KEY);
+    raw.remove(ConfigKeys.ADMIN_TOKEN);
+
+    assertThat(CatwalkConfig.from(raw, CatwalkConfig.Purpose.MIGRATE).migrationDatabaseUrl().host()).isEqualTo("db");
+    assertThatThrownBy(() -> CatwalkConfig.from(raw, CatwalkConfig.Purpose.SERVE))
+        .hasMessageContaining("CATWALK_ENCRYPTION_KEY: missing")
+        .hasMessageContaining("CATWALK_ADMIN_TOKEN: missing");
+  }
+
+  @Test
+  void developmentSecretsAreGeneratedOnceForLoopbackAndKeptPrivate(@TempDir Path home) throws Exception {
+    JsonObject first = new JsonObject().put(ConfigKeys.HOST, "127.0.0.1").put(ConfigKeys.HOME, home.toString());
+    JsonObject second = first.copy();
+
+    Path file = DevSecrets.fillMissing(first);
+    DevSecrets.fillMissing(second);
+
+    assertThat(file).exists();
+    assertThat(Files.getPosixFilePermissions(file))
+        .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+    assertThat(first.getString(ConfigKeys.ENCRYPTION_KEY)).isNotBlank()
+        .isEqualTo(second.getString(ConfigKeys.ENCRYPTION_KEY));
+    assertThat(first.getString(ConfigKeys.ADMIN_TOKEN)).hasSizeGreaterThanOrEqualTo(32)
+        .isEqualTo(second.getString(ConfigKeys.ADMIN_TOKEN));
+  }
+
+  @Test
+  void developmentSecretsAreNeverGeneratedForAPublicBind(@TempDir Path home) {
+    JsonObject raw = new JsonObject().put(ConfigKeys.HOST, "0.0.0.0").put(ConfigKeys.HOME, home.toString());
+
+    assertThat(DevSecrets.fillMissing(raw)).isNull();
+    assertThat(raw.containsKey(ConfigKeys.ENCRYPTION_KEY)).isFalse();
+  }
+}
