@@ -1,13 +1,12 @@
 package dev.catwalk.cli;
 
+import dev.catwalk.testsupport.ClassResources;
 import dev.catwalk.db.DatabaseUrl;
 import dev.catwalk.http.HealthRoutes;
 import dev.catwalk.testsupport.TestConfig;
 import dev.catwalk.testsupport.TestDatabase;
-import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -29,20 +28,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The packaged jar as an operator runs it: {@code --version}, {@code migrate}, {@code serve} and SIGTERM. */
 class CliIT {
 
-  private static Vertx vertx;
-  private static DatabaseUrl database;
+  @RegisterExtension
+  static final ClassResources resources = ClassResources.withDatabase();
 
-  @BeforeAll
-  static void setUp() {
-    vertx = Vertx.vertx();
-    database = TestDatabase.create(vertx, CliIT.class);
-  }
-
-  @AfterAll
-  static void tearDown() {
-    TestDatabase.drop(vertx, database);
-    vertx.close().await();
-  }
 
   @Test
   void versionAndHelpNameTheCommands() throws Exception {
@@ -57,7 +45,7 @@ class CliIT {
 
   @Test
   void migrateAppliesTheSchemaAndExitsZero() throws Exception {
-    Result result = run(Map.of("DATABASE_URL", TestConfig.libpqUrl(database, "disable")), "migrate");
+    Result result = run(Map.of("DATABASE_URL", TestConfig.libpqUrl(resources.database(), "disable")), "migrate");
 
     assertThat(result.code()).as(result.err()).isZero();
     assertThat(result.out()).contains("schema version");
@@ -88,7 +76,7 @@ class CliIT {
   void serveAnswersReadyAndExitsZeroOnSigterm(@TempDir Path home) throws Exception {
     int port = TestConfig.freePort();
     Path log = home.resolve("serve.log");
-    Process process = start(Map.of("PORT", String.valueOf(port), "DATABASE_URL", TestConfig.libpqUrl(database, "disable"),
+    Process process = start(Map.of("PORT", String.valueOf(port), "DATABASE_URL", TestConfig.libpqUrl(resources.database(), "disable"),
         "CATWALK_HOME", home.toString()), log, "serve");
     try {
       assertThat(waitForReady(port)).as(Files.readString(log)).isEqualTo(200);

@@ -1,11 +1,10 @@
 package dev.catwalk.config;
 
+import dev.catwalk.testsupport.ClassResources;
 import dev.catwalk.testsupport.TestConfig;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -17,21 +16,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class CatwalkConfigTest {
 
-  private static Vertx vertx;
+  @RegisterExtension
+  static final ClassResources resources = ClassResources.vertxOnly();
 
-  @BeforeAll
-  static void setUp() {
-    vertx = Vertx.vertx();
-  }
-
-  @AfterAll
-  static void tearDown() {
-    vertx.close().await();
-  }
 
   @Test
   void defaultsComeFromConfYamlAndLaterSourcesOverrideThem() {
-    JsonObject raw = ConfigLoader.loadRaw(vertx, new JsonObject().put(ConfigKeys.HOST, "::1")).await();
+    JsonObject raw = ConfigLoader.loadRaw(resources.vertx(), new JsonObject().put(ConfigKeys.HOST, "::1")).await();
 
     assertThat(String.valueOf(raw.getValue(ConfigKeys.PORT))).isIn("8080", System.getenv().getOrDefault("PORT", "8080"));
     assertThat(raw.getValue(ConfigKeys.HOST)).isEqualTo("::1");

@@ -1,14 +1,13 @@
 package dev.catwalk.db;
 
+import dev.catwalk.testsupport.ClassResources;
 import dev.catwalk.testsupport.TestConfig;
 import dev.catwalk.testsupport.TestDatabase;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.net.NetServer;
 import io.vertx.sqlclient.Pool;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -19,29 +18,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** sslmode against real servers: the test Postgres (which has no TLS) and a raw socket that records what a client sends first. */
 class DatabaseConnectionTest {
 
+  @RegisterExtension
+  static final ClassResources resources = ClassResources.withDatabase();
+
   /** The Postgres protocol's SSLRequest code (protocol docs, "SSLRequest"). */
   private static final int SSL_REQUEST_CODE = 80877103;
 
-  private static Vertx vertx;
-  private static DatabaseUrl database;
-
-  @BeforeAll
-  static void setUp() {
-    vertx = Vertx.vertx();
-    database = TestDatabase.create(vertx, DatabaseConnectionTest.class);
-  }
-
-  @AfterAll
-  static void tearDown() {
-    TestDatabase.drop(vertx, database);
-    vertx.close().await();
-  }
 
   @Test
   void requireAgainstAServerWithoutTlsFailsWithAMessageThatSaysSo() {
-    DatabaseUrl require = DatabaseUrl.parse(TestConfig.libpqUrl(database, "require"));
+    DatabaseUrl require = DatabaseUrl.parse(TestConfig.libpqUrl(resources.database(), "require"));
     assertThat(serverHasTls()).as("the test server must not offer TLS for this test").isFalse();
-    Pool pool = Database.pool(vertx, require, 1);
+    Pool pool = Database.pool(resources.vertx(), require, 1);
     try {
       assertThatThrownBy(() -> Database.ping(pool, require, 5_000).await())
           .isInstanceOf(DatabaseException.class)
@@ -54,17 +42,17 @@ class DatabaseConnectionTest {
 
   @Test
   void requireAgainstAServerWithoutTlsFailsMigrationsTooWithTheSameMessage() {
-    DatabaseUrl require = DatabaseUrl.parse(TestConfig.libpqUrl(database, "require"));
+    DatabaseUrl require = DatabaseUrl.parse(TestConfig.libpqUrl(resources.database(), "require"));
 
-    assertThatThrownBy(() -> new Migrations(vertx, require).migrate().await())
+    assertThatThrownBy(() -> new Migrations(resources.vertx(), require).migrate().await())
         .isInstanceOf(DatabaseException.class)
         .hasMessageContaining("does not support TLS");
   }
 
   @Test
   void preferFallsBackToPlainConnectionsLikeLibpq() {
-    DatabaseUrl prefer = DatabaseUrl.parse(TestConfig.libpqUrl(database, "prefer"));
-    Pool pool = Database.pool(vertx, prefer, 1);
+    DatabaseUrl prefer = DatabaseUrl.parse(TestConfig.libpqUrl(resources.database(), "prefer"));
+    Pool pool = Database.pool(resources.vertx(), prefer, 1);
     try {
       Database.ping(pool, prefer, 5_000).await();
     } finally {
@@ -87,9 +75,9 @@ class DatabaseConnectionTest {
 
   @Test
   void wrongPasswordIsExplainedWithoutRevealingIt() {
-    DatabaseUrl wrong = new DatabaseUrl(database.host(), database.port(), "no_such_db_here", "no_such_user",
+    DatabaseUrl wrong = new DatabaseUrl(resources.database().host(), resources.database().port(), "no_such_db_here", "no_such_user",
         "hunter2-wrong", "disable", null, "catwalk", 2, false, java.util.List.of());
-    Pool pool = Database.pool(vertx, wrong, 1);
+    Pool pool = Database.pool(resources.vertx(), wrong, 1);
     try {
       assertThatThrownBy(() -> Database.ping(pool, wrong, 5_000).await())
           .isInstanceOf(DatabaseException.class)
@@ -101,7 +89,7 @@ class DatabaseConnectionTest {
   }
 
   private static boolean serverHasTls() {
-    Pool pool = Database.pool(vertx, database, 1);
+    Pool pool = Database.pool(resources.vertx(), resources.database(), 1);
     try {
       return pool.query("SELECT current_setting('ssl')").execute().await().iterator().next().getString(0).equals("on");
     } finally {
@@ -112,7 +100,7 @@ class DatabaseConnectionTest {
   /** Starts a socket that reads the client's first message (length + code) and hangs up. */
   private static int firstProtocolCodeSentBy(String sslMode) throws Exception {
     CompletableFuture<Integer> code = new CompletableFuture<>();
-    NetServer server = vertx.createNetServer().connectHandler(socket -> {
+    NetServer server = resources.vertx().createNetServer().connectHandler(socket -> {
       Buffer received = Buffer.buffer();
       socket.handler(chunk -> {
         received.appendBuffer(chunk);
@@ -125,7 +113,7 @@ class DatabaseConnectionTest {
     server.listen(0, "127.0.0.1").await();
     DatabaseUrl url = new DatabaseUrl("127.0.0.1", server.actualPort(), "app", "u", "p", sslMode, null, "catwalk",
         2, false, java.util.List.of());
-    Pool pool = Database.pool(vertx, url, 1);
+    Pool pool = Database.pool(resources.vertx(), url, 1);
     try {
       Database.ping(pool, url, 3_000).otherwiseEmpty().await();
       return code.get(5, TimeUnit.SECONDS);

@@ -1,13 +1,12 @@
 package dev.catwalk.db;
 
+import dev.catwalk.testsupport.ClassResources;
 import dev.catwalk.testsupport.TestDatabase;
-import io.vertx.core.Vertx;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import org.flywaydb.core.api.output.MigrateResult;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -16,24 +15,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class MigrationsTest {
 
-  private static Vertx vertx;
-  private static DatabaseUrl database;
+  @RegisterExtension
+  static final ClassResources resources = ClassResources.withDatabase();
 
-  @BeforeAll
-  static void setUp() {
-    vertx = Vertx.vertx();
-    database = TestDatabase.create(vertx, MigrationsTest.class);
-  }
-
-  @AfterAll
-  static void tearDown() {
-    TestDatabase.drop(vertx, database);
-    vertx.close().await();
-  }
 
   @Test
   void createsTheSchemaOnceAndIsIdempotent() {
-    Migrations migrations = new Migrations(vertx, database);
+    Migrations migrations = new Migrations(resources.vertx(), resources.database());
 
     MigrateResult first = migrations.migrate().await();
     MigrateResult second = migrations.migrate().await();
@@ -46,7 +34,7 @@ class MigrationsTest {
   }
 
   private List<String> tables() {
-    Pool pool = Database.pool(vertx, database, 1);
+    Pool pool = Database.pool(resources.vertx(), resources.database(), 1);
     try {
       List<String> names = new ArrayList<>();
       for (Row row : pool.query("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")

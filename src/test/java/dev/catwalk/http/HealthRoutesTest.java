@@ -74,7 +74,8 @@ class HealthRoutesTest {
 
   @Test
   void notReadyWhileMigrationsArePending() {
-    Gateway noMigrations = Gateway.start(vertx, freshUnmigrated()).await();
+    DatabaseUrl empty = TestDatabase.create(vertx, HealthRoutesTest.class);
+    Gateway noMigrations = Gateway.start(vertx, unmigrated(empty)).await();
     try {
       HttpResponse<Buffer> ready = client.get(noMigrations.config().port(), "127.0.0.1", HealthRoutes.READY_PATH)
           .send().await();
@@ -84,6 +85,7 @@ class HealthRoutesTest {
       assertThat(check(ready.bodyAsJsonObject(), HealthRoutes.DATABASE_CHECK).getString("status")).isEqualTo("UP");
     } finally {
       noMigrations.close().await();
+      TestDatabase.drop(vertx, empty);
     }
   }
 
@@ -96,8 +98,7 @@ class HealthRoutesTest {
     assertThat(response.bodyAsJsonObject().getInteger("status")).isEqualTo(404);
   }
 
-  private static CatwalkConfig freshUnmigrated() {
-    DatabaseUrl empty = TestDatabase.create(vertx, HealthRoutesTest.class);
+  private static CatwalkConfig unmigrated(DatabaseUrl empty) {
     JsonObject raw = TestConfig.raw(TestConfig.libpqUrl(empty, "disable")).put("CATWALK_MIGRATE_ON_START", false);
     return CatwalkConfig.from(raw, CatwalkConfig.Purpose.SERVE);
   }
