@@ -1,0 +1,63 @@
+package dev.catwalk.testsupport;
+
+import io.vertx.core.json.JsonObject;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A minimal stdio JSON-RPC peer for transport tests, run as its own process: it answers each
+ * request with {@code {"method": …, "params": …, "env": …}}, and misbehaves on demand:
+ * {@code exit} ends the process with {@code params.code} without answering, {@code garbage} writes
+ * a non-JSON line first, {@code stderr} writes {@code params.text} to stderr, {@code spawn} starts
+ * a long-lived child process and answers with its pid, {@code cwd} answers with the working directory.
+ */
+public final class ScriptedStdioServer {
+
+  private ScriptedStdioServer() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+    for (String line = in.readLine(); line != null; line = in.readLine()) {
+      JsonObject request = new JsonObject(line);
+      String method = request.getString("method", "");
+      JsonObject params = request.getJsonObject("params", new JsonObject());
+      JsonObject result = new JsonObject().put("method", method).put("params", params);
+      switch (method) {
+        case "exit" -> {
+          out.flush();
+          System.exit(params.getInteger("code", 0));
+        }
+        case "garbage" -> out.println("this is not json {");
+        case "stderr" -> System.err.println(params.getString("text"));
+        case "spawn" -> result.put("pid", new ProcessBuilder("sleep", "300").start().pid());
+        case "cwd" -> result.put("cwd", Path.of("").toAbsolutePath().toString());
+        case "env" -> result.put("value", System.getenv(params.getString("name")));
+        default -> { }
+      }
+      if (request.containsKey("id")) {
+        out.println(new JsonObject().put("jsonrpc", "2.0").put("id", request.getValue("id")).put("result", result).encode());
+        out.flush();
+      }
+    }
+  }
+
+  /** The command line that runs this class in a new JVM with the test class path. */
+  public static List<String> command() {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Xshare:auto");
+    command.add("-XX:TieredStopAtLevel=1");
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(ScriptedStdioServer.class.getName());
+    return command;
+  }
+}
