@@ -1,6 +1,7 @@
 package dev.catwalk;
 
 import dev.catwalk.cli.MigrateCommand;
+import dev.catwalk.cli.RunnerCommand;
 import dev.catwalk.cli.ServeCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -15,7 +16,7 @@ import java.util.Properties;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Runs any MCP server as a hosted, authenticated Streamable HTTP endpoint.",
-    subcommands = {ServeCommand.class, MigrateCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {ServeCommand.class, MigrateCommand.class, RunnerCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
   /** Exit code for invalid configuration or usage. */

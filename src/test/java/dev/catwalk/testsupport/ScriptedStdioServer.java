@@ -15,7 +15,8 @@ import java.util.List;
  * request with {@code {"method": …, "params": …, "env": …}}, and misbehaves on demand:
  * {@code exit} ends the process with {@code params.code} without answering, {@code garbage} writes
  * a non-JSON line first, {@code stderr} writes {@code params.text} to stderr, {@code spawn} starts
- * a long-lived child process and answers with its pid, {@code cwd} answers with the working directory.
+ * a long-lived child process and answers with its pid, {@code cwd} answers with the working directory,
+ * {@code silent} never answers.
  */
 public final class ScriptedStdioServer {
 
@@ -40,6 +41,9 @@ public final class ScriptedStdioServer {
         case "spawn" -> result.put("pid", new ProcessBuilder("sleep", "300").start().pid());
         case "cwd" -> result.put("cwd", Path.of("").toAbsolutePath().toString());
         case "env" -> result.put("value", System.getenv(params.getString("name")));
+        case "silent" -> {
+          continue;
+        }
         default -> { }
       }
       if (request.containsKey("id")) {

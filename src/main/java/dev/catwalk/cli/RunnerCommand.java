@@ -1,0 +1,67 @@
+package dev.catwalk.cli;
+
+import dev.catwalk.mcp.RelayOptions;
+import dev.catwalk.mcp.Runner;
+import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import sun.misc.Signal;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * {@code catwalk runner [--host H] [--port P] -- COMMAND ARGS…}: serves one stdio MCP server as
+ * Streamable HTTP at {@code http://H:P/mcp}. Binds {@code FLY_PRIVATE_IP} when set (inside a Fly
+ * Machine), else {@code --host}. {@code CATWALK_RUNNER_TOKEN}, when set, is required as a bearer token.
+ */
+@Command(name = "runner", mixinStandardHelpOptions = true,
+    description = "Serve one stdio MCP server as Streamable HTTP at http://HOST:PORT/mcp.")
+public final class RunnerCommand implements Callable<Integer> {
+
+  /** Environment variable with the bearer token the runner requires. */
+  public static final String TOKEN_ENV = "CATWALK_RUNNER_TOKEN";
+  /** Fly's private address of the Machine, bound instead of --host when set. */
+  public static final String FLY_PRIVATE_IP_ENV = "FLY_PRIVATE_IP";
+
+  private static final Logger LOG = LoggerFactory.getLogger(RunnerCommand.class);
+
+  @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default ${DEFAULT-VALUE}).")
+  private String host;
+
+  @Option(names = "--port", defaultValue = "8080", description = "Port to listen on (default ${DEFAULT-VALUE}).")
+  private int port;
+
+  @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "The stdio MCP server's command and arguments.")
+  private List<String> command;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    Map<String, String> env = System.getenv();
+    String bind = env.getOrDefault(FLY_PRIVATE_IP_ENV, "").isBlank() ? host : env.get(FLY_PRIVATE_IP_ENV);
+    RelayOptions options = RelayOptions.defaults().withDnsRebindingProtection(isLoopback(bind));
+    Vertx vertx = Vertx.vertx();
+    try {
+      Map<String, String> serverEnv = new java.util.HashMap<>(env);
+      serverEnv.remove(TOKEN_ENV);
+      Runner runner = Runner.start(vertx, bind, port, command, serverEnv, env.get(TOKEN_ENV), options).await();
+      LOG.info("runner serving '{}' at http://{}:{}/mcp", command.get(0), bind.contains(":") ? "[" + bind + "]" : bind, port);
+      CountDownLatch stopped = new CountDownLatch(1);
+      Signal.handle(new Signal("TERM"), s -> runner.close().onComplete(ar -> stopped.countDown()));
+      Signal.handle(new Signal("INT"), s -> runner.close().onComplete(ar -> stopped.countDown()));
+      stopped.await();
+      return 0;
+    } finally {
+      vertx.close().await();
+    }
+  }
+
+  private static boolean isLoopback(String address) {
+    return address.equals("localhost") || address.startsWith("127.") || address.equals("::1");
+  }
+}

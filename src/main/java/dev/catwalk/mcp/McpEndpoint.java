@@ -1,0 +1,278 @@
+package dev.catwalk.mcp;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.URI;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The Streamable HTTP server side of MCP (protocol versions 2025-03-26, 2025-06-18, 2025-11-25)
+ * for one endpoint path: header checks, session ids, and hand-off of each request to its
+ * {@link SessionRelay}. One instance serves every HTTP verticle; the session registry is the only
+ * state it shares, and it holds no session state of its own.
+ */
+public final class McpEndpoint {
+
+  private static final Logger LOG = LoggerFactory.getLogger(McpEndpoint.class);
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final Vertx vertx;
+  private final RelayOptions options;
+  private final Supplier<Upstream> upstreams;
+  private final Map<String, SessionRelay> sessions = new ConcurrentHashMap<>();
+  private final Map<String, String> deployments = new ConcurrentHashMap<>();
+  private final long reaper;
+
+  /**
+   * @param upstreams makes one upstream per session (called on the new session's context)
+   */
+  public McpEndpoint(Vertx vertx, RelayOptions options, Supplier<Upstream> upstreams) {
+    this.vertx = vertx;
+    this.options = options;
+    this.upstreams = upstreams;
+    long period = Math.max(1_000, Math.min(options.idleTimeout().toMillis() / 4, 60_000));
+    this.reaper = vertx.setPeriodic(period, t -> reapIdle());
+  }
+
+  /** Mounts POST, GET and DELETE on {@code path}. */
+  public void mount(Router router, String path) {
+    router.route(path).handler(this::checkOrigin);
+    router.post(path).handler(BodyHandler.create(false).setBodyLimit(options.maxBodyBytes()));
+    router.post(path).handler(this::post);
+    router.get(path).handler(this::get);
+    router.delete(path).handler(this::delete);
+  }
+
+  /** Number of open sessions. */
+  public int sessionCount() {
+    return sessions.size();
+  }
+
+  /** Ends every session (shutdown). */
+  public Future<Void> close() {
+    vertx.cancelTimer(reaper);
+    return Future.all(sessions.values().stream().map(SessionRelay::close).toList()).mapEmpty();
+  }
+
+  private void checkOrigin(RoutingContext ctx) {
+    String origin = ctx.request().getHeader("Origin");
+    if (origin != null && !originAllowed(origin)) {
+      reject(ctx, 403, "origin not allowed");
+      return;
+    }
+    if (options.dnsRebindingProtection() && !isLoopbackHost(hostOf(ctx.request().authority() == null
+        ? "" : ctx.request().authority().host()))) {
+      reject(ctx, 403, "host not allowed");
+      return;
+    }
+    ctx.next();
+  }
+
+  private boolean originAllowed(String origin) {
+    if (options.allowedOrigins().contains("*") || options.allowedOrigins().contains(origin)) {
+      return true;
+    }
+    try {
+      return isLoopbackHost(URI.create(origin).getHost());
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  private void post(RoutingContext ctx) {
+    HttpServerRequest request = ctx.request();
+    String accept = lower(request.getHeader("Accept"));
+    boolean sse = accept.contains(McpHeaders.EVENT_STREAM) || accept.contains("*/*");
+    boolean json = accept.contains(McpHeaders.JSON) || accept.contains("*/*");
+    if (!sse && !json) {
+      reject(ctx, 406, "Accept must include application/json and text/event-stream");
+      return;
+    }
+    if (!lower(request.getHeader("Content-Type")).startsWith(McpHeaders.JSON)) {
+      reject(ctx, 415, "Content-Type must be application/json");
+      return;
+    }
+    Buffer body = ctx.body().buffer();
+    String sessionId = request.getHeader(McpHeaders.SESSION_ID);
+    SessionRelay session = sessionId == null ? null : sessions.get(sessionId);
+    if (sessionId != null && session == null) {
+      reject(ctx, 404, "unknown or ended session");
+      return;
+    }
+    if (!versionHeaderValid(ctx)) {
+      return;
+    }
+    boolean allowBatch = session == null || "2025-03-26".equals(session.protocolVersion());
+    List<JsonRpcMessage> messages;
+    try {
+      messages = JsonRpcMessage.parse(body == null ? Buffer.buffer() : body, allowBatch);
+    } catch (InvalidMessageException e) {
+      rejectJsonRpc(ctx, 400, e.code(), e.getMessage());
+      return;
+    }
+    boolean batch = body.getByte(firstNonSpace(body)) == '[';
+    boolean initialize = messages.stream().anyMatch(m -> "initialize".equals(m.method()));
+    if (initialize) {
+      initialize(ctx, messages, batch, sse);
+      return;
+    }
+    if (session == null) {
+      reject(ctx, 400, "missing " + McpHeaders.SESSION_ID + " header");
+      return;
+    }
+    session.post(messages, ctx.response(), !sse, batch);
+  }
+
+  private void initialize(RoutingContext ctx, List<JsonRpcMessage> messages, boolean batch, boolean sse) {
+    if (batch || messages.size() != 1) {
+      rejectJsonRpc(ctx, 400, JsonRpcMessage.INVALID_REQUEST, "initialize must not be part of a batch");
+      return;
+    }
+    if (ctx.request().getHeader(McpHeaders.SESSION_ID) != null) {
+      rejectJsonRpc(ctx, 400, JsonRpcMessage.INVALID_REQUEST, "initialize must not carry a session id");
+      return;
+    }
+    if (sessions.size() >= options.maxSessions()) {
+      ctx.response().putHeader("Retry-After", "5");
+      reject(ctx, 503, "too many sessions");
+      return;
+    }
+    String id = newSessionId();
+    SessionRelay session = new SessionRelay(id, upstreams, options, this::ended);
+    sessions.put(id, session);
+    HttpServerResponse response = ctx.response().putHeader(McpHeaders.SESSION_ID, id);
+    vertx.deployVerticle(session, new DeploymentOptions())
+        .onSuccess(deployment -> {
+          deployments.put(id, deployment);
+          session.post(messages, response, !sse, false);
+        })
+        .onFailure(e -> failedStart(ctx, id, e));
+  }
+
+  private void failedStart(RoutingContext ctx, String id, Throwable e) {
+    sessions.remove(id);
+    LOG.warn("MCP server failed to start: {}", e.getMessage());
+    ctx.response().headers().remove(McpHeaders.SESSION_ID);
+    JsonRpcMessage initialize = JsonRpcMessage.parse(ctx.body().buffer(), false).get(0);
+    ctx.response().setStatusCode(502).putHeader("Content-Type", McpHeaders.JSON)
+        .end(JsonRpcMessage.error(initialize.id(), JsonRpcMessage.INTERNAL_ERROR,
+            "the MCP server could not be started: " + e.getMessage()).encode());
+  }
+
+  private void get(RoutingContext ctx) {
+    if (!lower(ctx.request().getHeader("Accept")).contains(McpHeaders.EVENT_STREAM)) {
+      reject(ctx, 406, "Accept must include text/event-stream");
+      return;
+    }
+    SessionRelay session = requireSession(ctx);
+    if (session != null && versionHeaderValid(ctx)) {
+      session.openGet(ctx.response(), ctx.request().getHeader(McpHeaders.LAST_EVENT_ID));
+    }
+  }
+
+  private void delete(RoutingContext ctx) {
+    SessionRelay session = requireSession(ctx);
+    if (session != null && versionHeaderValid(ctx)) {
+      session.close().onComplete(ar -> ctx.response().setStatusCode(200).end());
+    }
+  }
+
+  private void ended(SessionRelay session) {
+    sessions.remove(session.id());
+    String deployment = deployments.remove(session.id());
+    if (deployment != null) {
+      vertx.undeploy(deployment);
+    }
+  }
+
+  private void reapIdle() {
+    long now = System.nanoTime();
+    for (SessionRelay session : sessions.values()) {
+      if (now - session.lastActivity() > options.idleTimeout().toNanos()) {
+        LOG.info("ending idle MCP session after {} s", TimeUnit.NANOSECONDS.toSeconds(now - session.lastActivity()));
+        session.close();
+      }
+    }
+  }
+
+  private SessionRelay requireSession(RoutingContext ctx) {
+    String sessionId = ctx.request().getHeader(McpHeaders.SESSION_ID);
+    if (sessionId == null) {
+      reject(ctx, 400, "missing " + McpHeaders.SESSION_ID + " header");
+      return null;
+    }
+    SessionRelay session = sessions.get(sessionId);
+    if (session == null) {
+      reject(ctx, 404, "unknown or ended session");
+    }
+    return session;
+  }
+
+  private boolean versionHeaderValid(RoutingContext ctx) {
+    String version = ctx.request().getHeader(McpHeaders.PROTOCOL_VERSION);
+    if (version != null && !McpHeaders.VERSIONS.contains(version)) {
+      reject(ctx, 400, "unsupported " + McpHeaders.PROTOCOL_VERSION + ": " + version.replaceAll("[^\\x21-\\x7e]", "?"));
+      return false;
+    }
+    return true;
+  }
+
+  private static void reject(RoutingContext ctx, int status, String message) {
+    rejectJsonRpc(ctx, status, status == 404 ? -32001 : JsonRpcMessage.INVALID_REQUEST, message);
+  }
+
+  private static void rejectJsonRpc(RoutingContext ctx, int status, int code, String message) {
+    ctx.response().setStatusCode(status).putHeader("Content-Type", McpHeaders.JSON)
+        .end(JsonRpcMessage.error(null, code, message).encode());
+  }
+
+  private static String newSessionId() {
+    byte[] bytes = new byte[24];
+    RANDOM.nextBytes(bytes);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+
+  private static int firstNonSpace(Buffer body) {
+    for (int i = 0; i < body.length(); i++) {
+      if (!Character.isWhitespace(body.getByte(i))) {
+        return i;
+      }
+    }
+    return 0;
+  }
+
+  private static String lower(String value) {
+    return value == null ? "" : value.toLowerCase(Locale.ROOT);
+  }
+
+  private static String hostOf(String host) {
+    return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+  }
+
+  private static boolean isLoopbackHost(String host) {
+    if (host == null) {
+      return false;
+    }
+    String h = hostOf(host.toLowerCase(Locale.ROOT));
+    return h.equals("localhost") || h.startsWith("127.") || h.equals("::1");
+  }
+
+}

@@ -1,0 +1,34 @@
+package dev.catwalk.mcp;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Limits of the MCP relay, all configurable.
+ *
+ * @param maxSessions      open sessions at most; more get 503 with Retry-After
+ * @param maxBodyBytes     largest POST body; larger gets 413
+ * @param requestTimeout   a request without a response by then is answered with a JSON-RPC error
+ * @param idleTimeout      a session without traffic for this long is ended
+ * @param keepAlive        interval of SSE comment lines on open streams
+ * @param replayEvents     events kept per stream for {@code Last-Event-ID} resumption
+ * @param pendingServerMessages server messages kept while no stream can carry them
+ * @param allowedOrigins   browser origins allowed besides loopback ones ({@code *} allows any)
+ * @param dnsRebindingProtection refuse requests whose Host or Origin is not loopback (for loopback binds)
+ */
+public record RelayOptions(int maxSessions, int maxBodyBytes, Duration requestTimeout, Duration idleTimeout,
+                           Duration keepAlive, int replayEvents, int pendingServerMessages,
+                           List<String> allowedOrigins, boolean dnsRebindingProtection) {
+
+  /** Defaults for a gateway. */
+  public static RelayOptions defaults() {
+    return new RelayOptions(1000, 4 * 1024 * 1024, Duration.ofMinutes(2), Duration.ofMinutes(30),
+        Duration.ofSeconds(15), 256, 256, List.of(), false);
+  }
+
+  /** The same options with DNS-rebinding protection on or off. */
+  public RelayOptions withDnsRebindingProtection(boolean on) {
+    return new RelayOptions(maxSessions, maxBodyBytes, requestTimeout, idleTimeout, keepAlive, replayEvents,
+        pendingServerMessages, allowedOrigins, on);
+  }
+}

@@ -1,0 +1,92 @@
+package dev.catwalk.mcp;
+
+import dev.catwalk.http.HttpVerticle;
+import dev.catwalk.http.Problem;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code catwalk runner}: one stdio MCP server served as Streamable HTTP at {@code /mcp}, plus
+ * {@code /health}, with the same relay code as the gateway. When a token is configured, every
+ * {@code /mcp} request must carry it as a bearer token.
+ */
+public final class Runner {
+
+  /** The MCP endpoint path. */
+  public static final String MCP_PATH = "/mcp";
+  /** The health path (Fly Machine checks use it). */
+  public static final String HEALTH_PATH = "/health";
+
+  private final Vertx vertx;
+  private final McpEndpoint endpoint;
+  private final String deployment;
+  private final int port;
+
+  private Runner(Vertx vertx, McpEndpoint endpoint, String deployment, int port) {
+    this.vertx = vertx;
+    this.endpoint = endpoint;
+    this.deployment = deployment;
+    this.port = port;
+  }
+
+  /**
+   * Starts a runner.
+   *
+   * @param command the stdio server's command line
+   * @param env     variables for the server process
+   * @param token   bearer token required on {@code /mcp}, or null for none
+   */
+  public static Future<Runner> start(Vertx vertx, String host, int port, List<String> command, Map<String, String> env,
+                                     String token, RelayOptions options) {
+    StdioUpstream.Spec spec = new StdioUpstream.Spec(command, env, null, 200, 16 * 1024 * 1024);
+    McpEndpoint endpoint = new McpEndpoint(vertx, options, () -> new StdioUpstream(vertx, spec));
+    return vertx.deployVerticle(() -> new HttpVerticle(host, port, Duration.ofSeconds(10),
+            router -> mount(router, endpoint, token)), new DeploymentOptions().setInstances(1))
+        .map(id -> new Runner(vertx, endpoint, id, port));
+  }
+
+  /** The port it listens on. */
+  public int port() {
+    return port;
+  }
+
+  /** Open MCP sessions. */
+  public int sessionCount() {
+    return endpoint.sessionCount();
+  }
+
+  /** Ends every session and stops listening. */
+  public Future<Void> close() {
+    return endpoint.close().eventually(() -> vertx.undeploy(deployment));
+  }
+
+  private static void mount(Router router, McpEndpoint endpoint, String token) {
+    router.get(HEALTH_PATH).handler(ctx -> ctx.json(new JsonObject().put("status", "UP")
+        .put("sessions", endpoint.sessionCount())));
+    if (token != null && !token.isEmpty()) {
+      router.route(MCP_PATH).handler(ctx -> requireToken(ctx, token));
+    }
+    endpoint.mount(router, MCP_PATH);
+  }
+
+  private static void requireToken(RoutingContext ctx, String token) {
+    String header = ctx.request().getHeader("Authorization");
+    String presented = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).strip() : "";
+    if (MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8))) {
+      ctx.next();
+      return;
+    }
+    ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"catwalk-runner\"");
+    new Problem(401, "Unauthorized", "a valid bearer token is required").send(ctx.response());
+  }
+}

@@ -1,0 +1,488 @@
+package dev.catwalk.mcp;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * One MCP client session: its upstream, its streams and their replay logs. An actor: every field
+ * is read and written only on the session's own context; callers from other event loops enter
+ * through {@link #post}, {@link #openGet} and {@link #close}, which hop onto that context.
+ *
+ * <p>Routing: a response goes to the stream of the request with that id; {@code notifications/progress}
+ * goes by progress token; other server messages go to the one request stream in flight, else the
+ * GET stream, else the newest request stream, else wait (bounded) for a stream. Each message is
+ * written to exactly one stream. Event ids are {@code <stream>-<seq>}, unique in the session.
+ */
+public final class SessionRelay extends VerticleBase {
+
+  /** Prefix of each session's event-bus address; body {@code {"action":"end"}} ends the session (reply: empty). */
+  public static final String ADDRESS_PREFIX = "catwalk.session.";
+
+  private final String id;
+  private final Supplier<Upstream> upstreamFactory;
+  private Upstream upstream;
+  private final RelayOptions options;
+  private final Consumer<SessionRelay> onEnd;
+  private final Map<Long, EventStream> streams = new HashMap<>();
+  private final Map<String, Pending> pending = new LinkedHashMap<>();
+  private final Map<String, EventStream> progress = new HashMap<>();
+  private final ArrayDeque<JsonObject> waiting = new ArrayDeque<>();
+  private static final int MAX_FINISHED_STREAMS = 16;
+  private String protocolVersion = McpHeaders.DEFAULT_VERSION;
+  private EventStream getStream;
+  private long nextStream = 1;
+  private long lastActivity = System.nanoTime();
+  private long keepAliveTimer;
+  private boolean ended;
+  private String initializeKey;
+  private MessageConsumer<JsonObject> consumer;
+  private int finishedStreams;
+
+  /** A request forwarded upstream and not yet answered. */
+  private record Pending(Object id, EventStream stream, long timer) {
+  }
+
+  /**
+   * @param upstreamFactory makes the session's upstream; called on the session's context
+   * @param onEnd           told once when the session has ended (from any cause)
+   */
+  public SessionRelay(String id, Supplier<Upstream> upstreamFactory, RelayOptions options, Consumer<SessionRelay> onEnd) {
+    this.id = id;
+    this.upstreamFactory = upstreamFactory;
+    this.options = options;
+    this.onEnd = onEnd;
+  }
+
+  /** The session id ({@code MCP-Session-Id}). */
+  public String id() {
+    return id;
+  }
+
+  /** The negotiated protocol version (readable from any thread once initialize completed). */
+  public synchronized String protocolVersion() {
+    return protocolVersion;
+  }
+
+  /** Nanosecond timestamp of the last client or server message. */
+  public synchronized long lastActivity() {
+    return lastActivity;
+  }
+
+  /** Starts the upstream on the session's own context and wires its messages and end. */
+  @Override
+  public Future<?> start() {
+    upstream = upstreamFactory.get();
+    upstream.messageHandler(this::fromUpstream).exitHandler(this::upstreamEnded);
+    keepAliveTimer = vertx.setPeriodic(options.keepAlive().toMillis(), t -> keepAlive());
+    consumer = vertx.eventBus().consumer(ADDRESS_PREFIX + id, message -> close().onComplete(ar -> message.reply(null)));
+    return upstream.start();
+  }
+
+  /** Ends the upstream and unregisters the session's address. */
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(keepAliveTimer);
+    return Future.all(upstream.close(), consumer.unregister());
+  }
+
+  /**
+   * Relays the messages of one POST. Requests are answered on {@code response}: as an event
+   * stream, or one JSON body when {@code jsonOnly}. Without requests, answers 202.
+   */
+  public void post(List<JsonRpcMessage> messages, HttpServerResponse response, boolean jsonOnly, boolean batch) {
+    context.runOnContext(v -> relayPost(messages, response, jsonOnly, batch));
+  }
+
+  /** Opens the standalone GET stream, or resumes a stream after {@code lastEventId}. */
+  public void openGet(HttpServerResponse response, String lastEventId) {
+    context.runOnContext(v -> {
+      if (lastEventId != null) {
+        resume(response, lastEventId);
+      } else {
+        openStandalone(response);
+      }
+    });
+  }
+
+  /** Ends the session and its upstream; completes when the upstream is gone. */
+  public Future<Void> close() {
+    Promise<Void> closed = Promise.promise();
+    context.runOnContext(v -> upstream.close().onComplete(closed));
+    return closed.future();
+  }
+
+  /** Whether the session has ended (its upstream is gone). */
+  public boolean isEnded() {
+    return ended;
+  }
+
+  private void relayPost(List<JsonRpcMessage> messages, HttpServerResponse response, boolean jsonOnly, boolean batch) {
+    touch();
+    if (ended) {
+      response.setStatusCode(404).end();
+      return;
+    }
+    boolean hasRequests = messages.stream().anyMatch(JsonRpcMessage::isRequest);
+    messages.stream().filter(m -> "initialize".equals(m.method())).findFirst().ifPresent(this::initializing);
+    EventStream stream = hasRequests ? openStream(response, jsonOnly, batch) : null;
+    for (JsonRpcMessage message : messages) {
+      forward(message, stream);
+    }
+    if (!hasRequests) {
+      response.setStatusCode(202).end();
+    }
+  }
+
+  private void forward(JsonRpcMessage message, EventStream stream) {
+    if (message.isRequest()) {
+      track(message, stream);
+    } else if (message.isNotification() && "notifications/cancelled".equals(message.method())) {
+      cancelled(message.params().getValue("requestId"));
+    }
+    upstream.send(message.json());
+  }
+
+  private void initializing(JsonRpcMessage initialize) {
+    initializeKey = key(initialize.id());
+    Object requested = initialize.params().getValue("protocolVersion");
+    negotiated(requested instanceof String version ? version : McpHeaders.DEFAULT_VERSION);
+  }
+
+  private void track(JsonRpcMessage message, EventStream stream) {
+    String key = key(message.id());
+    long timer = vertx.setTimer(options.requestTimeout().toMillis(), t -> timedOut(key));
+    pending.put(key, new Pending(message.id(), stream, timer));
+    stream.pendingCount++;
+    Object token = message.progressToken();
+    if (token != null) {
+      progress.put(key(token), stream);
+      stream.progressTokens.add(key(token));
+    }
+  }
+
+  private void fromUpstream(JsonObject json) {
+    touch();
+    JsonRpcMessage message;
+    try {
+      message = JsonRpcMessage.of(json);
+    } catch (InvalidMessageException e) {
+      return;
+    }
+    if (message.isResponse()) {
+      answer(message);
+    } else {
+      route(message);
+    }
+  }
+
+  private void answer(JsonRpcMessage message) {
+    Pending request = pending.remove(key(message.id()));
+    if (request == null) {
+      return;
+    }
+    vertx.cancelTimer(request.timer());
+    JsonObject result = message.json().getValue("result") instanceof JsonObject r ? r : null;
+    if (result != null && key(message.id()).equals(initializeKey) && result.getValue("protocolVersion") instanceof String v) {
+      negotiated(v);
+    }
+    deliverResponse(request.stream(), message.json());
+  }
+
+  private void deliverResponse(EventStream stream, JsonObject response) {
+    stream.pendingCount--;
+    stream.send(response);
+    if (stream.pendingCount == 0) {
+      retire(stream);
+    }
+  }
+
+  private void retire(EventStream stream) {
+    stream.progressTokens.forEach(progress::remove);
+    stream.finish();
+    finishedStreams++;
+    if (finishedStreams > MAX_FINISHED_STREAMS) {
+      streams.values().stream().filter(s -> s.finished).findFirst().ifPresent(s -> {
+        streams.remove(s.number);
+        finishedStreams--;
+      });
+    }
+  }
+
+  private void route(JsonRpcMessage message) {
+    EventStream target = null;
+    if ("notifications/progress".equals(message.method())) {
+      target = progress.get(key(message.params().getValue("progressToken")));
+    }
+    if (target == null) {
+      target = relatedStream();
+    }
+    if (target == null) {
+      if (waiting.size() >= options.pendingServerMessages()) {
+        waiting.removeFirst();
+      }
+      waiting.addLast(message.json());
+      return;
+    }
+    target.send(message.json());
+  }
+
+  private EventStream relatedStream() {
+    EventStream only = null;
+    int sseStreams = 0;
+    EventStream newest = null;
+    for (EventStream stream : streams.values()) {
+      if (!stream.jsonOnly && !stream.finished && stream != getStream && stream.pendingCount > 0) {
+        sseStreams++;
+        only = stream;
+        if (newest == null || stream.number > newest.number) {
+          newest = stream;
+        }
+      }
+    }
+    if (sseStreams == 1) {
+      return only;
+    }
+    if (getStream != null && getStream.connected()) {
+      return getStream;
+    }
+    return newest;
+  }
+
+  private void timedOut(String key) {
+    Pending request = pending.remove(key);
+    if (request == null) {
+      return;
+    }
+    upstream.send(JsonRpcMessage.notification("notifications/cancelled",
+        new JsonObject().put("requestId", request.id()).put("reason", "timed out in the gateway")));
+    deliverResponse(request.stream(), JsonRpcMessage.error(request.id(), JsonRpcMessage.INTERNAL_ERROR,
+        "the MCP server did not answer within " + options.requestTimeout().toSeconds() + " s"));
+  }
+
+  private void cancelled(Object requestId) {
+    Pending request = requestId == null ? null : pending.remove(key(requestId));
+    if (request == null) {
+      return;
+    }
+    vertx.cancelTimer(request.timer());
+    EventStream stream = request.stream();
+    stream.pendingCount--;
+    if (stream.pendingCount == 0) {
+      retire(stream);
+    }
+  }
+
+  private void upstreamEnded(Upstream.UpstreamExit exit) {
+    ended = true;
+    vertx.cancelTimer(keepAliveTimer);
+    for (Pending request : List.copyOf(pending.values())) {
+      vertx.cancelTimer(request.timer());
+      pending.remove(key(request.id()));
+      deliverResponse(request.stream(), JsonRpcMessage.error(request.id(), JsonRpcMessage.INTERNAL_ERROR, exit.reason()));
+    }
+    for (EventStream stream : streams.values()) {
+      stream.finish();
+    }
+    streams.clear();
+    progress.clear();
+    waiting.clear();
+    onEnd.accept(this);
+  }
+
+  private EventStream openStream(HttpServerResponse response, boolean jsonOnly, boolean batch) {
+    EventStream stream = new EventStream(nextStream++, response, jsonOnly, batch, options.replayEvents());
+    streams.put(stream.number, stream);
+    if (!jsonOnly) {
+      stream.begin(primingEnabled());
+    }
+    return stream;
+  }
+
+  private void openStandalone(HttpServerResponse response) {
+    if (ended) {
+      response.setStatusCode(404).end();
+      return;
+    }
+    if (getStream != null && getStream.connected()) {
+      response.setStatusCode(409).end();
+      return;
+    }
+    getStream = new EventStream(nextStream++, response, false, false, options.replayEvents());
+    streams.put(getStream.number, getStream);
+    getStream.begin(primingEnabled());
+    while (!waiting.isEmpty()) {
+      getStream.send(waiting.removeFirst());
+    }
+  }
+
+  private void resume(HttpServerResponse response, String lastEventId) {
+    int dash = lastEventId.indexOf('-');
+    EventStream stream = null;
+    long after = -1;
+    try {
+      stream = streams.get(Long.parseLong(lastEventId.substring(0, Math.max(dash, 0))));
+      after = Long.parseLong(lastEventId.substring(dash + 1));
+    } catch (NumberFormatException e) {
+      // unknown id: nothing to resume
+    }
+    if (stream == null) {
+      response.setStatusCode(404).end();
+      return;
+    }
+    stream.reattach(response, after, primingEnabled());
+    if (stream.pendingCount == 0 && stream != getStream) {
+      stream.finish();
+    }
+  }
+
+  private void keepAlive() {
+    for (EventStream stream : streams.values()) {
+      if (!stream.finished) {
+        stream.comment("keep-alive");
+      }
+    }
+  }
+
+  private boolean primingEnabled() {
+    return McpHeaders.PRIMING_VERSION.compareTo(protocolVersion()) <= 0;
+  }
+
+  private synchronized void touch() {
+    lastActivity = System.nanoTime();
+  }
+
+  private synchronized void negotiated(String version) {
+    if (McpHeaders.VERSIONS.contains(version)) {
+      protocolVersion = version;
+    }
+  }
+
+  private static String key(Object id) {
+    if (id instanceof Number number) {
+      return "n" + number.longValue();
+    }
+    return "s" + id;
+  }
+
+  /** One SSE stream (or a JSON-only reply) of this session, with its replay log. */
+  private static final class EventStream {
+    final long number;
+    final boolean jsonOnly;
+    final boolean batch;
+    final int replayLimit;
+    final List<String> progressTokens = new java.util.ArrayList<>();
+    final ArrayDeque<long[]> replaySeq = new ArrayDeque<>();
+    final ArrayDeque<String> replayData = new ArrayDeque<>();
+    final JsonArray jsonReplies = new JsonArray();
+    HttpServerResponse response;
+    int pendingCount;
+    long seq;
+    boolean finished;
+
+    EventStream(long number, HttpServerResponse response, boolean jsonOnly, boolean batch, int replayLimit) {
+      this.number = number;
+      this.jsonOnly = jsonOnly;
+      this.batch = batch;
+      this.replayLimit = replayLimit;
+      attach(response);
+    }
+
+    boolean connected() {
+      return response != null && !response.closed() && !response.ended();
+    }
+
+    void attach(HttpServerResponse newResponse) {
+      response = newResponse;
+      newResponse.closeHandler(v -> {
+        if (response == newResponse) {
+          response = null;
+        }
+      });
+    }
+
+    void begin(boolean priming) {
+      response.setChunked(true)
+          .putHeader("Content-Type", McpHeaders.EVENT_STREAM)
+          .putHeader("Cache-Control", "no-cache, no-transform")
+          .putHeader(McpHeaders.ACCEL_BUFFERING, "no");
+      if (priming) {
+        response.write("id: " + number + "-0\nretry: 1000\ndata: \n\n");
+      } else {
+        response.write(": stream " + number + "\n\n");
+      }
+    }
+
+    void send(JsonObject message) {
+      if (jsonOnly) {
+        jsonReplies.add(message);
+        return;
+      }
+      long eventSeq = ++seq;
+      String data = message.encode();
+      if (replaySeq.size() >= replayLimit) {
+        replaySeq.removeFirst();
+        replayData.removeFirst();
+      }
+      replaySeq.addLast(new long[] {eventSeq});
+      replayData.addLast(data);
+      if (connected()) {
+        response.write("id: " + number + "-" + eventSeq + "\nevent: message\ndata: " + data + "\n\n");
+      }
+    }
+
+    void comment(String text) {
+      if (!jsonOnly && connected()) {
+        response.write(": " + text + "\n\n");
+      }
+    }
+
+    void reattach(HttpServerResponse newResponse, long after, boolean priming) {
+      attach(newResponse);
+      newResponse.setChunked(true)
+          .putHeader("Content-Type", McpHeaders.EVENT_STREAM)
+          .putHeader("Cache-Control", "no-cache, no-transform")
+          .putHeader(McpHeaders.ACCEL_BUFFERING, "no");
+      newResponse.write(priming ? "retry: 1000\n\n" : ": resumed\n\n");
+      Iterator<long[]> seqs = replaySeq.iterator();
+      Iterator<String> data = replayData.iterator();
+      while (seqs.hasNext()) {
+        long eventSeq = seqs.next()[0];
+        String event = data.next();
+        if (eventSeq > after) {
+          newResponse.write("id: " + number + "-" + eventSeq + "\nevent: message\ndata: " + event + "\n\n");
+        }
+      }
+      if (finished) {
+        newResponse.end();
+      }
+    }
+
+    void finish() {
+      finished = true;
+      if (response == null || response.ended() || response.closed()) {
+        return;
+      }
+      if (jsonOnly) {
+        Object body = batch ? jsonReplies : (jsonReplies.isEmpty() ? new JsonObject() : jsonReplies.getValue(0));
+        response.putHeader("Content-Type", McpHeaders.JSON).end(body instanceof JsonArray a ? a.encode()
+            : ((JsonObject) body).encode());
+      } else {
+        response.end();
+      }
+    }
+  }
+}
