@@ -1,0 +1,202 @@
+package dev.catwalk.bench;
+
+import dev.catwalk.mcp.McpHeaders;
+import dev.catwalk.mcp.RelayOptions;
+import dev.catwalk.mcp.Runner;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Relay benchmark (a program, not a test): N concurrent MCP sessions calling a trivial tool through
+ * {@code catwalk runner} in this JVM, or through any Streamable HTTP URL given as {@code --url}
+ * (for example supergateway), for the same duration. Prints requests/s, latency percentiles,
+ * errors and session set-up time; with {@code --idle K} also the gateway's resident memory per idle session.
+ *
+ * <pre>
+ * java -cp target/test-classes:target/catwalk.jar dev.catwalk.bench.RelayBenchmark --sessions 64 --seconds 20
+ * java -cp … dev.catwalk.bench.RelayBenchmark --url http://127.0.0.1:8000/mcp --sessions 64 --seconds 20
+ * java -cp … dev.catwalk.bench.RelayBenchmark --idle 1000
+ * </pre>
+ */
+public final class RelayBenchmark {
+
+  private static final String ACCEPT = "application/json, text/event-stream";
+
+  private final Vertx vertx = Vertx.vertx();
+  private final WebClient client = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true),
+      new io.vertx.core.http.PoolOptions().setHttp1MaxSize(2048));
+  private String host;
+  private int port;
+  private String path;
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> opts = options(args);
+    new RelayBenchmark().run(opts);
+    System.exit(0);
+  }
+
+  private void run(Map<String, String> opts) throws Exception {
+    int sessions = Integer.parseInt(opts.getOrDefault("sessions", "64"));
+    int seconds = Integer.parseInt(opts.getOrDefault("seconds", "20"));
+    int idle = Integer.parseInt(opts.getOrDefault("idle", "0"));
+    Runner runner = null;
+    if (opts.containsKey("url")) {
+      java.net.URI uri = java.net.URI.create(opts.get("url"));
+      host = uri.getHost();
+      port = uri.getPort();
+      path = uri.getPath();
+    } else {
+      Path script = Files.createTempFile("bench-echo", ".py");
+      Files.copy(RelayBenchmark.class.getResourceAsStream("/bench/echo_server.py"), script,
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      host = "127.0.0.1";
+      port = freePort();
+      path = Runner.MCP_PATH;
+      RelayOptions relay = new RelayOptions(Math.max(idle, sessions) + 10, 4 << 20, java.time.Duration.ofSeconds(30),
+          java.time.Duration.ofMinutes(30), java.time.Duration.ofSeconds(15), 256, 256, List.of(), false);
+      runner = Runner.start(vertx, host, port, List.of("python3", "-u", script.toString()), Map.of(), null, relay).await();
+    }
+    if (idle > 0) {
+      measureIdle(idle);
+    } else {
+      measureLoad(sessions, seconds);
+    }
+    if (runner != null) {
+      runner.close().await();
+    }
+  }
+
+  private void measureLoad(int sessions, int seconds) {
+    long setupStart = System.nanoTime();
+    List<String> ids = Future.all(java.util.stream.IntStream.range(0, sessions).mapToObj(i -> open()).toList())
+        .await().list();
+    double setupMs = (System.nanoTime() - setupStart) / 1e6;
+    long[] latencies = new long[50_000_000 / 100];
+    AtomicInteger count = new AtomicInteger();
+    AtomicInteger errors = new AtomicInteger();
+    long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+    long start = System.nanoTime();
+    List<Future<Void>> loops = new ArrayList<>();
+    for (String id : ids) {
+      loops.add(loop(id, deadline, latencies, count, errors));
+    }
+    Future.all(loops).await();
+    double elapsed = (System.nanoTime() - start) / 1e9;
+    int n = Math.min(count.get(), latencies.length);
+    long[] sorted = Arrays.copyOf(latencies, n);
+    Arrays.sort(sorted);
+    System.out.printf("target: %s:%d%s%n", host, port, path);
+    System.out.printf("sessions: %d, set-up of all sessions: %.0f ms (%.1f ms per session, concurrent)%n",
+        sessions, setupMs, setupMs / sessions);
+    System.out.printf("requests: %d in %.1f s = %.0f req/s, errors: %d%n", count.get(), elapsed, count.get() / elapsed,
+        errors.get());
+    System.out.printf("latency ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f%n", pct(sorted, 50), pct(sorted, 90),
+        pct(sorted, 99), n == 0 ? 0 : sorted[n - 1] / 1e6);
+    Future.all(ids.stream().map(this::close).toList()).await();
+  }
+
+  private void measureIdle(int sessions) throws Exception {
+    System.gc();
+    Thread.sleep(500);
+    long before = rssKb();
+    for (int i = 0; i < sessions; i += 50) {
+      Future.all(java.util.stream.IntStream.range(i, Math.min(sessions, i + 50)).mapToObj(k -> open()).toList()).await();
+    }
+    System.gc();
+    Thread.sleep(1000);
+    long after = rssKb();
+    System.out.printf("idle sessions: %d, gateway RSS before %d KB, after %d KB: %.1f KB per idle session%n",
+        sessions, before, after, (after - before) / (double) sessions);
+  }
+
+  private Future<Void> loop(String session, long deadline, long[] latencies, AtomicInteger count, AtomicInteger errors) {
+    if (System.nanoTime() > deadline) {
+      return Future.succeededFuture();
+    }
+    long t0 = System.nanoTime();
+    int seq = count.get();
+    JsonObject call = new JsonObject().put("jsonrpc", "2.0").put("id", seq).put("method", "tools/call")
+        .put("params", new JsonObject().put("name", "echo").put("arguments", new JsonObject().put("n", seq)));
+    return post(session, call).compose(response -> {
+      int i = count.getAndIncrement();
+      if (response.statusCode() != 200 || response.bodyAsString() == null || !response.bodyAsString().contains("\"result\"")) {
+        errors.incrementAndGet();
+      }
+      if (i < latencies.length) {
+        latencies[i] = System.nanoTime() - t0;
+      }
+      return loop(session, deadline, latencies, count, errors);
+    }, e -> {
+      errors.incrementAndGet();
+      return loop(session, deadline, latencies, count, errors);
+    });
+  }
+
+  private Future<String> open() {
+    JsonObject init = new JsonObject().put("jsonrpc", "2.0").put("id", 0).put("method", "initialize")
+        .put("params", new JsonObject().put("protocolVersion", "2025-06-18").put("capabilities", new JsonObject())
+            .put("clientInfo", new JsonObject().put("name", "bench").put("version", "1")));
+    return post(null, init).compose(response -> {
+      String id = response.getHeader(McpHeaders.SESSION_ID);
+      JsonObject initialized = new JsonObject().put("jsonrpc", "2.0").put("method", "notifications/initialized");
+      return post(id, initialized).map(id);
+    });
+  }
+
+  private Future<Void> close(String session) {
+    return client.request(HttpMethod.DELETE, port, host, path).putHeader(McpHeaders.SESSION_ID, session).send().mapEmpty();
+  }
+
+  private Future<HttpResponse<Buffer>> post(String session, JsonObject body) {
+    var request = client.request(HttpMethod.POST, port, host, path)
+        .putHeader("Accept", ACCEPT).putHeader("Content-Type", "application/json")
+        .putHeader(McpHeaders.PROTOCOL_VERSION, "2025-06-18");
+    if (session != null) {
+      request.putHeader(McpHeaders.SESSION_ID, session);
+    }
+    return request.sendBuffer(body.toBuffer());
+  }
+
+  private static double pct(long[] sorted, int p) {
+    return sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) (sorted.length * p / 100.0))] / 1e6;
+  }
+
+  private static long rssKb() throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      if (line.startsWith("VmRSS:")) {
+        return Long.parseLong(line.replaceAll("\\D", ""));
+      }
+    }
+    return -1;
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private static Map<String, String> options(String[] args) {
+    Map<String, String> map = new java.util.HashMap<>();
+    for (int i = 0; i + 1 < args.length; i += 2) {
+      map.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+    }
+    return map;
+  }
+}
