@@ -1,0 +1,351 @@
+package dev.catwalk.testsupport.mcp;
+
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.ServerParameters;
+import io.modelcontextprotocol.client.transport.StdioClientTransport;
+import io.modelcontextprotocol.json.McpJsonDefaults;
+import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
+import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
+import io.modelcontextprotocol.spec.McpSchema.ClientCapabilities;
+import io.modelcontextprotocol.spec.McpSchema.CompleteRequest;
+import io.modelcontextprotocol.spec.McpSchema.CompleteResult;
+import io.modelcontextprotocol.spec.McpSchema.CreateMessageRequest;
+import io.modelcontextprotocol.spec.McpSchema.CreateMessageResult;
+import io.modelcontextprotocol.spec.McpSchema.ElicitFormRequest;
+import io.modelcontextprotocol.spec.McpSchema.ElicitResult;
+import io.modelcontextprotocol.spec.McpSchema.GetPromptRequest;
+import io.modelcontextprotocol.spec.McpSchema.GetPromptResult;
+import io.modelcontextprotocol.spec.McpSchema.Implementation;
+import io.modelcontextprotocol.spec.McpSchema.InitializeResult;
+import io.modelcontextprotocol.spec.McpSchema.LoggingLevel;
+import io.modelcontextprotocol.spec.McpSchema.LoggingMessageNotification;
+import io.modelcontextprotocol.spec.McpSchema.ProgressNotification;
+import io.modelcontextprotocol.spec.McpSchema.Prompt;
+import io.modelcontextprotocol.spec.McpSchema.PromptReference;
+import io.modelcontextprotocol.spec.McpSchema.ReadResourceRequest;
+import io.modelcontextprotocol.spec.McpSchema.ReadResourceResult;
+import io.modelcontextprotocol.spec.McpSchema.Role;
+import io.modelcontextprotocol.spec.McpSchema.SamplingMessage;
+import io.modelcontextprotocol.spec.McpSchema.TextContent;
+import io.modelcontextprotocol.spec.McpSchema.ResourceContents;
+import io.modelcontextprotocol.spec.McpSchema.SubscribeRequest;
+import io.modelcontextprotocol.spec.McpSchema.TextResourceContents;
+import io.modelcontextprotocol.spec.McpSchema.Tool;
+import io.modelcontextprotocol.spec.McpSchema.UnsubscribeRequest;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Drives {@link FixtureServer} as a child process through the MCP Java SDK's own stdio client. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@Timeout(120)
+class FixtureServerTest {
+
+  private static final String PROBE_VAR = "CATWALK_FIXTURE_PROBE";
+  private static final String PROBE_VALUE = "probe-value-42";
+
+  private final List<CreateMessageRequest> samplingRequests = new CopyOnWriteArrayList<>();
+  private final List<ElicitFormRequest> elicitationRequests = new CopyOnWriteArrayList<>();
+  private final List<LoggingMessageNotification> logs = new CopyOnWriteArrayList<>();
+  private final List<ProgressNotification> progress = new CopyOnWriteArrayList<>();
+  private final List<String> serverStderr = new CopyOnWriteArrayList<>();
+  private final List<List<ResourceContents>> resourceUpdates = new CopyOnWriteArrayList<>();
+
+  private McpSyncClient client;
+  private InitializeResult initialized;
+
+  @BeforeAll
+  void start() {
+    client = newClient();
+    initialized = client.initialize();
+  }
+
+  @AfterAll
+  void stop() {
+    if (client != null) {
+      client.closeGracefully();
+    }
+  }
+
+  private McpSyncClient newClient() {
+    List<String> command = FixtureCommand.command();
+    ServerParameters parameters = ServerParameters.builder(command.get(0))
+        .args(command.subList(1, command.size()))
+        .addEnvVar(PROBE_VAR, PROBE_VALUE)
+        .addEnvVar("FIXTURE_WATCH_INTERVAL_MS", "200")
+        .build();
+    StdioClientTransport transport = new StdioClientTransport(parameters, McpJsonDefaults.getMapper());
+    transport.setStdErrorHandler(serverStderr::add);
+    return McpClient.sync(transport)
+        .clientInfo(new Implementation("fixture-server-test", "1.0.0"))
+        .requestTimeout(Duration.ofSeconds(30))
+        .initializationTimeout(Duration.ofSeconds(60))
+        .capabilities(ClientCapabilities.builder().sampling().elicitation().build())
+        .sampling(request -> {
+          samplingRequests.add(request);
+          String prompt = ((TextContent) request.messages().get(0).content()).text();
+          return CreateMessageResult.builder()
+              .role(Role.ASSISTANT)
+              .content(new TextContent("echoed by the model: " + prompt))
+              .model("test-model")
+              .stopReason(CreateMessageResult.StopReason.END_TURN)
+              .build();
+        })
+        .elicitation(request -> {
+          elicitationRequests.add(request);
+          return new ElicitResult(ElicitResult.Action.ACCEPT, Map.of("response", "yes please"));
+        })
+        .loggingConsumer(logs::add)
+        .progressConsumer(progress::add)
+        .resourcesUpdateConsumer(resourceUpdates::add)
+        .build();
+  }
+
+  private static String onlyText(CallToolResult result) {
+    assertThat(result.content()).hasSize(1);
+    assertThat(result.content().get(0)).isInstanceOf(TextContent.class);
+    return ((TextContent) result.content().get(0)).text();
+  }
+
+  private CallToolResult call(String tool, Map<String, Object> arguments) {
+    return client.callTool(new CallToolRequest(tool, arguments));
+  }
+
+  @Test
+  void initializeReportsServerInfoAndCapabilities() {
+    assertThat(initialized.serverInfo().name()).isEqualTo(FixtureServer.NAME);
+    assertThat(initialized.serverInfo().version()).isEqualTo(FixtureServer.VERSION);
+    assertThat(initialized.protocolVersion()).isNotBlank();
+    var capabilities = initialized.capabilities();
+    assertThat(capabilities.tools()).isNotNull();
+    assertThat(capabilities.resources()).isNotNull();
+    assertThat(capabilities.resources().subscribe()).isTrue();
+    assertThat(capabilities.resources().listChanged()).isTrue();
+    assertThat(capabilities.prompts()).isNotNull();
+    assertThat(capabilities.logging()).isNotNull();
+    assertThat(capabilities.completions()).isNotNull();
+  }
+
+  @Test
+  void listsEveryTool() {
+    assertThat(client.listTools().tools()).extracting(Tool::name).contains(
+        "test_simple_text", "test_image_content", "test_audio_content", "test_embedded_resource",
+        "test_multiple_content_types", "test_tool_with_logging", "test_tool_with_progress",
+        "test_error_handling", "test_sampling", "test_elicitation",
+        "echo", "get_env", "slow", "exit", "garbage");
+  }
+
+  @Test
+  void echoRoundTrip() {
+    CallToolResult result = call("echo", Map.of("message", "hello, fixture ✓"));
+    assertThat(result.isError()).isNotEqualTo(Boolean.TRUE);
+    assertThat(onlyText(result)).isEqualTo("hello, fixture ✓");
+  }
+
+  @Test
+  void getEnvSeesTheVariablePassedInServerParameters() {
+    assertThat(onlyText(call("get_env", Map.of("name", PROBE_VAR)))).isEqualTo(PROBE_VALUE);
+    assertThat(onlyText(call("get_env", Map.of("name", "CATWALK_FIXTURE_SURELY_UNSET_VAR")))).isEqualTo("(unset)");
+  }
+
+  @Test
+  void slowAnswersDone() {
+    assertThat(onlyText(call("slow", Map.of("millis", 50)))).isEqualTo("done");
+  }
+
+  @Test
+  void errorHandlingToolReturnsAnErrorResult() {
+    CallToolResult result = call("test_error_handling", Map.of());
+    assertThat(result.isError()).isTrue();
+    assertThat(onlyText(result)).isEqualTo("This tool intentionally returns an error for testing");
+  }
+
+  @Test
+  void listsPromptsAndRendersOne() {
+    assertThat(client.listPrompts().prompts()).extracting(Prompt::name).containsExactlyInAnyOrder(
+        "test_simple_prompt", "test_prompt_with_arguments", "test_prompt_with_embedded_resource",
+        "test_prompt_with_image");
+    GetPromptResult prompt = client.getPrompt(
+        new GetPromptRequest("test_prompt_with_arguments", Map.of("arg1", "a", "arg2", "b")));
+    assertThat(((TextContent) prompt.messages().get(0).content()).text())
+        .isEqualTo("Prompt with arguments: arg1='a', arg2='b'");
+  }
+
+  @Test
+  void completesPromptArguments() {
+    CompleteResult result = client.completeCompletion(new CompleteRequest(
+        new PromptReference("test_prompt_with_arguments"), new CompleteRequest.CompleteArgument("arg1", "ap")));
+    assertThat(result.completion().values()).containsExactly("apple", "apricot");
+  }
+
+  @Test
+  void readsStaticTextAndTemplateResources() {
+    ReadResourceResult text = client.readResource(new ReadResourceRequest("test://static-text"));
+    assertThat(text.contents()).hasSize(1);
+    TextResourceContents contents = (TextResourceContents) text.contents().get(0);
+    assertThat(contents.uri()).isEqualTo("test://static-text");
+    assertThat(contents.mimeType()).isEqualTo("text/plain");
+    assertThat(contents.text()).isEqualTo(FixtureServer.STATIC_TEXT);
+
+    ReadResourceResult templated = client.readResource(new ReadResourceRequest("test://template/42/data"));
+    assertThat(((TextResourceContents) templated.contents().get(0)).text())
+        .contains("\"id\":\"42\"").contains("\"templateTest\":true");
+  }
+
+  @Test
+  void subscribersHearAboutTheWatchedResource() throws Exception {
+    client.subscribeResource(new SubscribeRequest(FixtureServer.WATCHED_URI));
+    try {
+      awaitUpTo10s(() -> !resourceUpdates.isEmpty());
+      assertThat(resourceUpdates).isNotEmpty();
+      // The SDK client re-reads the resource when told it changed.
+      assertThat(resourceUpdates.get(0)).singleElement()
+          .isInstanceOfSatisfying(TextResourceContents.class, contents -> {
+            assertThat(contents.uri()).isEqualTo(FixtureServer.WATCHED_URI);
+            assertThat(contents.text()).isEqualTo("Watched resource content");
+          });
+    } finally {
+      client.unsubscribeResource(new UnsubscribeRequest(FixtureServer.WATCHED_URI));
+    }
+  }
+
+  @Test
+  void samplingRoundTripThroughTheClient() {
+    CallToolResult result = call("test_sampling", Map.of("prompt", "What is 2+2?"));
+    assertThat(onlyText(result)).isEqualTo("LLM response: echoed by the model: What is 2+2?");
+    assertThat(samplingRequests).isNotEmpty();
+    SamplingMessage sent = samplingRequests.get(samplingRequests.size() - 1).messages().get(0);
+    assertThat(sent.role()).isEqualTo(Role.USER);
+    assertThat(((TextContent) sent.content()).text()).isEqualTo("What is 2+2?");
+  }
+
+  @Test
+  void elicitationRoundTripThroughTheClient() {
+    CallToolResult result = call("test_elicitation", Map.of("message", "Who are you?"));
+    assertThat(onlyText(result)).isEqualTo("User response: action=accept, content={\"response\":\"yes please\"}");
+    assertThat(elicitationRequests).extracting(ElicitFormRequest::message).contains("Who are you?");
+  }
+
+  @Test
+  void progressAndLoggingNotificationsReachTheClient() throws Exception {
+    client.setLoggingLevel(LoggingLevel.DEBUG);
+    CallToolResult progressResult = client.callTool(
+        new CallToolRequest("test_tool_with_progress", Map.of(), Map.of("progressToken", "tok-1")));
+    assertThat(onlyText(progressResult)).isEqualTo("tok-1");
+    CallToolResult logResult = call("test_tool_with_logging", Map.of());
+    assertThat(onlyText(logResult)).isEqualTo("Tool with logging executed successfully");
+
+    // Notifications may be delivered just after the result.
+    awaitUpTo10s(() -> progress.size() >= 3 && logs.size() >= 3);
+    assertThat(progress).extracting(ProgressNotification::progress).containsExactly(0.0, 50.0, 100.0);
+    assertThat(progress).extracting(ProgressNotification::progressToken).containsOnly("tok-1");
+    assertThat(logs).extracting(LoggingMessageNotification::data)
+        .contains("Tool execution started", "Tool processing data", "Tool execution completed");
+  }
+
+  // The SDK's own StdioClientTransport stops reading after a non-JSON line (it logs "Error
+  // processing inbound message" and the next request times out), so garbage and exit are checked
+  // over raw pipes, the way the gateway sees them.
+
+  @Test
+  void garbageWritesOneNonJsonLineThenAnswersNormally() throws Exception {
+    Process process = new ProcessBuilder(FixtureCommand.command())
+        .redirectError(ProcessBuilder.Redirect.DISCARD)
+        .start();
+    try (var stdin = new PrintStream(process.getOutputStream(), true, StandardCharsets.UTF_8);
+         var stdout = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      rawHandshake(stdin, stdout);
+      stdin.println(new JsonObject().put("jsonrpc", "2.0").put("id", 2).put("method", "tools/call")
+          .put("params", new JsonObject().put("name", "garbage").put("arguments", new JsonObject())).encode());
+      assertThat(stdout.readLine()).isEqualTo(FixtureServer.GARBAGE_LINE);
+      JsonObject answer = new JsonObject(stdout.readLine());
+      assertThat(answer.getInteger("id")).isEqualTo(2);
+      assertThat(answer.getJsonObject("result").getJsonArray("content").getJsonObject(0).getString("text"))
+          .isEqualTo("garbage written");
+    } finally {
+      process.destroyForcibly().waitFor();
+    }
+  }
+
+  @Test
+  void exitEndsTheProcessWithTheCodeWithoutAnswering() throws Exception {
+    Process process = new ProcessBuilder(FixtureCommand.command())
+        .redirectError(ProcessBuilder.Redirect.DISCARD)
+        .start();
+    try (var stdin = new PrintStream(process.getOutputStream(), true, StandardCharsets.UTF_8);
+         var stdout = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      rawHandshake(stdin, stdout);
+      stdin.println(new JsonObject().put("jsonrpc", "2.0").put("id", 2).put("method", "tools/call")
+          .put("params", new JsonObject().put("name", "exit").put("arguments", new JsonObject().put("code", 7)))
+          .encode());
+      assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(process.exitValue()).isEqualTo(7);
+      assertThat(stdout.readLine()).isNull();
+    } finally {
+      process.destroyForcibly().waitFor();
+    }
+  }
+
+  @Test
+  void exitsWhenStdinCloses() throws Exception {
+    Process process = new ProcessBuilder(FixtureCommand.command())
+        .redirectError(ProcessBuilder.Redirect.DISCARD)
+        .start();
+    try (var stdin = new PrintStream(process.getOutputStream(), true, StandardCharsets.UTF_8);
+         var stdout = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      rawHandshake(stdin, stdout);
+      stdin.close();
+      assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(process.exitValue()).isZero();
+    } finally {
+      process.destroyForcibly().waitFor();
+    }
+  }
+
+  private static void rawHandshake(PrintStream stdin, BufferedReader stdout) throws IOException {
+    stdin.println(new JsonObject().put("jsonrpc", "2.0").put("id", 1).put("method", "initialize")
+        .put("params", new JsonObject()
+            .put("protocolVersion", "2025-06-18")
+            .put("capabilities", new JsonObject())
+            .put("clientInfo", new JsonObject().put("name", "raw").put("version", "1")))
+        .encode());
+    JsonObject initialized = new JsonObject(stdout.readLine());
+    assertThat(initialized.getInteger("id")).isEqualTo(1);
+    assertThat(initialized.getJsonObject("result").getJsonObject("serverInfo").getString("name"))
+        .isEqualTo(FixtureServer.NAME);
+    stdin.println(new JsonObject().put("jsonrpc", "2.0").put("method", "notifications/initialized").encode());
+  }
+
+  @Test
+  void logsOnlyToStderr() throws Exception {
+    // The server talks on stdout only in JSON-RPC (or the client above would have failed); its
+    // diagnostics arrive on stderr.
+    awaitUpTo10s(() -> serverStderr.stream().anyMatch(line -> line.contains("ready on stdio")));
+    assertThat(serverStderr).anySatisfy(line -> assertThat(line).contains("ready on stdio"));
+  }
+
+  private static void awaitUpTo10s(BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+  }
+}
