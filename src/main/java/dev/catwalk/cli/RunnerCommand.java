@@ -49,7 +49,8 @@ public final class RunnerCommand implements Callable<Integer> {
     try {
       Map<String, String> serverEnv = new java.util.HashMap<>(env);
       serverEnv.remove(TOKEN_ENV);
-      Runner runner = Runner.start(vertx, bind, port, command, serverEnv, env.get(TOKEN_ENV), options).await();
+      Runner runner = Runner.start(vertx, bind, port, resolvePaths(command), serverEnv, env.get(TOKEN_ENV), options)
+          .await();
       LOG.info("runner serving '{}' at http://{}:{}/mcp", command.get(0), bind.contains(":") ? "[" + bind + "]" : bind, port);
       CountDownLatch stopped = new CountDownLatch(1);
       Signal.handle(new Signal("TERM"), s -> runner.close().onComplete(ar -> stopped.countDown()));
@@ -58,6 +59,26 @@ public final class RunnerCommand implements Callable<Integer> {
       return 0;
     } finally {
       vertx.close().await();
+    }
+  }
+
+  /**
+   * Each session runs in its own temporary directory, so relative paths in the command that name
+   * existing files are made absolute against the directory the runner was started in.
+   */
+  static List<String> resolvePaths(List<String> command) {
+    return command.stream().map(RunnerCommand::absoluteIfExisting).toList();
+  }
+
+  private static String absoluteIfExisting(String argument) {
+    if (argument.startsWith("-") || argument.isEmpty()) {
+      return argument;
+    }
+    try {
+      java.nio.file.Path path = java.nio.file.Path.of(argument);
+      return !path.isAbsolute() && java.nio.file.Files.exists(path) ? path.toAbsolutePath().toString() : argument;
+    } catch (java.nio.file.InvalidPathException e) {
+      return argument;
     }
   }
 
