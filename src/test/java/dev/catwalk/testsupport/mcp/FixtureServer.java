@@ -96,6 +96,15 @@ public final class FixtureServer {
   static final String WATCHED_URI = "test://watched-resource";
   static final String GARBAGE_LINE = "this is not json {";
 
+  private static CallToolResult elicit(McpSyncServerExchange exchange, String message, Map<String, Object> properties) {
+    ElicitResult answer = exchange.createElicitation(ElicitRequest.builder()
+        .message(message)
+        .requestedSchema(Map.of("type", "object", "properties", properties))
+        .build());
+    String content = toJson(answer.content() == null ? Map.of() : answer.content());
+    return text("Elicitation completed: action=" + answer.action().name().toLowerCase() + ", content=" + content);
+  }
+
   private static final Pattern TEMPLATE_URI = Pattern.compile("^test://template/([^/]+)/data$");
   private static final Map<String, List<String>> COMPLETIONS = Map.of(
       "arg1", List.of("alpha", "apple", "apricot", "banana"),
@@ -248,6 +257,34 @@ public final class FixtureServer {
           String content = toJson(answer.content() == null ? Map.of() : answer.content());
           return text("User response: action=" + answer.action().name().toLowerCase() + ", content=" + content);
         }));
+
+    tools.add(tool("test_elicitation_sep1034_defaults", "Tests elicitation with default values (SEP-1034)",
+        stringArgs(Map.of()),
+        (exchange, request) -> elicit(exchange, "Please review and update the form fields with defaults", Map.of(
+            "name", Map.of("type", "string", "description", "User name", "default", "John Doe"),
+            "age", Map.of("type", "integer", "description", "User age", "default", 30),
+            "score", Map.of("type", "number", "description", "User score", "default", 95.5),
+            "status", Map.of("type", "string", "description", "User status",
+                "enum", List.of("active", "inactive", "pending"), "default", "active"),
+            "verified", Map.of("type", "boolean", "description", "Verification status", "default", true)))));
+    tools.add(tool("test_elicitation_sep1330_enums", "Tests elicitation with the five enum schema forms (SEP-1330)",
+        stringArgs(Map.of()),
+        (exchange, request) -> elicit(exchange, "Please select options from the enum fields", Map.of(
+            "untitledSingle", Map.of("type", "string", "description", "Select one option",
+                "enum", List.of("option1", "option2", "option3")),
+            "titledSingle", Map.of("type", "string", "description", "Select one option with titles",
+                "oneOf", List.of(Map.of("const", "value1", "title", "First Option"),
+                    Map.of("const", "value2", "title", "Second Option"),
+                    Map.of("const", "value3", "title", "Third Option"))),
+            "legacyEnum", Map.of("type", "string", "description", "Select one option (legacy)",
+                "enum", List.of("opt1", "opt2", "opt3"),
+                "enumNames", List.of("Option One", "Option Two", "Option Three")),
+            "untitledMulti", Map.of("type", "array", "description", "Select multiple options",
+                "items", Map.of("type", "string", "enum", List.of("option1", "option2", "option3"))),
+            "titledMulti", Map.of("type", "array", "description", "Select multiple options with titles",
+                "items", Map.of("anyOf", List.of(Map.of("const", "value1", "title", "First Choice"),
+                    Map.of("const", "value2", "title", "Second Choice"),
+                    Map.of("const", "value3", "title", "Third Choice"))))))));
 
     tools.add(tool("echo", "Echoes the message back", stringArgs(Map.of("message", "Text to echo")),
         (exchange, request) -> text(stringArg(request, "message"))));
