@@ -171,6 +171,35 @@ class RunnerHttpTest {
   }
 
   @Test
+  void invalidUtf8IsAParseError() {
+    String session = session("2025-06-18");
+    byte[] invalid = {'{', '"', 'j', 's', 'o', 'n', 'r', 'p', 'c', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'};
+
+    HttpResponse<Buffer> response = request("POST", session, BOTH).sendBuffer(Buffer.buffer(invalid)).await();
+
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(response.bodyAsJsonObject().getJsonObject("error").getInteger("code")).isEqualTo(JsonRpcMessage.PARSE_ERROR);
+    delete(session);
+  }
+
+  @Test
+  void cancellationIsForwardedAndEndsTheCancelledRequestsStream() {
+    String session = session("2025-06-18");
+    long start = System.nanoTime();
+    var pendingCall = request("POST", session, BOTH)
+        .sendBuffer(Buffer.buffer("{\"jsonrpc\":\"2.0\",\"id\":20,\"method\":\"silent\"}"));
+    resources.vertx().setTimer(300, t -> request("POST", session, BOTH).sendBuffer(Buffer.buffer(
+        "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":20}}")));
+
+    HttpResponse<Buffer> ended = pendingCall.await();
+
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).as("ended by the cancellation, not the 3 s timeout")
+        .isLessThan(Duration.ofMillis(2500));
+    assertThat(events(ended.bodyAsString())).as("no response after cancellation").isEmpty();
+    delete(session);
+  }
+
+  @Test
   void getOpensOneStandaloneStreamAndResumesAStreamByLastEventId() {
     String session = session("2025-11-25");
     HttpResponse<Buffer> call = post(session, BOTH, "{\"jsonrpc\":\"2.0\",\"id\":11,\"method\":\"echo\"}");
