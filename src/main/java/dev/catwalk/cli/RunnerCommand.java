@@ -8,12 +8,10 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import sun.misc.Signal;
 
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code catwalk runner [--host H] [--port P] -- COMMAND ARGS…}: serves one stdio MCP server as
@@ -52,10 +50,7 @@ public final class RunnerCommand implements Callable<Integer> {
       Runner runner = Runner.start(vertx, bind, port, resolvePaths(command), serverEnv, env.get(TOKEN_ENV), options)
           .await();
       LOG.info("runner serving '{}' at http://{}:{}/mcp", command.get(0), bind.contains(":") ? "[" + bind + "]" : bind, port);
-      CountDownLatch stopped = new CountDownLatch(1);
-      Signal.handle(new Signal("TERM"), s -> runner.close().onComplete(ar -> stopped.countDown()));
-      Signal.handle(new Signal("INT"), s -> runner.close().onComplete(ar -> stopped.countDown()));
-      stopped.await();
+      Signals.awaitTermination(runner::close);
       return 0;
     } finally {
       vertx.close().await();

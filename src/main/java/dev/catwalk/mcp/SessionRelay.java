@@ -125,11 +125,6 @@ public final class SessionRelay extends VerticleBase {
     return closed.future();
   }
 
-  /** Whether the session has ended (its upstream is gone). */
-  public boolean isEnded() {
-    return ended;
-  }
-
   private void relayPost(List<JsonRpcMessage> messages, HttpServerResponse response, boolean jsonOnly, boolean batch) {
     touch();
     if (ended) {

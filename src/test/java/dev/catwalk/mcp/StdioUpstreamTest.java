@@ -60,6 +60,9 @@ class StdioUpstreamTest {
       List<JsonObject> replies = session.await(31);
 
       assertThat(replies.get(30).getString("id")).isEqualTo("g");
+      for (int i = 0; i < 100 && !session.upstream.recentStderr().contains("log line 29"); i++) {
+        Thread.sleep(50);
+      }
       List<String> logs = session.upstream.recentStderr();
       assertThat(logs).hasSize(20).contains("log line 29")
           .anyMatch(l -> l.contains("not a JSON-RPC message"));
