@@ -1,5 +1,6 @@
 package dev.catwalk.cli;
 
+import dev.catwalk.config.CatwalkConfig;
 import dev.catwalk.mcp.RelayOptions;
 import dev.catwalk.mcp.Runner;
 import io.vertx.core.Vertx;
@@ -42,7 +43,7 @@ public final class RunnerCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     Map<String, String> env = System.getenv();
     String bind = env.getOrDefault(FLY_PRIVATE_IP_ENV, "").isBlank() ? host : env.get(FLY_PRIVATE_IP_ENV);
-    RelayOptions options = RelayOptions.defaults().withDnsRebindingProtection(isLoopback(bind));
+    RelayOptions options = RelayOptions.defaults().withDnsRebindingProtection(CatwalkConfig.isLoopback(bind));
     Vertx vertx = Vertx.vertx();
     try {
       Map<String, String> serverEnv = new java.util.HashMap<>(env);
@@ -77,7 +78,4 @@ public final class RunnerCommand implements Callable<Integer> {
     }
   }
 
-  private static boolean isLoopback(String address) {
-    return address.equals("localhost") || address.startsWith("127.") || address.equals("::1");
-  }
 }

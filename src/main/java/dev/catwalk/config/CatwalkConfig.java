@@ -60,10 +60,16 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
     return isLoopback(host);
   }
 
-  /** True when {@code host} names this machine's loopback interface. */
+  /** True when {@code host} (a name or address, IPv6 with or without brackets) is this machine's loopback. */
   public static boolean isLoopback(String host) {
+    if (host == null) {
+      return false;
+    }
     String h = host.strip().toLowerCase(Locale.ROOT);
-    return h.equals("localhost") || h.startsWith("127.") || h.equals("::1") || h.equals("[::1]");
+    if (h.startsWith("[") && h.endsWith("]")) {
+      h = h.substring(1, h.length() - 1);
+    }
+    return h.equals("localhost") || h.startsWith("127.") || h.equals("::1");
   }
 
   /** This configuration with another database (after resolving a developer database). */

@@ -66,6 +66,8 @@ public record DatabaseUrl(String host, int port, String database, String user, S
   private static final Set<String> SCHEMES = Set.of(
       "postgres", "postgresql", "postgresql+psycopg", "postgresql+psycopg2", "postgresql+asyncpg",
       "jdbc:postgresql");
+  private static final Set<String> KNOWN_PARAMETERS = Set.of("user", "password", "sslmode", "ssl", "sslrootcert",
+      "application_name", "ApplicationName", "connect_timeout", "connectTimeout", "pgbouncer");
   private static final Set<String> IGNORED_QUIETLY = Set.of("target_session_attrs", "options", "gssencmode");
 
   public DatabaseUrl {
@@ -252,8 +254,7 @@ public record DatabaseUrl(String host, int port, String database, String user, S
 
       List<String> ignored = new ArrayList<>();
       for (String key : query.keySet()) {
-        if (!Set.of("user", "password", "sslmode", "ssl", "sslrootcert", "application_name", "ApplicationName",
-            "connect_timeout", "connectTimeout", "pgbouncer").contains(key) && !IGNORED_QUIETLY.contains(key)) {
+        if (!KNOWN_PARAMETERS.contains(key) && !IGNORED_QUIETLY.contains(key)) {
           ignored.add(key);
         }
       }

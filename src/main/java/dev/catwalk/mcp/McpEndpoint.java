@@ -1,5 +1,6 @@
 package dev.catwalk.mcp;
 
+import dev.catwalk.config.CatwalkConfig;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -78,8 +79,8 @@ public final class McpEndpoint {
       reject(ctx, 403, "origin not allowed");
       return;
     }
-    if (options.dnsRebindingProtection() && !isLoopbackHost(hostOf(ctx.request().authority() == null
-        ? "" : ctx.request().authority().host()))) {
+    if (options.dnsRebindingProtection()
+        && !CatwalkConfig.isLoopback(ctx.request().authority() == null ? null : ctx.request().authority().host())) {
       reject(ctx, 403, "host not allowed");
       return;
     }
@@ -91,7 +92,7 @@ public final class McpEndpoint {
       return true;
     }
     try {
-      return isLoopbackHost(URI.create(origin).getHost());
+      return CatwalkConfig.isLoopback(URI.create(origin).getHost());
     } catch (IllegalArgumentException e) {
       return false;
     }
@@ -263,16 +264,6 @@ public final class McpEndpoint {
     return value == null ? "" : value.toLowerCase(Locale.ROOT);
   }
 
-  private static String hostOf(String host) {
-    return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-  }
 
-  private static boolean isLoopbackHost(String host) {
-    if (host == null) {
-      return false;
-    }
-    String h = hostOf(host.toLowerCase(Locale.ROOT));
-    return h.equals("localhost") || h.startsWith("127.") || h.equals("::1");
-  }
 
 }

@@ -37,15 +37,15 @@ public final class SessionRelay extends VerticleBase {
   private Upstream upstream;
   private final RelayOptions options;
   private final Consumer<SessionRelay> onEnd;
-  private final Map<Long, EventStream> streams = new HashMap<>();
+  private final Map<Long, EventStream> streams = new LinkedHashMap<>();
   private final Map<String, Pending> pending = new LinkedHashMap<>();
   private final Map<String, EventStream> progress = new HashMap<>();
   private final ArrayDeque<JsonObject> waiting = new ArrayDeque<>();
   private static final int MAX_FINISHED_STREAMS = 16;
-  private String protocolVersion = McpHeaders.DEFAULT_VERSION;
+  private volatile String protocolVersion = McpHeaders.DEFAULT_VERSION;
   private EventStream getStream;
   private long nextStream = 1;
-  private long lastActivity = System.nanoTime();
+  private volatile long lastActivity = System.nanoTime();
   private long keepAliveTimer;
   private boolean ended;
   private String initializeKey;
@@ -72,13 +72,13 @@ public final class SessionRelay extends VerticleBase {
     return id;
   }
 
-  /** The negotiated protocol version (readable from any thread once initialize completed). */
-  public synchronized String protocolVersion() {
+  /** The negotiated protocol version (readable from any thread). */
+  public String protocolVersion() {
     return protocolVersion;
   }
 
   /** Nanosecond timestamp of the last client or server message. */
-  public synchronized long lastActivity() {
+  public long lastActivity() {
     return lastActivity;
   }
 
@@ -198,8 +198,12 @@ public final class SessionRelay extends VerticleBase {
   }
 
   private void deliverResponse(EventStream stream, JsonObject response) {
-    stream.pendingCount--;
     stream.send(response);
+    requestDone(stream);
+  }
+
+  private void requestDone(EventStream stream) {
+    stream.pendingCount--;
     if (stream.pendingCount == 0) {
       retire(stream);
     }
@@ -274,11 +278,7 @@ public final class SessionRelay extends VerticleBase {
       return;
     }
     vertx.cancelTimer(request.timer());
-    EventStream stream = request.stream();
-    stream.pendingCount--;
-    if (stream.pendingCount == 0) {
-      retire(stream);
-    }
+    requestDone(request.stream());
   }
 
   private void upstreamEnded(Upstream.UpstreamExit exit) {
@@ -356,11 +356,11 @@ public final class SessionRelay extends VerticleBase {
     return McpHeaders.PRIMING_VERSION.compareTo(protocolVersion()) <= 0;
   }
 
-  private synchronized void touch() {
+  private void touch() {
     lastActivity = System.nanoTime();
   }
 
-  private synchronized void negotiated(String version) {
+  private void negotiated(String version) {
     if (McpHeaders.VERSIONS.contains(version)) {
       protocolVersion = version;
     }
@@ -410,10 +410,7 @@ public final class SessionRelay extends VerticleBase {
     }
 
     void begin(boolean priming) {
-      response.setChunked(true)
-          .putHeader("Content-Type", McpHeaders.EVENT_STREAM)
-          .putHeader("Cache-Control", "no-cache, no-transform")
-          .putHeader(McpHeaders.ACCEL_BUFFERING, "no");
+      eventStreamHeaders(response);
       if (priming) {
         response.write("id: " + number + "-0\nretry: 1000\ndata: \n\n");
       } else {
@@ -435,7 +432,7 @@ public final class SessionRelay extends VerticleBase {
       replaySeq.addLast(new long[] {eventSeq});
       replayData.addLast(data);
       if (connected()) {
-        response.write("id: " + number + "-" + eventSeq + "\nevent: message\ndata: " + data + "\n\n");
+        response.write(event(eventSeq, data));
       }
     }
 
@@ -447,10 +444,7 @@ public final class SessionRelay extends VerticleBase {
 
     void reattach(HttpServerResponse newResponse, long after, boolean priming) {
       attach(newResponse);
-      newResponse.setChunked(true)
-          .putHeader("Content-Type", McpHeaders.EVENT_STREAM)
-          .putHeader("Cache-Control", "no-cache, no-transform")
-          .putHeader(McpHeaders.ACCEL_BUFFERING, "no");
+      eventStreamHeaders(newResponse);
       newResponse.write(priming ? "retry: 1000\n\n" : ": resumed\n\n");
       Iterator<long[]> seqs = replaySeq.iterator();
       Iterator<String> data = replayData.iterator();
@@ -458,12 +452,23 @@ public final class SessionRelay extends VerticleBase {
         long eventSeq = seqs.next()[0];
         String event = data.next();
         if (eventSeq > after) {
-          newResponse.write("id: " + number + "-" + eventSeq + "\nevent: message\ndata: " + event + "\n\n");
+          newResponse.write(event(eventSeq, event));
         }
       }
       if (finished) {
         newResponse.end();
       }
+    }
+
+    private String event(long eventSeq, String data) {
+      return "id: " + number + "-" + eventSeq + "\nevent: message\ndata: " + data + "\n\n";
+    }
+
+    private static void eventStreamHeaders(HttpServerResponse response) {
+      response.setChunked(true)
+          .putHeader("Content-Type", McpHeaders.EVENT_STREAM)
+          .putHeader("Cache-Control", "no-cache, no-transform")
+          .putHeader(McpHeaders.ACCEL_BUFFERING, "no");
     }
 
     void finish() {

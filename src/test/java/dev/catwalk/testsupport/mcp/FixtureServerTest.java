@@ -267,55 +267,57 @@ class FixtureServerTest {
 
   @Test
   void garbageWritesOneNonJsonLineThenAnswersNormally() throws Exception {
-    Process process = new ProcessBuilder(FixtureCommand.command())
-        .redirectError(ProcessBuilder.Redirect.DISCARD)
-        .start();
-    try (var stdin = new PrintStream(process.getOutputStream(), true, StandardCharsets.UTF_8);
-         var stdout = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-      rawHandshake(stdin, stdout);
-      stdin.println(new JsonObject().put("jsonrpc", "2.0").put("id", 2).put("method", "tools/call")
-          .put("params", new JsonObject().put("name", "garbage").put("arguments", new JsonObject())).encode());
-      assertThat(stdout.readLine()).isEqualTo(FixtureServer.GARBAGE_LINE);
-      JsonObject answer = new JsonObject(stdout.readLine());
+    try (RawFixture fixture = new RawFixture()) {
+      fixture.callTool("garbage", new JsonObject());
+      assertThat(fixture.stdout.readLine()).isEqualTo(FixtureServer.GARBAGE_LINE);
+      JsonObject answer = new JsonObject(fixture.stdout.readLine());
       assertThat(answer.getInteger("id")).isEqualTo(2);
       assertThat(answer.getJsonObject("result").getJsonArray("content").getJsonObject(0).getString("text"))
           .isEqualTo("garbage written");
-    } finally {
-      process.destroyForcibly().waitFor();
     }
   }
 
   @Test
   void exitEndsTheProcessWithTheCodeWithoutAnswering() throws Exception {
-    Process process = new ProcessBuilder(FixtureCommand.command())
-        .redirectError(ProcessBuilder.Redirect.DISCARD)
-        .start();
-    try (var stdin = new PrintStream(process.getOutputStream(), true, StandardCharsets.UTF_8);
-         var stdout = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-      rawHandshake(stdin, stdout);
-      stdin.println(new JsonObject().put("jsonrpc", "2.0").put("id", 2).put("method", "tools/call")
-          .put("params", new JsonObject().put("name", "exit").put("arguments", new JsonObject().put("code", 7)))
-          .encode());
-      assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
-      assertThat(process.exitValue()).isEqualTo(7);
-      assertThat(stdout.readLine()).isNull();
-    } finally {
-      process.destroyForcibly().waitFor();
+    try (RawFixture fixture = new RawFixture()) {
+      fixture.callTool("exit", new JsonObject().put("code", 7));
+      assertThat(fixture.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(fixture.process.exitValue()).isEqualTo(7);
+      assertThat(fixture.stdout.readLine()).isNull();
     }
   }
 
   @Test
   void exitsWhenStdinCloses() throws Exception {
-    Process process = new ProcessBuilder(FixtureCommand.command())
-        .redirectError(ProcessBuilder.Redirect.DISCARD)
-        .start();
-    try (var stdin = new PrintStream(process.getOutputStream(), true, StandardCharsets.UTF_8);
-         var stdout = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+    try (RawFixture fixture = new RawFixture()) {
+      fixture.stdin.close();
+      assertThat(fixture.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(fixture.process.exitValue()).isZero();
+    }
+  }
+
+  /** The fixture over raw pipes, after the initialize handshake. */
+  private static final class RawFixture implements AutoCloseable {
+    final Process process;
+    final PrintStream stdin;
+    final BufferedReader stdout;
+
+    RawFixture() throws IOException {
+      process = new ProcessBuilder(FixtureCommand.command()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      stdin = new PrintStream(process.getOutputStream(), true, StandardCharsets.UTF_8);
+      stdout = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
       rawHandshake(stdin, stdout);
+    }
+
+    void callTool(String name, JsonObject arguments) {
+      stdin.println(new JsonObject().put("jsonrpc", "2.0").put("id", 2).put("method", "tools/call")
+          .put("params", new JsonObject().put("name", name).put("arguments", arguments)).encode());
+    }
+
+    @Override
+    public void close() throws Exception {
       stdin.close();
-      assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
-      assertThat(process.exitValue()).isZero();
-    } finally {
+      stdout.close();
       process.destroyForcibly().waitFor();
     }
   }
