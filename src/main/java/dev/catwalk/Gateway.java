@@ -1,45 +1,76 @@
 package dev.catwalk;
 
+import dev.catwalk.admin.AdminRoutes;
+import dev.catwalk.admin.AdminVerticle;
 import dev.catwalk.config.CatwalkConfig;
+import dev.catwalk.config.SettingsRepository;
+import dev.catwalk.config.SettingsRoutes;
+import dev.catwalk.crypto.SecretBox;
 import dev.catwalk.db.Database;
 import dev.catwalk.db.DatabaseUrl;
 import dev.catwalk.db.LocalDatabase;
 import dev.catwalk.db.Migrations;
+import dev.catwalk.deploy.Backend;
+import dev.catwalk.deploy.DeploymentLogs;
+import dev.catwalk.deploy.DeploymentRepository;
+import dev.catwalk.deploy.DeploymentRoutes;
+import dev.catwalk.deploy.DeploymentSessions;
+import dev.catwalk.deploy.DeploymentVerticle;
+import dev.catwalk.deploy.LocalBackend;
+import dev.catwalk.http.AdminAuth;
 import dev.catwalk.http.HealthRoutes;
 import dev.catwalk.http.HttpVerticle;
+import dev.catwalk.mcp.HttpUpstream;
+import dev.catwalk.mcp.McpEndpoint;
+import dev.catwalk.mcp.RelayOptions;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
 /**
- * The running gateway ({@code catwalk serve}): resolves the database, migrates it, opens the pool
- * and deploys the verticles. {@link #close()} shuts down in the reverse order.
+ * The running gateway ({@code catwalk serve}): resolves the database, migrates it, opens the pool,
+ * deploys the deployment and admin verticles, then the HTTP verticles (REST API, MCP endpoint,
+ * health). {@link #close()} shuts down in the reverse order.
  */
 public final class Gateway {
 
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+  /** The MCP endpoint of deployments; {@code :deploymentId} is the deployment id. */
+  public static final String MCP_PATH = "/api/mcp/:" + DeploymentSessions.PATH_PARAM;
+  /** Largest REST request body. */
+  public static final int MAX_API_BODY_BYTES = 1024 * 1024;
+  private static final int LOG_LINES_PER_DEPLOYMENT = 500;
+  private static final Duration PROVISION_WAIT = Duration.ofSeconds(20);
 
   private final Vertx vertx;
   private final CatwalkConfig config;
   private final Pool pool;
-  private final String httpDeployment;
+  private final McpEndpoint endpoint;
+  private final List<String> verticles;
 
-  private Gateway(Vertx vertx, CatwalkConfig config, Pool pool, String httpDeployment) {
+  private Gateway(Vertx vertx, CatwalkConfig config, Pool pool, McpEndpoint endpoint, List<String> verticles) {
     this.vertx = vertx;
     this.config = config;
     this.pool = pool;
-    this.httpDeployment = httpDeployment;
+    this.endpoint = endpoint;
+    this.verticles = verticles;
   }
 
   /** Starts a gateway; the future completes once it accepts HTTP requests. */
   public static Future<Gateway> start(Vertx vertx, CatwalkConfig config) {
     return resolveDatabase(vertx, config)
         .compose(database -> migrateIfEnabled(vertx, config.withDatabase(database)))
-        .compose(resolved -> deploy(vertx, resolved));
+        .compose(resolved -> new Wiring(vertx, resolved).deploy());
   }
 
   /** The configuration in force, with the database actually used. */
@@ -52,11 +83,18 @@ public final class Gateway {
     return pool;
   }
 
-  /** Stops accepting requests, lets in-flight ones finish (bounded by the shutdown timeout), closes the pool. */
+  /** The MCP endpoint of deployments (its open sessions). */
+  public McpEndpoint mcpEndpoint() {
+    return endpoint;
+  }
+
+  /** Stops accepting requests, lets in-flight ones finish (bounded by the shutdown timeout), ends sessions, closes the pool. */
   public Future<Void> close() {
-    return vertx.undeploy(httpDeployment)
-        .eventually(pool::close)
-        .onComplete(ar -> LOG.info("gateway stopped"));
+    Future<Void> chain = vertx.undeploy(verticles.getLast()).eventually(endpoint::close);
+    for (String id : verticles.subList(0, verticles.size() - 1).reversed()) {
+      chain = chain.eventually(() -> vertx.undeploy(id));
+    }
+    return chain.eventually(pool::close).onComplete(ar -> LOG.info("gateway stopped"));
   }
 
   private static Future<DatabaseUrl> resolveDatabase(Vertx vertx, CatwalkConfig config) {
@@ -74,20 +112,67 @@ public final class Gateway {
         .map(config);
   }
 
-  private static Future<Gateway> deploy(Vertx vertx, CatwalkConfig config) {
-    Pool pool = Database.pool(vertx, config.databaseUrl(), config.poolSize());
-    HealthRoutes health = new HealthRoutes(vertx, pool, config.databaseUrl());
-    return vertx.deployVerticle(
-            () -> new HttpVerticle(config.host(), config.port(), config.shutdownTimeout(),
-                router -> mountRoutes(vertx, router, health)),
-            new DeploymentOptions().setInstances(config.httpInstances()))
-        .onSuccess(id -> LOG.info("Catwalk listening on {}:{} (public URL {})", config.host(), config.port(),
-            config.publicUrl()))
-        .map(id -> new Gateway(vertx, config, pool, id))
-        .onFailure(e -> pool.close());
-  }
+  /** The objects of one gateway and the order they start in. */
+  private static final class Wiring {
+    private final Vertx vertx;
+    private final CatwalkConfig config;
+    private final Pool pool;
+    private final SecretBox box;
+    private final DeploymentRepository deployments;
+    private final SettingsRepository settings;
+    private final DeploymentLogs logs = new DeploymentLogs(LOG_LINES_PER_DEPLOYMENT);
+    private final Map<String, Backend> backends;
+    private final McpEndpoint endpoint;
+    private final HealthRoutes health;
+    private final List<String> started = new ArrayList<>();
 
-  private static void mountRoutes(Vertx vertx, Router router, HealthRoutes health) {
-    health.mount(vertx, router);
+    Wiring(Vertx vertx, CatwalkConfig config) {
+      this.vertx = vertx;
+      this.config = config;
+      this.pool = Database.pool(vertx, config.databaseUrl(), config.poolSize());
+      this.box = new SecretBox(config.encryptionKey(), config.previousEncryptionKey());
+      this.deployments = new DeploymentRepository(pool);
+      this.settings = new SettingsRepository(pool, box, config.serve().settingsFromEnv());
+      CatwalkConfig.ServeOptions serve = config.serve();
+      this.backends = Map.of(LocalBackend.NAME, new LocalBackend(vertx, serve.localPath(),
+          serve.allowPrivateUpstreams(), (url, headers) -> new HttpUpstream(vertx, new HttpUpstream.Spec(url, headers, Duration.ofSeconds(10), 16 * 1024 * 1024))));
+      this.endpoint = new McpEndpoint(vertx, RelayOptions.defaults().withDnsRebindingProtection(config.bindsLoopback()),
+          new DeploymentSessions(deployments, box, backends, logs));
+      this.health = new HealthRoutes(vertx, pool, config.databaseUrl());
+    }
+
+    Future<Gateway> deploy() {
+      return vertx.deployVerticle(new AdminVerticle(endpoint, pool, box, config.adminToken(), config.serve().adminPort()))
+          .onSuccess(started::add)
+          .compose(id -> vertx.deployVerticle(new DeploymentVerticle(deployments, box, backends, logs,
+              config.publicUrl(), config.serve().reconcileInterval(), PROVISION_WAIT)))
+          .onSuccess(started::add)
+          .compose(id -> vertx.deployVerticle(() -> new HttpVerticle(config.host(), config.port(),
+              config.shutdownTimeout(), this::mountRoutes), new DeploymentOptions().setInstances(config.httpInstances())))
+          .onSuccess(started::add)
+          .onSuccess(id -> LOG.info("Catwalk listening on {}:{} (public URL {})", config.host(), config.port(),
+              config.publicUrl()))
+          .map(id -> new Gateway(vertx, config, pool, endpoint, List.copyOf(started)))
+          .onFailure(e -> undeployStarted());
+    }
+
+    private void undeployStarted() {
+      Future<Void> chain = Future.succeededFuture();
+      for (String id : started.reversed()) {
+        chain = chain.eventually(() -> vertx.undeploy(id));
+      }
+      chain.eventually(endpoint::close).eventually(pool::close);
+    }
+
+    private void mountRoutes(Router router) {
+      health.mount(vertx, router);
+      endpoint.mount(router, MCP_PATH);
+      String api = "^/api/(?!mcp/).*";
+      router.routeWithRegex(api).handler(new AdminAuth(config.adminToken()));
+      router.routeWithRegex(api).handler(BodyHandler.create(false).setBodyLimit(MAX_API_BODY_BYTES));
+      DeploymentRoutes.mount(vertx, router);
+      SettingsRoutes.mount(router, settings);
+      AdminRoutes.mount(vertx, router);
+    }
   }
 }

@@ -30,11 +30,12 @@ import java.util.Locale;
  * @param shutdownTimeout    grace period for in-flight requests on SIGTERM
  * @param httpInstances      HTTP verticle instances
  * @param home               directory for local developer state
+ * @param serve              what only the gateway's deployments, sessions and admin channel need
  */
 public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, DatabaseUrl migrationDatabaseUrl,
                             int poolSize, boolean migrateOnStart, byte[] encryptionKey,
                             byte[] previousEncryptionKey, String adminToken, String publicUrl,
-                            Duration shutdownTimeout, int httpInstances, Path home) {
+                            Duration shutdownTimeout, int httpInstances, Path home, ServeOptions serve) {
 
   /** What the running command needs from the configuration. */
   public enum Purpose {
@@ -75,13 +76,29 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
   /** This configuration with another database (after resolving a developer database). */
   public CatwalkConfig withDatabase(DatabaseUrl database) {
     return new CatwalkConfig(port, host, database, database, poolSize, migrateOnStart, encryptionKey,
-        previousEncryptionKey, adminToken, publicUrl, shutdownTimeout, httpInstances, home);
+        previousEncryptionKey, adminToken, publicUrl, shutdownTimeout, httpInstances, home, serve);
   }
 
   /** This configuration listening on another port (tests bind port 0, then learn the real one). */
   public CatwalkConfig withPort(int otherPort) {
     return new CatwalkConfig(otherPort, host, databaseUrl, migrationDatabaseUrl, poolSize, migrateOnStart,
-        encryptionKey, previousEncryptionKey, adminToken, publicUrl, shutdownTimeout, httpInstances, home);
+        encryptionKey, previousEncryptionKey, adminToken, publicUrl, shutdownTimeout, httpInstances, home, serve);
+  }
+
+  /**
+   * Settings of the running gateway beyond HTTP and the database.
+   *
+   * @param adminPort          loopback TCP port of the admin event-bus bridge ({@code catwalk admin}); 0 turns it off
+   * @param localPath          {@code PATH} for local MCP server processes and for finding their runtimes
+   * @param allowPrivateUpstreams whether remote MCP URLs may point at loopback or private addresses
+   * @param reconcileInterval  how often deployments are reconciled with their backends
+   * @param settingsFromEnv    settings given in the environment (they win over stored ones), by setting name
+   */
+  public record ServeOptions(int adminPort, String localPath, boolean allowPrivateUpstreams,
+                             Duration reconcileInterval, java.util.Map<String, String> settingsFromEnv) {
+    public ServeOptions {
+      settingsFromEnv = java.util.Map.copyOf(settingsFromEnv);
+    }
   }
 
   @Override
@@ -117,12 +134,28 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
       int shutdownSeconds = integer(ConfigKeys.SHUTDOWN_TIMEOUT, 0, 3600);
       int instances = integer(ConfigKeys.HTTP_INSTANCES, 0, 256);
       Path home = Path.of(text(ConfigKeys.HOME, Path.of(System.getProperty("user.home"), ".catwalk").toString()));
+      ServeOptions serve = serveOptions();
       if (!problems.isEmpty()) {
         throw new ConfigException(problems);
       }
       return new CatwalkConfig(port, host, database, migrationDatabase != null ? migrationDatabase : database,
           poolSize, migrateOnStart, key, previousKey, adminToken, publicUrl, Duration.ofSeconds(shutdownSeconds),
-          instances == 0 ? Runtime.getRuntime().availableProcessors() : instances, home);
+          instances == 0 ? Runtime.getRuntime().availableProcessors() : instances, home, serve);
+    }
+
+    private ServeOptions serveOptions() {
+      int adminPort = integer(ConfigKeys.ADMIN_PORT, 0, 65535);
+      String localPath = text(ConfigKeys.LOCAL_PATH, java.util.Objects.requireNonNullElse(System.getenv("PATH"), ""));
+      boolean allowPrivate = bool(ConfigKeys.ALLOW_PRIVATE_UPSTREAMS);
+      int reconcileSeconds = integer(ConfigKeys.RECONCILE_INTERVAL, 1, 86_400);
+      java.util.Map<String, String> settings = new java.util.LinkedHashMap<>();
+      ConfigKeys.SETTINGS.forEach((setting, key) -> {
+        String value = text(key, "");
+        if (!value.isEmpty()) {
+          settings.put(setting, value);
+        }
+      });
+      return new ServeOptions(adminPort, localPath, allowPrivate, Duration.ofSeconds(reconcileSeconds), settings);
     }
 
     private String text(String key, String fallback) {

@@ -35,14 +35,36 @@ public final class ConfigKeys {
   /** Directory for local state on a developer machine (generated development secrets). */
   public static final String HOME = "CATWALK_HOME";
 
+  /** Loopback TCP port of the admin event-bus bridge used by {@code catwalk admin}; 0 turns it off. */
+  public static final String ADMIN_PORT = "CATWALK_ADMIN_PORT";
+  /** {@code PATH} for local MCP server processes (and where their runtimes npx, uvx, docker are looked up). */
+  public static final String LOCAL_PATH = "CATWALK_LOCAL_PATH";
+  /** Whether remote MCP server URLs may point at loopback or private addresses (off: no SSRF through Catwalk). */
+  public static final String ALLOW_PRIVATE_UPSTREAMS = "CATWALK_ALLOW_PRIVATE_UPSTREAMS";
+  /** Seconds between reconciliations of deployments with their backends. */
+  public static final String RECONCILE_INTERVAL = "CATWALK_RECONCILE_INTERVAL";
+  /** OpenRouter API key for repository analysis (setting {@code openrouterApiKey}); wins over the stored one. Secret. */
+  public static final String OPENROUTER_API_KEY = "OPENROUTER_API_KEY";
+  /** Fly.io API token for the fly backend (setting {@code flyApiToken}); wins over the stored one. Secret. */
+  public static final String FLY_API_TOKEN = "FLY_API_TOKEN";
+  /** GitHub token for repository analysis (setting {@code githubToken}); wins over the stored one. Secret. */
+  public static final String GITHUB_TOKEN = "GITHUB_TOKEN";
+
+  /** Setting names (as in {@code /api/settings}) and the environment variable that overrides each. */
+  public static final java.util.Map<String, String> SETTINGS = java.util.Collections.unmodifiableMap(
+      new java.util.LinkedHashMap<>(java.util.Map.of("openrouterApiKey", OPENROUTER_API_KEY,
+          "flyApiToken", FLY_API_TOKEN, "githubToken", GITHUB_TOKEN)));
+
   /** Keys whose values are never printed. */
   public static final java.util.Set<String> SECRETS =
-      java.util.Set.of(ENCRYPTION_KEY, ENCRYPTION_KEY_PREVIOUS, ADMIN_TOKEN, DATABASE_URL, MIGRATION_DATABASE_URL);
+      java.util.Set.of(ENCRYPTION_KEY, ENCRYPTION_KEY_PREVIOUS, ADMIN_TOKEN, DATABASE_URL, MIGRATION_DATABASE_URL,
+          OPENROUTER_API_KEY, FLY_API_TOKEN, GITHUB_TOKEN);
 
   /** All keys, in documentation order; the environment store reads only these. */
   public static final java.util.List<String> ALL = java.util.List.of(PORT, HOST, DATABASE_URL, MIGRATION_DATABASE_URL,
       DB_PGBOUNCER, DB_POOL_SIZE, MIGRATE_ON_START, ENCRYPTION_KEY, ENCRYPTION_KEY_PREVIOUS, ADMIN_TOKEN, PUBLIC_URL,
-      SHUTDOWN_TIMEOUT, HTTP_INSTANCES, HOME);
+      SHUTDOWN_TIMEOUT, HTTP_INSTANCES, HOME, ADMIN_PORT, LOCAL_PATH, ALLOW_PRIVATE_UPSTREAMS, RECONCILE_INTERVAL,
+      OPENROUTER_API_KEY, FLY_API_TOKEN, GITHUB_TOKEN);
 
   private ConfigKeys() {
   }

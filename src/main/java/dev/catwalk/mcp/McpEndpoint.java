@@ -1,6 +1,7 @@
 package dev.catwalk.mcp;
 
 import dev.catwalk.config.CatwalkConfig;
+import dev.catwalk.http.HttpException;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -37,18 +38,28 @@ public final class McpEndpoint {
 
   private final Vertx vertx;
   private final RelayOptions options;
-  private final Supplier<Upstream> upstreams;
+  private final SessionAuthority authority;
   private final Map<String, SessionRelay> sessions = new ConcurrentHashMap<>();
   private final Map<String, String> deployments = new ConcurrentHashMap<>();
   private final long reaper;
+  private volatile boolean draining;
 
   /**
+   * An endpoint where anyone who reaches it may open a session.
+   *
    * @param upstreams makes one upstream per session (called on the new session's context)
    */
   public McpEndpoint(Vertx vertx, RelayOptions options, Supplier<Upstream> upstreams) {
+    this(vertx, options, SessionAuthority.anyone(upstreams));
+  }
+
+  /**
+   * @param authority decides who opens and uses sessions, and makes their upstreams
+   */
+  public McpEndpoint(Vertx vertx, RelayOptions options, SessionAuthority authority) {
     this.vertx = vertx;
     this.options = options;
-    this.upstreams = upstreams;
+    this.authority = authority;
     long period = Math.max(1_000, Math.min(options.idleTimeout().toMillis() / 4, 60_000));
     this.reaper = vertx.setPeriodic(period, t -> reapIdle());
   }
@@ -70,7 +81,35 @@ public final class McpEndpoint {
   /** Ends every session (shutdown). */
   public Future<Void> close() {
     vertx.cancelTimer(reaper);
-    return Future.all(sessions.values().stream().map(SessionRelay::close).toList()).mapEmpty();
+    return endSessions(grant -> true).mapEmpty();
+  }
+
+  /** The open sessions whose grant matches, as operators see them. */
+  public List<io.vertx.core.json.JsonObject> sessions(java.util.function.Predicate<SessionGrant> filter) {
+    return sessions.values().stream().filter(session -> filter.test(session.grant()))
+        .map(SessionRelay::describe).toList();
+  }
+
+  /** Ends the sessions whose grant matches (a revoked token, a deleted deployment); completes with how many. */
+  public Future<Integer> endSessions(java.util.function.Predicate<SessionGrant> filter) {
+    List<SessionRelay> ending = sessions.values().stream().filter(session -> filter.test(session.grant())).toList();
+    return Future.all(ending.stream().map(SessionRelay::close).toList()).map(ending.size());
+  }
+
+  /** Ends one session; completes with false when there was none with that id. */
+  public Future<Boolean> endSession(String sessionId) {
+    SessionRelay session = sessions.get(sessionId);
+    return session == null ? Future.succeededFuture(false) : session.close().map(true);
+  }
+
+  /** While draining, new sessions are refused with 503 and {@code Retry-After}; open ones go on. */
+  public void draining(boolean value) {
+    this.draining = value;
+  }
+
+  /** Whether new sessions are refused. */
+  public boolean draining() {
+    return draining;
   }
 
   private void checkOrigin(RoutingContext ctx) {
@@ -113,9 +152,8 @@ public final class McpEndpoint {
     }
     Buffer body = ctx.body().buffer();
     String sessionId = request.getHeader(McpHeaders.SESSION_ID);
-    SessionRelay session = sessionId == null ? null : sessions.get(sessionId);
+    SessionRelay session = sessionId == null ? null : requireSession(ctx);
     if (sessionId != null && session == null) {
-      reject(ctx, 404, "unknown or ended session");
       return;
     }
     if (!versionHeaderValid(ctx)) {
@@ -151,13 +189,23 @@ public final class McpEndpoint {
       rejectJsonRpc(ctx, 400, JsonRpcMessage.INVALID_REQUEST, "initialize must not carry a session id");
       return;
     }
-    if (sessions.size() >= options.maxSessions()) {
+    if (sessions.size() >= options.maxSessions() || draining) {
       ctx.response().putHeader("Retry-After", "5");
-      reject(ctx, 503, "too many sessions");
+      reject(ctx, 503, draining ? "this node is draining; retry" : "too many sessions");
       return;
     }
+    authority.open(ctx).onComplete(granted -> {
+      if (granted.succeeded()) {
+        startSession(ctx, granted.result(), messages, sse);
+      } else {
+        refuse(ctx, granted.cause());
+      }
+    });
+  }
+
+  private void startSession(RoutingContext ctx, SessionGrant grant, List<JsonRpcMessage> messages, boolean sse) {
     String id = newSessionId();
-    SessionRelay session = new SessionRelay(id, upstreams, options, this::ended);
+    SessionRelay session = new SessionRelay(id, grant, options, this::ended);
     sessions.put(id, session);
     HttpServerResponse response = ctx.response().putHeader(McpHeaders.SESSION_ID, id);
     vertx.deployVerticle(session, new DeploymentOptions())
@@ -166,6 +214,16 @@ public final class McpEndpoint {
           session.post(messages, response, !sse, false);
         })
         .onFailure(e -> failedStart(ctx, id, e));
+  }
+
+  private static void refuse(RoutingContext ctx, Throwable cause) {
+    if (cause instanceof HttpException http) {
+      reject(ctx, http.status(), http.getMessage());
+      return;
+    }
+    LOG.warn("cannot authorize an MCP session: {}", cause.toString());
+    ctx.response().putHeader("Retry-After", "5");
+    reject(ctx, 503, "the gateway cannot open sessions right now; try again shortly");
   }
 
   private void failedStart(RoutingContext ctx, String id, Throwable e) {
@@ -223,6 +281,12 @@ public final class McpEndpoint {
     SessionRelay session = sessions.get(sessionId);
     if (session == null) {
       reject(ctx, 404, "unknown or ended session");
+      return null;
+    }
+    HttpException refusal = authority.refusal(session.grant(), ctx);
+    if (refusal != null) {
+      reject(ctx, refusal.status(), refusal.getMessage());
+      return null;
     }
     return session;
   }

@@ -15,7 +15,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
  * One MCP client session: its upstream, its streams and their replay logs. An actor: every field
@@ -29,11 +28,11 @@ import java.util.function.Supplier;
  */
 public final class SessionRelay extends VerticleBase {
 
-  /** Prefix of each session's event-bus address; body {@code {"action":"end"}} ends the session (reply: empty). */
-  public static final String ADDRESS_PREFIX = "catwalk.session.";
 
   private final String id;
-  private final Supplier<Upstream> upstreamFactory;
+  private final SessionGrant grant;
+  private final long createdAt = System.currentTimeMillis();
+  private volatile JsonObject clientInfo;
   private Upstream upstream;
   private final RelayOptions options;
   private final Consumer<SessionRelay> onEnd;
@@ -57,12 +56,12 @@ public final class SessionRelay extends VerticleBase {
   }
 
   /**
-   * @param upstreamFactory makes the session's upstream; called on the session's context
-   * @param onEnd           told once when the session has ended (from any cause)
+   * @param grant  what the client was granted; its upstream factory is called on the session's context
+   * @param onEnd  told once when the session has ended (from any cause)
    */
-  public SessionRelay(String id, Supplier<Upstream> upstreamFactory, RelayOptions options, Consumer<SessionRelay> onEnd) {
+  public SessionRelay(String id, SessionGrant grant, RelayOptions options, Consumer<SessionRelay> onEnd) {
     this.id = id;
-    this.upstreamFactory = upstreamFactory;
+    this.grant = grant;
     this.options = options;
     this.onEnd = onEnd;
   }
@@ -70,6 +69,21 @@ public final class SessionRelay extends VerticleBase {
   /** The session id ({@code MCP-Session-Id}). */
   public String id() {
     return id;
+  }
+
+  /** What the client was granted when the session opened. */
+  public SessionGrant grant() {
+    return grant;
+  }
+
+  /** The session as operators see it (readable from any thread): id, owner, age, activity, client. */
+  public JsonObject describe() {
+    long idleMillis = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastActivity);
+    return new JsonObject().put("sessionId", id).put("deploymentId", grant.owner())
+        .put("tokenId", grant.credentialId()).put("protocolVersion", protocolVersion)
+        .put("startedAt", java.time.Instant.ofEpochMilli(createdAt).toString())
+        .put("ageSeconds", (System.currentTimeMillis() - createdAt) / 1000)
+        .put("idleSeconds", idleMillis / 1000).put("client", clientInfo);
   }
 
   /** The negotiated protocol version (readable from any thread). */
@@ -85,10 +99,10 @@ public final class SessionRelay extends VerticleBase {
   /** Starts the upstream on the session's own context and wires its messages and end. */
   @Override
   public Future<?> start() {
-    upstream = upstreamFactory.get();
+    upstream = grant.upstreams().get();
     upstream.messageHandler(this::fromUpstream).exitHandler(this::upstreamEnded);
     keepAliveTimer = vertx.setPeriodic(options.keepAlive().toMillis(), t -> keepAlive());
-    consumer = vertx.eventBus().consumer(ADDRESS_PREFIX + id, message -> close().onComplete(ar -> message.reply(null)));
+    consumer = vertx.eventBus().consumer(dev.catwalk.Addresses.SESSION_PREFIX + id, message -> close().onComplete(ar -> message.reply(null)));
     return upstream.start();
   }
 
@@ -153,6 +167,9 @@ public final class SessionRelay extends VerticleBase {
 
   private void initializing(JsonRpcMessage initialize) {
     initializeKey = key(initialize.id());
+    if (initialize.params().getValue("clientInfo") instanceof JsonObject info) {
+      clientInfo = new JsonObject().put("name", info.getValue("name")).put("version", info.getValue("version"));
+    }
     Object requested = initialize.params().getValue("protocolVersion");
     negotiated(requested instanceof String version ? version : McpHeaders.DEFAULT_VERSION);
   }

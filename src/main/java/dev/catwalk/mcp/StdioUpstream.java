@@ -60,6 +60,7 @@ public final class StdioUpstream implements Upstream {
   private Path workDir;
   private boolean ownsWorkDir;
   private volatile boolean closing;
+  private volatile java.util.function.Consumer<String> stderrListener = line -> { };
 
   /**
    * What to run.
@@ -127,6 +128,15 @@ public final class StdioUpstream implements Upstream {
   /** The operating-system process id, or -1 before start. */
   public long pid() {
     return process == null ? -1 : process.pid();
+  }
+
+  /**
+   * Receives each stderr line as it is read (on the reader thread, so the listener must be
+   * thread-safe), besides keeping the recent ones.
+   */
+  public StdioUpstream stderrHandler(java.util.function.Consumer<String> listener) {
+    this.stderrListener = listener;
+    return this;
   }
 
   /** The most recent stderr lines, oldest first. */
@@ -201,6 +211,7 @@ public final class StdioUpstream implements Upstream {
   }
 
   private void keepStderr(String line) {
+    stderrListener.accept(line);
     synchronized (stderr) {
       if (stderr.size() >= Math.max(1, spec.stderrLines())) {
         stderr.removeFirst();

@@ -58,7 +58,7 @@ class RelayLifecycleTest {
       waitFor(() -> runner.sessionCount() == 0);
 
       for (String id : sessions) {
-        assertThatThrownBy(() -> resources.vertx().eventBus().request(SessionRelay.ADDRESS_PREFIX + id, new JsonObject())
+        assertThatThrownBy(() -> resources.vertx().eventBus().request(dev.catwalk.Addresses.SESSION_PREFIX + id, new JsonObject())
             .await())
             .isInstanceOfSatisfying(ReplyException.class, e -> assertThat(e.failureType()).isEqualTo(ReplyFailure.NO_HANDLERS));
       }

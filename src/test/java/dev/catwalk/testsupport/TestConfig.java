@@ -33,7 +33,10 @@ public final class TestConfig {
         .put(ConfigKeys.ENCRYPTION_KEY, ENCRYPTION_KEY)
         .put(ConfigKeys.ADMIN_TOKEN, ADMIN_TOKEN)
         .put(ConfigKeys.SHUTDOWN_TIMEOUT, 5)
-        .put(ConfigKeys.HTTP_INSTANCES, 2);
+        .put(ConfigKeys.HTTP_INSTANCES, 2)
+        .put(ConfigKeys.ADMIN_PORT, 0)
+        .put(ConfigKeys.ALLOW_PRIVATE_UPSTREAMS, true)
+        .put(ConfigKeys.RECONCILE_INTERVAL, 30);
   }
 
   /** A checked configuration for a gateway on {@code database}. */

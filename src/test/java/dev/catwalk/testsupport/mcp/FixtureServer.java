@@ -294,6 +294,12 @@ public final class FixtureServer {
           String value = System.getenv(stringArg(request, "name"));
           return text(value == null ? "(unset)" : value);
         }));
+    tools.add(tool("log_to_stderr", "Writes the message as a line to the server's stderr (its log)",
+        stringArgs(Map.of("message", "Line to write")),
+        (exchange, request) -> {
+          System.err.println(stringArg(request, "message"));
+          return text("logged");
+        }));
     tools.add(tool("slow", "Sleeps for the given milliseconds, then answers \"done\"",
         intArg("millis", "How long to sleep, in milliseconds"),
         (exchange, request) -> {

@@ -1,0 +1,62 @@
+package dev.catwalk;
+
+/**
+ * Every event-bus address and message header Catwalk uses. Commands are request/reply with a
+ * timeout; a failed command replies {@code fail(status, reason)} where {@code status} is the HTTP
+ * status the REST API answers with (400 bad input, 404 unknown, 409 conflict, 503 database
+ * unavailable, 500 unexpected) and {@code reason} is safe to show. Facts are published.
+ * Bodies are {@code JsonObject}s.
+ */
+public final class Addresses {
+
+  /** Header: who asks ({@code admin} for the REST API, {@code operator} for {@code catwalk admin}); recorded in the audit trail. */
+  public static final String ACTOR_HEADER = "catwalk-actor";
+  /** Header on admin-bridge messages: the admin token, checked in constant time. */
+  public static final String ADMIN_TOKEN_HEADER = "catwalk-admin-token";
+
+  /** Create: body {@code {name, backend?, recipe, configSchema?, config?}}; reply the deployment plus {@code accessToken}; 400, 409. */
+  public static final String DEPLOYMENTS_CREATE = "catwalk.deployments.create";
+  /** Get: body {@code {id}}; reply the deployment with its tokens (metadata); 404. */
+  public static final String DEPLOYMENTS_GET = "catwalk.deployments.get";
+  /** List: body {@code {limit, offset}}; reply {@code {items, total, limit, offset}}. */
+  public static final String DEPLOYMENTS_LIST = "catwalk.deployments.list";
+  /** Update: body {@code {id, name?, config?, version?}} (version = recipe version); reply the deployment; 400, 404, 409. */
+  public static final String DEPLOYMENTS_UPDATE = "catwalk.deployments.update";
+  /** Delete: body {@code {id}}; ends its sessions, revokes its tokens, drops its secrets; reply empty; 404. */
+  public static final String DEPLOYMENTS_DELETE = "catwalk.deployments.delete";
+  /** Restart: body {@code {id}}; ends its sessions and provisions it again; reply the deployment; 404. */
+  public static final String DEPLOYMENTS_RESTART = "catwalk.deployments.restart";
+  /** Stop: body {@code {id}}; ends its sessions and refuses new ones until restarted; reply the deployment; 404. */
+  public static final String DEPLOYMENTS_STOP = "catwalk.deployments.stop";
+  /** Logs: body {@code {id, limit?}}; reply {@code {lines, events}} (recent upstream stderr and lifecycle, redacted); 404. */
+  public static final String DEPLOYMENTS_LOGS = "catwalk.deployments.logs";
+  /** New token: body {@code {id, label?}}; reply {@code {id, accessToken, prefix}}; 404. */
+  public static final String DEPLOYMENTS_TOKEN_CREATE = "catwalk.deployments.tokens.create";
+  /** Revoke token: body {@code {id, tokenId}}; ends the sessions it opened; reply empty; 404. */
+  public static final String DEPLOYMENTS_TOKEN_REVOKE = "catwalk.deployments.tokens.revoke";
+  /** Fact (publish): body {@code {id, status, reason?}} after a deployment's status changed. */
+  public static final String DEPLOYMENTS_STATUS = "catwalk.deployments.status";
+
+  /** End MCP sessions on this node: body {@code {deploymentId?, tokenId?}} (all given fields must match); reply {@code {ended}}. */
+  public static final String SESSIONS_END = "catwalk.sessions.end";
+  /** Prefix of each MCP session's own address; body {@code {"action":"end"}} ends it (reply empty). */
+  public static final String SESSION_PREFIX = "catwalk.session.";
+
+  /** Admin: body {@code {deploymentId?}}; reply {@code {sessions: [{sessionId, deploymentId, tokenId, ageSeconds, idleSeconds, client}]}}. */
+  public static final String ADMIN_SESSIONS_LIST = "catwalk.admin.sessions.list";
+  /** Admin: body {@code {sessionId}}; reply {@code {ended: true}}; 404. */
+  public static final String ADMIN_SESSIONS_END = "catwalk.admin.sessions.end";
+  /** Admin: body {@code {id}}; as {@link #DEPLOYMENTS_STOP}. */
+  public static final String ADMIN_DEPLOYMENTS_STOP = "catwalk.admin.deployments.stop";
+  /** Admin: body {@code {id}}; as {@link #DEPLOYMENTS_RESTART}. */
+  public static final String ADMIN_DEPLOYMENTS_RESTART = "catwalk.admin.deployments.restart";
+  /** Admin: body {@code {endSessions?: bool}}; refuse new sessions on this node (and end open ones); reply {@code {draining, sessions}}. */
+  public static final String ADMIN_DRAIN = "catwalk.admin.drain";
+  /** Admin: body {@code {}}; re-encrypt every stored secret with the current key, in one transaction; reply {@code {keyId, secrets, settings}}. */
+  public static final String ADMIN_ROTATE_KEY = "catwalk.admin.rotate-key";
+  /** The addresses the admin bridge lets through (a regular expression). */
+  public static final String ADMIN_ADDRESS_PATTERN = "catwalk\\.admin\\..+";
+
+  private Addresses() {
+  }
+}

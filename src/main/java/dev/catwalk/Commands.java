@@ -1,0 +1,34 @@
+package dev.catwalk;
+
+import dev.catwalk.http.Failures;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+
+import java.util.function.Function;
+
+/**
+ * Consumers of event-bus commands: the handler's future becomes the reply, and its failure a
+ * {@code fail(status, reason)} through {@link Failures}, also when the handler throws.
+ */
+public final class Commands {
+
+  private Commands() {
+  }
+
+  /** Registers {@code handler} for the commands sent to {@code address}. */
+  public static MessageConsumer<JsonObject> consumer(Vertx vertx, String address,
+                                                     Function<Message<JsonObject>, Future<?>> handler) {
+    return vertx.eventBus().consumer(address, message -> {
+      Future<?> result;
+      try {
+        result = handler.apply(message);
+      } catch (RuntimeException e) {
+        result = Future.failedFuture(e);
+      }
+      result.onSuccess(message::reply).onFailure(e -> Failures.reply(message, e));
+    });
+  }
+}

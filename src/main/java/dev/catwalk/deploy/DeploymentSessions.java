@@ -1,0 +1,127 @@
+package dev.catwalk.deploy;
+
+import dev.catwalk.crypto.SecretBox;
+import dev.catwalk.crypto.Tokens;
+import dev.catwalk.http.HttpException;
+import dev.catwalk.mcp.SessionAuthority;
+import dev.catwalk.mcp.SessionGrant;
+import io.vertx.core.Future;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Who may use {@code /api/mcp/{deploymentId}}: a client presenting a live access token of that
+ * deployment, while the deployment is running. A session is bound to the token that opened it:
+ * every later request must carry the same token, and revoking it ends the session. The session's
+ * upstream gets the deployment's configuration with its secrets decrypted, and nothing else.
+ */
+public final class DeploymentSessions implements SessionAuthority {
+
+  /** The path parameter holding the deployment id. */
+  public static final String PATH_PARAM = "deploymentId";
+  private static final String CHALLENGE = "Bearer realm=\"catwalk\"";
+
+  private final DeploymentRepository repository;
+  private final SecretBox box;
+  private final Map<String, Backend> backends;
+  private final DeploymentLogs logs;
+
+  public DeploymentSessions(DeploymentRepository repository, SecretBox box, Map<String, Backend> backends,
+                            DeploymentLogs logs) {
+    this.repository = repository;
+    this.box = box;
+    this.backends = Map.copyOf(backends);
+    this.logs = logs;
+  }
+
+  @Override
+  public Future<SessionGrant> open(RoutingContext ctx) {
+    UUID id = deploymentId(ctx);
+    String token = Tokens.bearer(ctx.request().getHeader("Authorization"));
+    if (id == null) {
+      return Future.failedFuture(new HttpException(404, "no such deployment"));
+    }
+    if (token == null) {
+      return Future.failedFuture(unauthorized(ctx, false));
+    }
+    return repository.find(id).compose(found -> authorize(ctx, found, token));
+  }
+
+  @Override
+  public HttpException refusal(SessionGrant grant, RoutingContext ctx) {
+    if (grant.owner() == null || !grant.owner().equals(ctx.pathParam(PATH_PARAM))) {
+      return new HttpException(404, "unknown or ended session");
+    }
+    String token = Tokens.bearer(ctx.request().getHeader("Authorization"));
+    if (!Tokens.matches(token, grant.credentialHash())) {
+      return unauthorized(ctx, token != null);
+    }
+    return null;
+  }
+
+  private Future<SessionGrant> authorize(RoutingContext ctx, Optional<Deployment> found, String token) {
+    if (found.isEmpty()) {
+      return Future.failedFuture(new HttpException(404, "no such deployment"));
+    }
+    Deployment deployment = found.get();
+    byte[] hash = Tokens.hash(token);
+    return repository.findToken(hash).compose(match -> {
+      if (match.isEmpty() || !match.get().deploymentId().equals(deployment.id())) {
+        return Future.failedFuture(unauthorized(ctx, true));
+      }
+      if (!Deployment.RUNNING.equals(deployment.status())) {
+        ctx.response().putHeader("Retry-After", "10");
+        return Future.failedFuture(new HttpException(503, "the deployment is " + deployment.status()
+            + (deployment.statusReason() == null ? "" : ": " + deployment.statusReason())));
+      }
+      return grant(deployment, match.get().tokenId(), hash);
+    });
+  }
+
+  private Future<SessionGrant> grant(Deployment deployment, UUID tokenId, byte[] hash) {
+    Backend backend = backends.get(deployment.backend());
+    if (backend == null) {
+      return Future.failedFuture(new HttpException(503, "the deployment's backend is not available on this node"));
+    }
+    repository.touchToken(tokenId);
+    return repository.secrets(deployment.id()).map(sealed -> grant(deployment, backend, tokenId, hash, sealed));
+  }
+
+  private SessionGrant grant(Deployment deployment, Backend backend, UUID tokenId, byte[] hash,
+                             List<DeploymentRepository.SealedSecret> sealed) {
+    Map<String, String> env = new LinkedHashMap<>();
+    for (Map.Entry<String, Object> entry : deployment.config()) {
+      env.put(entry.getKey(), DeploymentConfig.asEnvValue(entry.getValue()));
+    }
+    Map<String, String> secrets = new LinkedHashMap<>();
+    for (DeploymentRepository.SealedSecret secret : sealed) {
+      secrets.put(secret.name(), box.open(secret.keyId(), secret.ciphertext(),
+          DeploymentRepository.secretContext(deployment.id(), secret.name())));
+    }
+    env.putAll(secrets);
+    DeploymentLogs.Sink sink = logs.sink(deployment.id(), List.copyOf(secrets.values()));
+    return new SessionGrant(deployment.id().toString(), tokenId.toString(), hash, () -> {
+      sink.line("lifecycle", "session starting");
+      return backend.openSession(deployment, env, sink);
+    });
+  }
+
+  private static UUID deploymentId(RoutingContext ctx) {
+    try {
+      return UUID.fromString(ctx.pathParam(PATH_PARAM));
+    } catch (IllegalArgumentException | NullPointerException e) {
+      return null;
+    }
+  }
+
+  private static HttpException unauthorized(RoutingContext ctx, boolean presented) {
+    ctx.response().putHeader("WWW-Authenticate", presented ? CHALLENGE + ", error=\"invalid_token\"" : CHALLENGE);
+    return new HttpException(401, presented ? "the access token is not valid for this deployment"
+        : "an access token is required (Authorization: Bearer <token>)");
+  }
+}

@@ -1,0 +1,445 @@
+package dev.catwalk.deploy;
+
+import dev.catwalk.Addresses;
+import dev.catwalk.Commands;
+import dev.catwalk.crypto.SecretBox;
+import dev.catwalk.crypto.Tokens;
+import dev.catwalk.http.Failures;
+import dev.catwalk.http.HttpException;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * Owns the deployment lifecycle: the {@code catwalk.deployments.*} commands (see {@link Addresses}),
+ * the state machine persisted in Postgres ({@code pending → provisioning → running}, {@code failed}
+ * with a reason, {@code stopped}, {@code deleted}) with an audit event per change, and
+ * reconciliation of desired with actual state at start-up and on a timer.
+ */
+public final class DeploymentVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DeploymentVerticle.class);
+  private static final Pattern NAME = Pattern.compile("^[a-z0-9][a-z0-9-]{0,62}$");
+  private static final Set<String> CREATE_FIELDS = Set.of("name", "backend", "recipe", "configSchema", "config");
+  private static final Set<String> UPDATE_FIELDS = Set.of("id", "name", "config", "version");
+  private static final int MAX_PAGE = 200;
+  private static final int DEFAULT_LOG_LINES = 200;
+  private static final String SYSTEM = "system";
+
+  private final DeploymentRepository repository;
+  private final SecretBox box;
+  private final Map<String, Backend> backends;
+  private final DeploymentLogs logs;
+  private final String publicUrl;
+  private final Duration reconcileInterval;
+  private final Duration provisionWait;
+  private final Set<UUID> provisioned = new HashSet<>();
+  private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
+  private long reconcileTimer = -1;
+  private boolean reconciling;
+
+  /**
+   * @param provisionWait how long create and restart wait for provisioning before answering with
+   *                      the status reached so far
+   */
+  public DeploymentVerticle(DeploymentRepository repository, SecretBox box, Map<String, Backend> backends,
+                            DeploymentLogs logs, String publicUrl, Duration reconcileInterval, Duration provisionWait) {
+    this.repository = repository;
+    this.box = box;
+    this.backends = Map.copyOf(backends);
+    this.logs = logs;
+    this.publicUrl = publicUrl;
+    this.reconcileInterval = reconcileInterval;
+    this.provisionWait = provisionWait;
+  }
+
+  @Override
+  public Future<?> start() {
+    bind(Addresses.DEPLOYMENTS_CREATE, this::create);
+    bind(Addresses.DEPLOYMENTS_GET, this::get);
+    bind(Addresses.DEPLOYMENTS_LIST, this::list);
+    bind(Addresses.DEPLOYMENTS_UPDATE, this::update);
+    bind(Addresses.DEPLOYMENTS_DELETE, this::delete);
+    bind(Addresses.DEPLOYMENTS_RESTART, this::restart);
+    bind(Addresses.DEPLOYMENTS_STOP, this::stopDeployment);
+    bind(Addresses.DEPLOYMENTS_LOGS, this::logs);
+    bind(Addresses.DEPLOYMENTS_TOKEN_CREATE, this::createToken);
+    bind(Addresses.DEPLOYMENTS_TOKEN_REVOKE, this::revokeToken);
+    bind(Addresses.ADMIN_DEPLOYMENTS_STOP, this::stopDeployment);
+    bind(Addresses.ADMIN_DEPLOYMENTS_RESTART, this::restart);
+    return Future.all(consumers.stream().map(MessageConsumer::completion).toList())
+        .onSuccess(v -> reconcileTimer = vertx.setPeriodic(reconcileInterval.toMillis(), t -> reconcile()))
+        .onSuccess(v -> reconcile());
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(reconcileTimer);
+    return Future.all(consumers.stream().map(MessageConsumer::unregister).toList());
+  }
+
+  private void bind(String address, Function<Message<JsonObject>, Future<?>> handler) {
+    consumers.add(Commands.consumer(vertx, address, handler));
+  }
+
+
+  private Future<JsonObject> create(Message<JsonObject> message) {
+    JsonObject body = message.body();
+    rejectUnknownFields(body, CREATE_FIELDS, "");
+    String name = checkName(body.getValue("name"));
+    String backendName = body.getValue("backend") == null ? LocalBackend.NAME : string(body, "backend");
+    Backend backend = backends.get(backendName);
+    if (backend == null) {
+      throw new HttpException(400, "backend: '" + Recipe.printable(backendName) + "' is not available (available: "
+          + String.join(", ", new java.util.TreeSet<>(backends.keySet())) + ")");
+    }
+    Recipe recipe = Recipe.fromJson(object(body, "recipe"));
+    JsonObject schema = DeploymentConfig.checkSchema(object(body, "configSchema"));
+    DeploymentConfig config = DeploymentConfig.validate(schema, object(body, "config"));
+    checkHeaderVariables(recipe, schema, config);
+    UUID id = UUID.randomUUID();
+    String token = Tokens.newToken();
+    Map<String, SecretBox.Sealed> sealed = seal(id, config.secrets());
+    DeploymentRepository.NewDeployment created = new DeploymentRepository.NewDeployment(id, name, backendName,
+        recipe.toJson(), schema, config.plain(), sealed, newToken(token, "initial"));
+    return checkRecipe(backend, recipe)
+        .compose(v -> repository.create(created, actor(message)).recover(e -> duplicateName(e, name)))
+        .onSuccess(v -> logs.lifecycle(id, "deployment created"))
+        .compose(v -> provisionWithin(id))
+        .map(deployment -> deployment.toJson(publicUrl).put("accessToken", token));
+  }
+
+  private Future<JsonObject> get(Message<JsonObject> message) {
+    UUID id = id(message.body(), "id");
+    return load(id).compose(deployment -> repository.tokens(id)
+        .map(tokens -> deployment.toJson(publicUrl).put("tokens", new JsonArray(tokens))));
+  }
+
+  private Future<JsonObject> list(Message<JsonObject> message) {
+    int limit = bounded(message.body(), "limit", 50, 1, MAX_PAGE);
+    int offset = bounded(message.body(), "offset", 0, 0, Integer.MAX_VALUE);
+    return repository.page(limit, offset).map(page -> new JsonObject()
+        .put("items", new JsonArray(page.items().stream().map(d -> d.toJson(publicUrl)).toList()))
+        .put("total", page.total()).put("limit", limit).put("offset", offset));
+  }
+
+  private Future<JsonObject> update(Message<JsonObject> message) {
+    JsonObject body = message.body();
+    rejectUnknownFields(body, UPDATE_FIELDS, "");
+    UUID id = id(body, "id");
+    return load(id).compose(deployment -> repository.secrets(id).compose(secrets -> change(message, deployment,
+        secrets)));
+  }
+
+  private Future<JsonObject> change(Message<JsonObject> message, Deployment deployment,
+                                    List<DeploymentRepository.SealedSecret> stored) {
+    JsonObject body = message.body();
+    String name = body.containsKey("name") ? checkName(body.getValue("name")) : deployment.name();
+    Recipe recipe = deployment.parsedRecipe();
+    if (body.containsKey("version")) {
+      recipe = recipe.withVersion(string(body, "version"));
+    }
+    JsonObject merged = deployment.config().copy();
+    for (DeploymentRepository.SealedSecret secret : stored) {
+      merged.put(secret.name(), box.open(secret.keyId(), secret.ciphertext(),
+          DeploymentRepository.secretContext(deployment.id(), secret.name())));
+    }
+    JsonObject patch = body.containsKey("config") ? object(body, "config") : new JsonObject();
+    patch.forEach(entry -> merged.put(entry.getKey(), entry.getValue()));
+    patch.fieldNames().stream().filter(n -> patch.getValue(n) == null).toList().forEach(merged::remove);
+    DeploymentConfig config = DeploymentConfig.validate(deployment.configSchema(), merged);
+    checkHeaderVariables(recipe, deployment.configSchema(), config);
+    Map<String, String> changedSecrets = new LinkedHashMap<>();
+    config.secrets().forEach((n, v) -> {
+      if (patch.containsKey(n)) {
+        changedSecrets.put(n, v);
+      }
+    });
+    List<String> removed = deployment.secretNames().stream().filter(n -> !config.secrets().containsKey(n)).toList();
+    JsonObject detail = new JsonObject().put("fields", new JsonArray(body.fieldNames().stream()
+        .filter(f -> !f.equals("id")).sorted().toList())).put("variables", new JsonArray(patch.fieldNames().stream()
+        .sorted().toList()));
+    DeploymentRepository.Change change = new DeploymentRepository.Change(deployment.id(), deployment.version(), name,
+        recipe.toJson(), config.plain(), seal(deployment.id(), changedSecrets), removed, detail);
+    Backend backend = backends.get(deployment.backend());
+    Future<Void> checked = body.containsKey("version") && backend != null ? checkRecipe(backend, recipe)
+        : Future.succeededFuture();
+    return checked.compose(v -> repository.change(change, actor(message)).recover(e -> duplicateName(e, name)))
+        .compose(v -> load(deployment.id())).map(d -> d.toJson(publicUrl));
+  }
+
+  private Future<JsonObject> delete(Message<JsonObject> message) {
+    UUID id = id(message.body(), "id");
+    return load(id).compose(deployment -> repository.delete(id, actor(message))
+        .compose(deleted -> deleted ? release(deployment) : Future.failedFuture(notFound(id))))
+        .onSuccess(v -> logs.forget(id))
+        .map(v -> new JsonObject().put("deleted", true));
+  }
+
+  private Future<JsonObject> restart(Message<JsonObject> message) {
+    UUID id = id(message.body(), "id");
+    return load(id).compose(d -> repository.setDesiredState(id, Deployment.RUNNING, actor(message)))
+        .compose(v -> endSessions(id, null))
+        .compose(v -> provisionWithin(id))
+        .map(deployment -> deployment.toJson(publicUrl));
+  }
+
+  private Future<JsonObject> stopDeployment(Message<JsonObject> message) {
+    UUID id = id(message.body(), "id");
+    return load(id).compose(d -> repository.setDesiredState(id, Deployment.STOPPED, actor(message)))
+        .compose(v -> load(id)).compose(this::stopNow)
+        .compose(v -> load(id)).map(deployment -> deployment.toJson(publicUrl));
+  }
+
+  private Future<JsonObject> logs(Message<JsonObject> message) {
+    UUID id = id(message.body(), "id");
+    int limit = bounded(message.body(), "limit", DEFAULT_LOG_LINES, 1, 1000);
+    return load(id).compose(d -> repository.auditEvents(id, limit))
+        .map(events -> new JsonObject().put("lines", logs.recent(id, limit)).put("events", new JsonArray(events)));
+  }
+
+  private Future<JsonObject> createToken(Message<JsonObject> message) {
+    UUID id = id(message.body(), "id");
+    Object label = message.body().getValue("label");
+    if (label != null && !(label instanceof String text && text.length() <= 100)) {
+      throw new HttpException(400, "label: must be a string of at most 100 characters");
+    }
+    String token = Tokens.newToken();
+    DeploymentRepository.NewToken created = newToken(token, (String) label);
+    return load(id).compose(d -> repository.addToken(id, created, actor(message)))
+        .map(v -> new JsonObject().put("id", created.id().toString()).put("accessToken", token)
+            .put("prefix", created.prefix()).put("label", label));
+  }
+
+  private Future<JsonObject> revokeToken(Message<JsonObject> message) {
+    UUID id = id(message.body(), "id");
+    UUID tokenId = id(message.body(), "tokenId");
+    return repository.revokeToken(id, tokenId, actor(message))
+        .compose(revoked -> revoked ? endSessions(id, tokenId)
+            : Future.failedFuture(new NoSuchElementException("no live token " + tokenId + " on deployment " + id)))
+        .map(v -> new JsonObject().put("revoked", true));
+  }
+
+  private void reconcile() {
+    if (reconciling) {
+      return;
+    }
+    reconciling = true;
+    repository.live()
+        .compose(this::reconcileAll)
+        .onFailure(e -> LOG.warn("reconciliation failed: {}", e.getMessage()))
+        .onComplete(ar -> reconciling = false);
+  }
+
+  private Future<Void> reconcileAll(List<Deployment> deployments) {
+    Future<Void> chain = Future.succeededFuture();
+    for (Deployment deployment : deployments) {
+      chain = chain.compose(v -> reconcileOne(deployment).recover(e -> {
+        LOG.warn("reconciling deployment {} failed: {}", deployment.id(), e.getMessage());
+        return Future.succeededFuture();
+      }));
+    }
+    return chain;
+  }
+
+  private Future<Void> reconcileOne(Deployment deployment) {
+    boolean wantRunning = Deployment.RUNNING.equals(deployment.desiredState());
+    if (wantRunning && !(Deployment.RUNNING.equals(deployment.status()) && provisioned.contains(deployment.id()))) {
+      return provision(deployment).mapEmpty();
+    }
+    if (!wantRunning && !Deployment.STOPPED.equals(deployment.status())) {
+      return stopNow(deployment);
+    }
+    return Future.succeededFuture();
+  }
+
+  private Future<Deployment> provisionWithin(UUID id) {
+    Future<Deployment> provisioning = load(id).compose(this::provision);
+    return Future.any(provisioning, delay(provisionWait)).compose(v -> load(id));
+  }
+
+  private Future<Deployment> provision(Deployment deployment) {
+    Backend backend = backends.get(deployment.backend());
+    if (backend == null) {
+      return setStatus(deployment, Deployment.FAILED, "backend '" + deployment.backend() + "' is not available")
+          .map(deployment);
+    }
+    return setStatus(deployment, Deployment.PROVISIONING, null)
+        .compose(v -> backend.provision(deployment))
+        .compose(v -> {
+          provisioned.add(deployment.id());
+          return setStatus(deployment, Deployment.RUNNING, null);
+        }, e -> {
+          provisioned.remove(deployment.id());
+          return setStatus(deployment, Deployment.FAILED, reasonOf(e));
+        })
+        .map(deployment);
+  }
+
+  private Future<Void> stopNow(Deployment deployment) {
+    return endSessions(deployment.id(), null)
+        .compose(v -> release(deployment))
+        .compose(v -> setStatus(deployment, Deployment.STOPPED, "stopped by request"));
+  }
+
+  private Future<Void> release(Deployment deployment) {
+    provisioned.remove(deployment.id());
+    Backend backend = backends.get(deployment.backend());
+    return endSessions(deployment.id(), null)
+        .compose(v -> backend == null ? Future.succeededFuture() : backend.release(deployment));
+  }
+
+  private Future<Void> setStatus(Deployment deployment, String status, String reason) {
+    return repository.setStatus(deployment.id(), status, reason, SYSTEM).map(changed -> {
+      if (changed) {
+        logs.lifecycle(deployment.id(), "status " + status + (reason == null ? "" : ": " + reason));
+        vertx.eventBus().publish(Addresses.DEPLOYMENTS_STATUS, new JsonObject().put("id", deployment.id().toString())
+            .put("status", status).put("reason", reason));
+      }
+      return null;
+    });
+  }
+
+  private Future<Void> endSessions(UUID deploymentId, UUID tokenId) {
+    JsonObject which = new JsonObject().put("deploymentId", deploymentId.toString());
+    if (tokenId != null) {
+      which.put("tokenId", tokenId.toString());
+    }
+    return vertx.eventBus().request(Addresses.SESSIONS_END, which)
+        .<Void>mapEmpty()
+        .recover(e -> {
+          LOG.warn("ending the sessions of deployment {} failed: {}", deploymentId, e.getMessage());
+          return Future.succeededFuture();
+        });
+  }
+
+  private Future<Void> checkRecipe(Backend backend, Recipe recipe) {
+    return backend.check(recipe).recover(e -> Future.failedFuture(e instanceof Backend.ProvisioningException
+        ? new HttpException(422, e.getMessage()) : e));
+  }
+
+  private Future<Deployment> load(UUID id) {
+    return repository.find(id).map(found -> found.orElseThrow(() -> notFound(id)));
+  }
+
+  private Future<Void> delay(Duration duration) {
+    io.vertx.core.Promise<Void> promise = io.vertx.core.Promise.promise();
+    vertx.setTimer(Math.max(1, duration.toMillis()), t -> promise.tryComplete());
+    return promise.future();
+  }
+
+  private Map<String, SecretBox.Sealed> seal(UUID id, Map<String, String> secrets) {
+    Map<String, SecretBox.Sealed> sealed = new LinkedHashMap<>();
+    secrets.forEach((name, value) -> sealed.put(name, box.seal(value, DeploymentRepository.secretContext(id, name))));
+    return sealed;
+  }
+
+  private static <T> Future<T> duplicateName(Throwable e, String name) {
+    if (e instanceof PgException pg && "23505".equals(pg.getSqlState())) {
+      return Future.failedFuture(new HttpException(409, "a deployment named '" + name + "' already exists"));
+    }
+    return Future.failedFuture(e);
+  }
+
+  private static void checkHeaderVariables(Recipe recipe, JsonObject schema, DeploymentConfig config) {
+    for (String variable : recipe.headerVariables()) {
+      boolean declared = schema == null ? config.secrets().containsKey(variable)
+          : schema.getJsonObject("properties", new JsonObject()).containsKey(variable);
+      if (!declared) {
+        throw new HttpException(400, "recipe.headers: ${" + variable + "} is not a configuration variable");
+      }
+    }
+  }
+
+  private static DeploymentRepository.NewToken newToken(String token, String label) {
+    return new DeploymentRepository.NewToken(UUID.randomUUID(), Tokens.hash(token), Tokens.displayPrefix(token), label);
+  }
+
+  private static String reasonOf(Throwable e) {
+    return e instanceof Backend.ProvisioningException ? e.getMessage() : "provisioning failed: "
+        + Failures.problem(e, "provisioning").detail();
+  }
+
+  private static String actor(Message<JsonObject> message) {
+    String actor = message.headers().get(Addresses.ACTOR_HEADER);
+    return actor == null ? SYSTEM : actor;
+  }
+
+  private static String checkName(Object value) {
+    if (!(value instanceof String name) || !NAME.matcher(name).matches()) {
+      throw new HttpException(400, "name: 1 to 63 lower-case letters, digits and hyphens, starting with a letter"
+          + " or digit");
+    }
+    return name;
+  }
+
+  private static void rejectUnknownFields(JsonObject body, Set<String> allowed, String prefix) {
+    for (String field : body.fieldNames()) {
+      if (!allowed.contains(field)) {
+        throw new HttpException(400, prefix + Recipe.printable(field) + ": unknown field (allowed: "
+            + String.join(", ", new java.util.TreeSet<>(allowed)) + ")");
+      }
+    }
+  }
+
+  private static String string(JsonObject body, String field) {
+    if (!(body.getValue(field) instanceof String text)) {
+      throw new HttpException(400, field + ": must be a string");
+    }
+    return text;
+  }
+
+  private static JsonObject object(JsonObject body, String field) {
+    Object value = body.getValue(field);
+    if (value != null && !(value instanceof JsonObject)) {
+      throw new HttpException(400, field + ": must be an object");
+    }
+    return (JsonObject) value;
+  }
+
+  private static UUID id(JsonObject body, String field) {
+    try {
+      return UUID.fromString(String.valueOf(body.getValue(field)));
+    } catch (IllegalArgumentException e) {
+      throw new NoSuchElementException("no such " + (field.equals("id") ? "deployment" : "token"));
+    }
+  }
+
+  private static NoSuchElementException notFound(UUID id) {
+    return new NoSuchElementException("no deployment " + id);
+  }
+
+  private static int bounded(JsonObject body, String field, int fallback, int min, int max) {
+    Object value = body.getValue(field);
+    if (value == null) {
+      return fallback;
+    }
+    try {
+      int number = Integer.parseInt(String.valueOf(value));
+      if (number >= min && number <= max) {
+        return number;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new HttpException(400, field + ": must be a whole number from " + min + " to " + max);
+  }
+}

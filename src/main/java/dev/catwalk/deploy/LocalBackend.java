@@ -1,0 +1,189 @@
+package dev.catwalk.deploy;
+
+import dev.catwalk.mcp.StdioUpstream;
+import dev.catwalk.mcp.Upstream;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+
+import java.io.File;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The embedded backend: each MCP session runs its server as a child process of this host, with
+ * the deployment's configuration (secrets decrypted) as its environment and {@code CATWALK_LOCAL_PATH}
+ * as its {@code PATH}. Nothing is provisioned ahead of sessions; provisioning checks that the
+ * runtime ({@code npx}, {@code uvx}, {@code docker} and its engine) or the command exists.
+ */
+public final class LocalBackend implements Backend {
+
+  /** The backend name. */
+  public static final String NAME = "local";
+
+  private static final int STDERR_LINES = 200;
+  private static final int MAX_LINE_BYTES = 16 * 1024 * 1024;
+  private static final long DOCKER_CHECK_SECONDS = 10;
+
+  private final Vertx vertx;
+  private final String searchPath;
+  private final boolean allowPrivateUpstreams;
+  private final RemoteUpstreams remotes;
+  private final Map<java.util.UUID, Path> executables = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * @param searchPath            {@code PATH} for server processes and runtime lookup
+   * @param allowPrivateUpstreams whether remote servers may be on loopback or private addresses
+   */
+  public LocalBackend(Vertx vertx, String searchPath, boolean allowPrivateUpstreams, RemoteUpstreams remotes) {
+    this.vertx = vertx;
+    this.searchPath = searchPath;
+    this.allowPrivateUpstreams = allowPrivateUpstreams;
+    this.remotes = remotes;
+  }
+
+  /** Makes the upstream of a remote (Streamable HTTP) server. */
+  public interface RemoteUpstreams {
+    /** An upstream for {@code url} sending {@code headers} with every request. */
+    Upstream open(URI url, Map<String, String> headers);
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public Future<Void> check(Recipe recipe) {
+    return vertx.executeBlocking(() -> {
+      checkBlocking(recipe);
+      return null;
+    }, false);
+  }
+
+  @Override
+  public Future<Void> provision(Deployment deployment) {
+    Recipe recipe = deployment.parsedRecipe();
+    return vertx.executeBlocking(() -> {
+      checkBlocking(recipe);
+      if (recipe.executable() != null) {
+        executables.put(deployment.id(), resolve(recipe.executable()).orElseThrow());
+      }
+      return null;
+    }, false);
+  }
+
+  @Override
+  public Upstream openSession(Deployment deployment, Map<String, String> env, DeploymentLogs.Sink logs) {
+    Recipe recipe = deployment.parsedRecipe();
+    if (recipe.runtime().equals("remote")) {
+      return remotes.open(URI.create(recipe.url()), recipe.resolvedHeaders(env));
+    }
+    List<String> command = new ArrayList<>(recipe.commandLine(env.keySet()));
+    Path executable = executables.get(deployment.id());
+    if (executable != null) {
+      command.set(0, executable.toString());
+    }
+    Map<String, String> environment = new HashMap<>(env);
+    environment.put("PATH", searchPath);
+    StdioUpstream upstream = new StdioUpstream(vertx,
+        new StdioUpstream.Spec(command, environment, null, STDERR_LINES, MAX_LINE_BYTES));
+    return upstream.stderrHandler(line -> logs.line("stderr", line));
+  }
+
+  @Override
+  public Future<Void> release(Deployment deployment) {
+    executables.remove(deployment.id());
+    return Future.succeededFuture();
+  }
+
+  private void checkBlocking(Recipe recipe) throws InterruptedException {
+    if (recipe.runtime().equals("remote")) {
+      checkRemote(URI.create(recipe.url()));
+      return;
+    }
+    String executable = recipe.executable();
+    if (resolve(executable).isEmpty()) {
+      throw new ProvisioningException(switch (recipe.runtime()) {
+        case "npm" -> "npx (Node.js) is not installed on this host, so npm packages cannot run here";
+        case "pypi" -> "uvx (uv) is not installed on this host, so PyPI packages cannot run here";
+        case "oci" -> "docker is not installed on this host, so container images cannot run here";
+        default -> "the command '" + Recipe.printable(executable) + "' was not found on this host";
+      });
+    }
+    if (recipe.runtime().equals("oci")) {
+      checkDockerEngine();
+    }
+  }
+
+  private void checkRemote(URI url) {
+    if (allowPrivateUpstreams) {
+      return;
+    }
+    try {
+      for (InetAddress address : InetAddress.getAllByName(url.getHost())) {
+        if (address.isLoopbackAddress() || address.isSiteLocalAddress() || address.isLinkLocalAddress()
+            || address.isAnyLocalAddress() || isUniqueLocal(address)) {
+          throw new ProvisioningException("the remote server's address is private or loopback; Catwalk does not"
+              + " connect there unless CATWALK_ALLOW_PRIVATE_UPSTREAMS is true");
+        }
+      }
+    } catch (UnknownHostException e) {
+      throw new ProvisioningException("the remote server's host name does not resolve");
+    }
+  }
+
+  private static boolean isUniqueLocal(InetAddress address) {
+    byte[] bytes = address.getAddress();
+    return bytes.length == 16 && (bytes[0] & 0xfe) == 0xfc;
+  }
+
+  private void checkDockerEngine() throws InterruptedException {
+    Path docker = resolve("docker").orElseThrow();
+    try {
+      Process process = new ProcessBuilder(docker.toString(), "version", "--format", "{{.Server.Version}}")
+          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      if (!process.waitFor(DOCKER_CHECK_SECONDS, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        throw new ProvisioningException("docker is installed but its engine did not answer within "
+            + DOCKER_CHECK_SECONDS + " s");
+      }
+      if (process.exitValue() != 0) {
+        throw new ProvisioningException("docker is installed but its engine is not reachable, so container images"
+            + " cannot run here");
+      }
+    } catch (java.io.IOException e) {
+      throw new ProvisioningException("docker could not be started: " + e.getMessage());
+    }
+  }
+
+  /** The executable file {@code program} names: a path, or a name looked up in the search path. */
+  Optional<Path> resolve(String program) {
+    if (program == null || program.isBlank()) {
+      return Optional.empty();
+    }
+    if (program.contains("/")) {
+      Path path = Path.of(program);
+      return Files.isRegularFile(path) && Files.isExecutable(path) ? Optional.of(path.toAbsolutePath())
+          : Optional.empty();
+    }
+    for (String dir : searchPath.split(File.pathSeparator)) {
+      if (dir.isEmpty()) {
+        continue;
+      }
+      Path candidate = Path.of(dir, program);
+      if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+        return Optional.of(candidate);
+      }
+    }
+    return Optional.empty();
+  }
+}
