@@ -282,7 +282,9 @@ public final class DeploymentVerticle extends VerticleBase {
       return setStatus(deployment, Deployment.FAILED, "backend '" + deployment.backend() + "' is not available")
           .map(deployment);
     }
-    return setStatus(deployment, Deployment.PROVISIONING, null)
+    Future<Void> marked = Deployment.RUNNING.equals(deployment.status()) ? Future.succeededFuture()
+        : setStatus(deployment, Deployment.PROVISIONING, null);
+    return marked
         .compose(v -> backend.provision(deployment))
         .compose(v -> {
           provisioned.add(deployment.id());
