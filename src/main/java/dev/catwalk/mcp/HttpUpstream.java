@@ -3,7 +3,6 @@ package dev.catwalk.mcp;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -43,10 +42,10 @@ import java.util.concurrent.TimeUnit;
  * everything after {@code initialize} only once its response headers (with the session id) arrived;
  * then they run concurrently. A 202 delivers nothing; a JSON body delivers its message(s); an event
  * stream delivers each message as it arrives. An event stream that breaks before the response to
- * its request is resumed with {@code GET} and {@code Last-Event-ID} ({@value #MAX_RECONNECTS}
- * attempts in a row, {@code retry:} apart). Once the client's {@code notifications/initialized} has
- * been accepted, the standalone {@code GET} stream carries server-initiated messages (a 405 means
- * the server has none) and is reconnected the same way when it ends.
+ * its request is resumed with {@code GET} and {@code Last-Event-ID} (at most 3 failed attempts in
+ * a row, {@code retry:} apart). Once the client's {@code notifications/initialized} has been
+ * accepted, the standalone {@code GET} stream carries server-initiated messages (a 405 means the
+ * server has none) and is reconnected the same way whenever it ends.
  *
  * <p>An HTTP failure of a request (4xx, 5xx, no connection, connect timeout, a stream lost for
  * good) is delivered as a JSON-RPC error response with code {@link JsonRpcMessage#INTERNAL_ERROR}
@@ -57,10 +56,10 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>{@link #start()} needs no network and completes at once: an unreachable or refusing server
  * shows up as the JSON-RPC error of {@code initialize}. {@link #close()} DELETEs the remote session
- * (errors ignored, at most {@value #DELETE_TIMEOUT_MILLIS} ms), drops every stream and closes the
- * HTTP client this upstream created. Header values are secrets: logs name the host only.
+ * (errors ignored, 5 s at most), drops every stream and closes the HTTP client this upstream
+ * created. Header values are secrets: logs name the host only.
  */
-public final class HttpUpstream implements Upstream {
+public final class HttpUpstream extends AbstractUpstream {
 
   private static final Logger LOG = LoggerFactory.getLogger(HttpUpstream.class);
   /** Consecutive failed reconnections of one stream before it is given up. */
@@ -82,15 +81,13 @@ public final class HttpUpstream implements Upstream {
   private final Set<Stream> streams = new LinkedHashSet<>();
   private final Map<Object, Stream> requestStreams = new HashMap<>();
   private final Promise<Void> closed = Promise.promise();
-  private Handler<JsonObject> messageHandler = m -> { };
-  private Handler<UpstreamExit> exitHandler = e -> { };
   private Future<Void> sending = Future.succeededFuture();
   private volatile String sessionId;
   private String protocolVersion;
   private Object initializeId;
   private boolean standaloneOpened;
   private boolean ending;
-  private boolean exited;
+  private boolean exitReported;
 
   /**
    * Where the MCP server is and how to talk to it.
@@ -99,7 +96,8 @@ public final class HttpUpstream implements Upstream {
    * @param headers         sent on every request (an {@code Authorization} or API-key header);
    *                        values are secrets: never logged, and left out of {@link #toString()}
    * @param connectTimeout  how long opening a connection may take
-   * @param maxMessageBytes largest JSON body or event accepted from the server; larger ones are dropped
+   * @param maxMessageBytes largest JSON body or event accepted from the server: a larger body answers its
+   *                        request with a JSON-RPC error, a larger event is dropped with a warning
    */
   public record Spec(URI url, Map<String, String> headers, Duration connectTimeout, int maxMessageBytes) {
     public Spec {
@@ -172,18 +170,6 @@ public final class HttpUpstream implements Upstream {
   @Override
   public void send(JsonObject message) {
     onContext(() -> enqueue(message));
-  }
-
-  @Override
-  public Upstream messageHandler(Handler<JsonObject> handler) {
-    this.messageHandler = handler;
-    return this;
-  }
-
-  @Override
-  public Upstream exitHandler(Handler<UpstreamExit> handler) {
-    this.exitHandler = handler;
-    return this;
   }
 
   @Override
@@ -434,10 +420,12 @@ public final class HttpUpstream implements Upstream {
       return;
     }
     discard(response);
-    if (!stream.standalone) {
-      failed(stream, httpError(response));
-    } else if (status == 404) {
+    if (stream.standalone && status == 404) {
       end(new UpstreamExit(null, "the remote MCP session ended (HTTP 404)", false), false);
+    } else if (status == 409 || status == 429 || status >= 500) {
+      retry(stream, httpError(response));
+    } else if (!stream.standalone) {
+      failed(stream, httpError(response));
     } else {
       streams.remove(stream);
       if (status != 405) {
@@ -497,8 +485,8 @@ public final class HttpUpstream implements Upstream {
   }
 
   private void exited(UpstreamExit exit) {
-    if (!exited) {
-      exited = true;
+    if (!exitReported) {
+      exitReported = true;
       exitHandler.handle(exit);
     }
   }

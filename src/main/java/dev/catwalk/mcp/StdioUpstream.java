@@ -2,7 +2,6 @@ package dev.catwalk.mcp;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -38,7 +37,7 @@ import java.util.stream.Stream;
  * the gateway, plus the configured variables) so the gateway's own secrets never reach it, and
  * its own working directory. {@link #close()} ends the process and all its descendants.
  */
-public final class StdioUpstream implements Upstream {
+public final class StdioUpstream extends AbstractUpstream {
 
   /** Gateway environment variables a child inherits; everything else must be configured. */
   public static final List<String> INHERITED_ENV =
@@ -54,8 +53,6 @@ public final class StdioUpstream implements Upstream {
   private final ArrayDeque<String> stderr = new ArrayDeque<>();
   private final BlockingQueue<Buffer> outbox = new LinkedBlockingQueue<>();
   private final Promise<Void> exited = Promise.promise();
-  private Handler<JsonObject> messageHandler = m -> { };
-  private Handler<UpstreamExit> exitHandler = e -> { };
   private Process process;
   private Path workDir;
   private boolean ownsWorkDir;
@@ -98,18 +95,6 @@ public final class StdioUpstream implements Upstream {
     if (!closing) {
       outbox.add(message.toBuffer());
     }
-  }
-
-  @Override
-  public Upstream messageHandler(Handler<JsonObject> handler) {
-    this.messageHandler = handler;
-    return this;
-  }
-
-  @Override
-  public Upstream exitHandler(Handler<UpstreamExit> handler) {
-    this.exitHandler = handler;
-    return this;
   }
 
   @Override

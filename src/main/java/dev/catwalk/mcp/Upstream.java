@@ -6,8 +6,8 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * The MCP server behind one client session, as the relay sees it: messages in, messages out, an
- * end. Implementations: {@link StdioUpstream} (a child process); a Streamable HTTP upstream (a
- * remote server or a Catwalk runner on a Fly Machine) follows with the Fly backend.
+ * end. Implementations: {@link StdioUpstream} (a child process) and {@link HttpUpstream} (a remote
+ * Streamable HTTP server, or a Catwalk runner on a Fly Machine).
  *
  * <p>Contract: handlers are called on the context that created the upstream, in the order the
  * server produced the messages; the exit handler is called once, after every message the server

@@ -3,24 +3,19 @@ package dev.catwalk.mcp;
 import dev.catwalk.testsupport.ClassResources;
 import dev.catwalk.testsupport.TestConfig;
 import dev.catwalk.testsupport.mcp.FixtureCommand;
-import io.modelcontextprotocol.client.McpClient;
+import dev.catwalk.testsupport.mcp.SdkClients;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
 import io.modelcontextprotocol.spec.McpSchema.CallToolRequest;
 import io.modelcontextprotocol.spec.McpSchema.CallToolResult;
-import io.modelcontextprotocol.spec.McpSchema.ClientCapabilities;
 import io.modelcontextprotocol.spec.McpSchema.CompleteRequest;
-import io.modelcontextprotocol.spec.McpSchema.CreateMessageResult;
-import io.modelcontextprotocol.spec.McpSchema.ElicitResult;
 import io.modelcontextprotocol.spec.McpSchema.GetPromptRequest;
-import io.modelcontextprotocol.spec.McpSchema.Implementation;
 import io.modelcontextprotocol.spec.McpSchema.LoggingLevel;
 import io.modelcontextprotocol.spec.McpSchema.LoggingMessageNotification;
 import io.modelcontextprotocol.spec.McpSchema.ProgressNotification;
 import io.modelcontextprotocol.spec.McpSchema.Prompt;
 import io.modelcontextprotocol.spec.McpSchema.PromptReference;
 import io.modelcontextprotocol.spec.McpSchema.ReadResourceRequest;
-import io.modelcontextprotocol.spec.McpSchema.Role;
 import io.modelcontextprotocol.spec.McpSchema.TextContent;
 import io.modelcontextprotocol.spec.McpSchema.TextResourceContents;
 import io.modelcontextprotocol.spec.McpSchema.Tool;
@@ -31,7 +26,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpRequest;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -75,15 +69,7 @@ class SdkClientThroughRunnerTest {
           .endpoint(Runner.MCP_PATH)
           .requestBuilder(HttpRequest.newBuilder().header("Authorization", "Bearer " + TOKEN))
           .build();
-      client = McpClient.sync(transport)
-          .clientInfo(new Implementation("catwalk-sdk-test", "1.0.0"))
-          .requestTimeout(Duration.ofSeconds(30))
-          .initializationTimeout(Duration.ofSeconds(60))
-          .capabilities(ClientCapabilities.builder().sampling().elicitation().build())
-          .sampling(request -> CreateMessageResult.builder().role(Role.ASSISTANT)
-              .content(new TextContent("model says: " + ((TextContent) request.messages().get(0).content()).text()))
-              .model("test-model").stopReason(CreateMessageResult.StopReason.END_TURN).build())
-          .elicitation(request -> new ElicitResult(ElicitResult.Action.ACCEPT, Map.of("response", "accepted via catwalk")))
+      client = SdkClients.sync(transport, "catwalk-sdk-test", "accepted via catwalk")
           .loggingConsumer(logs::add)
           .progressConsumer(progress::add)
           .build();
