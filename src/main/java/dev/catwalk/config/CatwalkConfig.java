@@ -144,10 +144,12 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
     }
 
     private ServeOptions serveOptions() {
-      int adminPort = integer(ConfigKeys.ADMIN_PORT, 0, 65535);
+      int adminPort = text(ConfigKeys.ADMIN_PORT, "").isEmpty() ? 7071 : integer(ConfigKeys.ADMIN_PORT, 0, 65535);
       String localPath = text(ConfigKeys.LOCAL_PATH, java.util.Objects.requireNonNullElse(System.getenv("PATH"), ""));
-      boolean allowPrivate = bool(ConfigKeys.ALLOW_PRIVATE_UPSTREAMS);
-      int reconcileSeconds = integer(ConfigKeys.RECONCILE_INTERVAL, 1, 86_400);
+      boolean allowPrivate = !text(ConfigKeys.ALLOW_PRIVATE_UPSTREAMS, "").isEmpty()
+          && bool(ConfigKeys.ALLOW_PRIVATE_UPSTREAMS);
+      int reconcileSeconds = text(ConfigKeys.RECONCILE_INTERVAL, "").isEmpty() ? 30
+          : integer(ConfigKeys.RECONCILE_INTERVAL, 1, 86_400);
       java.util.Map<String, String> settings = new java.util.LinkedHashMap<>();
       ConfigKeys.SETTINGS.forEach((setting, key) -> {
         String value = text(key, "");

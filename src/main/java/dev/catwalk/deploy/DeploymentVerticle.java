@@ -145,8 +145,11 @@ public final class DeploymentVerticle extends VerticleBase {
     JsonObject body = message.body();
     rejectUnknownFields(body, UPDATE_FIELDS, "");
     UUID id = id(body, "id");
-    return load(id).compose(deployment -> repository.secrets(id).compose(secrets -> change(message, deployment,
-        secrets)));
+    return load(id).compose(deployment -> changeLoaded(message, deployment));
+  }
+
+  private Future<JsonObject> changeLoaded(Message<JsonObject> message, Deployment deployment) {
+    return repository.secrets(deployment.id()).compose(secrets -> change(message, deployment, secrets));
   }
 
   private Future<JsonObject> change(Message<JsonObject> message, Deployment deployment,
@@ -188,10 +191,14 @@ public final class DeploymentVerticle extends VerticleBase {
 
   private Future<JsonObject> delete(Message<JsonObject> message) {
     UUID id = id(message.body(), "id");
-    return load(id).compose(deployment -> repository.delete(id, actor(message))
-        .compose(deleted -> deleted ? release(deployment) : Future.failedFuture(notFound(id))))
+    return load(id).compose(deployment -> deleteLoaded(message, deployment))
         .onSuccess(v -> logs.forget(id))
         .map(v -> new JsonObject().put("deleted", true));
+  }
+
+  private Future<Void> deleteLoaded(Message<JsonObject> message, Deployment deployment) {
+    return repository.delete(deployment.id(), actor(message))
+        .compose(deleted -> deleted ? release(deployment) : Future.failedFuture(notFound(deployment.id())));
   }
 
   private Future<JsonObject> restart(Message<JsonObject> message) {
@@ -252,12 +259,16 @@ public final class DeploymentVerticle extends VerticleBase {
   private Future<Void> reconcileAll(List<Deployment> deployments) {
     Future<Void> chain = Future.succeededFuture();
     for (Deployment deployment : deployments) {
-      chain = chain.compose(v -> reconcileOne(deployment).recover(e -> {
-        LOG.warn("reconciling deployment {} failed: {}", deployment.id(), e.getMessage());
-        return Future.succeededFuture();
-      }));
+      chain = chain.compose(v -> reconcileSafely(deployment));
     }
     return chain;
+  }
+
+  private Future<Void> reconcileSafely(Deployment deployment) {
+    return reconcileOne(deployment).recover(e -> {
+      LOG.warn("reconciling deployment {} failed: {}", deployment.id(), e.getMessage());
+      return Future.succeededFuture();
+    });
   }
 
   private Future<Void> reconcileOne(Deployment deployment) {

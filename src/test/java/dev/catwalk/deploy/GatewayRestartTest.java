@@ -111,6 +111,9 @@ class GatewayRestartTest {
       GatewayHarness.Reply pypi = without.admin(HttpMethod.POST, "/api/deployments", new JsonObject().put("name", "no-uv")
           .put("recipe", new JsonObject().put("runtime", "pypi").put("package", "mcp-server-fetch")));
       assertThat(pypi.json().getString("detail")).contains("uvx (uv) is not installed");
+      GatewayHarness.Reply oci = without.admin(HttpMethod.POST, "/api/deployments", new JsonObject().put("name", "no-docker")
+          .put("recipe", new JsonObject().put("runtime", "oci").put("package", "ghcr.io/acme/mcp-server")));
+      assertThat(oci.json().getString("detail")).contains("docker is not installed");
       assertThat(without.admin(HttpMethod.GET, "/api/deployments", null).json().getJsonArray("items"))
           .extracting(d -> ((JsonObject) d).getString("name")).containsExactly("vanishing");
     }
