@@ -136,7 +136,9 @@ public final class Gateway {
       CatwalkConfig.ServeOptions serve = config.serve();
       this.backends = Map.of(LocalBackend.NAME, new LocalBackend(vertx, serve.localPath(),
           serve.allowPrivateUpstreams(), (url, headers) -> new HttpUpstream(vertx, new HttpUpstream.Spec(url, headers, Duration.ofSeconds(10), 16 * 1024 * 1024))));
-      this.endpoint = new McpEndpoint(vertx, RelayOptions.defaults().withDnsRebindingProtection(config.bindsLoopback()),
+      RelayOptions relay = RelayOptions.defaults().withDnsRebindingProtection(config.bindsLoopback())
+          .withAllowedOrigins(serve.allowedOrigins());
+      this.endpoint = new McpEndpoint(vertx, relay,
           new DeploymentSessions(deployments, box, backends, logs));
       this.health = new HealthRoutes(vertx, pool, config.databaseUrl());
     }

@@ -36,6 +36,10 @@ public final class RunnerCommand implements Callable<Integer> {
   @Option(names = "--port", defaultValue = "8080", description = "Port to listen on (default ${DEFAULT-VALUE}).")
   private int port;
 
+  @Option(names = "--allow-origin", paramLabel = "ORIGIN",
+      description = "A browser origin allowed besides loopback ones (repeatable; * allows any).")
+  private List<String> allowedOrigins = new java.util.ArrayList<>();
+
   @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "The stdio MCP server's command and arguments.")
   private List<String> command;
 
@@ -43,7 +47,8 @@ public final class RunnerCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     Map<String, String> env = System.getenv();
     String bind = env.getOrDefault(FLY_PRIVATE_IP_ENV, "").isBlank() ? host : env.get(FLY_PRIVATE_IP_ENV);
-    RelayOptions options = RelayOptions.defaults().withDnsRebindingProtection(CatwalkConfig.isLoopback(bind));
+    RelayOptions options = RelayOptions.defaults().withDnsRebindingProtection(CatwalkConfig.isLoopback(bind))
+        .withAllowedOrigins(allowedOrigins);
     Vertx vertx = Vertx.vertx();
     try {
       Map<String, String> serverEnv = new java.util.HashMap<>(env);

@@ -91,12 +91,15 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
    * @param adminPort          loopback TCP port of the admin event-bus bridge ({@code catwalk admin}); 0 turns it off
    * @param localPath          {@code PATH} for local MCP server processes and for finding their runtimes
    * @param allowPrivateUpstreams whether remote MCP URLs may point at loopback or private addresses
+   * @param allowedOrigins     browser origins allowed on the MCP endpoint besides loopback ones
    * @param reconcileInterval  how often deployments are reconciled with their backends
    * @param settingsFromEnv    settings given in the environment (they win over stored ones), by setting name
    */
   public record ServeOptions(int adminPort, String localPath, boolean allowPrivateUpstreams,
-                             Duration reconcileInterval, java.util.Map<String, String> settingsFromEnv) {
+                             List<String> allowedOrigins, Duration reconcileInterval,
+                             java.util.Map<String, String> settingsFromEnv) {
     public ServeOptions {
+      allowedOrigins = List.copyOf(allowedOrigins);
       settingsFromEnv = java.util.Map.copyOf(settingsFromEnv);
     }
   }
@@ -157,7 +160,10 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
           settings.put(setting, value);
         }
       });
-      return new ServeOptions(adminPort, localPath, allowPrivate, Duration.ofSeconds(reconcileSeconds), settings);
+      List<String> origins = java.util.Arrays.stream(text(ConfigKeys.ALLOWED_ORIGINS, "").split(","))
+          .map(String::strip).filter(o -> !o.isEmpty()).toList();
+      return new ServeOptions(adminPort, localPath, allowPrivate, origins, Duration.ofSeconds(reconcileSeconds),
+          settings);
     }
 
     private String text(String key, String fallback) {

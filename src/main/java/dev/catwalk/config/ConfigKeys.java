@@ -41,6 +41,8 @@ public final class ConfigKeys {
   public static final String LOCAL_PATH = "CATWALK_LOCAL_PATH";
   /** Whether remote MCP server URLs may point at loopback or private addresses (off: no SSRF through Catwalk). */
   public static final String ALLOW_PRIVATE_UPSTREAMS = "CATWALK_ALLOW_PRIVATE_UPSTREAMS";
+  /** Comma-separated browser origins allowed on the MCP endpoint besides loopback ones ({@code *}: any). */
+  public static final String ALLOWED_ORIGINS = "CATWALK_ALLOWED_ORIGINS";
   /** Seconds between reconciliations of deployments with their backends. */
   public static final String RECONCILE_INTERVAL = "CATWALK_RECONCILE_INTERVAL";
   /** OpenRouter API key for repository analysis (setting {@code openrouterApiKey}); wins over the stored one. Secret. */
@@ -63,7 +65,7 @@ public final class ConfigKeys {
   /** All keys, in documentation order; the environment store reads only these. */
   public static final java.util.List<String> ALL = java.util.List.of(PORT, HOST, DATABASE_URL, MIGRATION_DATABASE_URL,
       DB_PGBOUNCER, DB_POOL_SIZE, MIGRATE_ON_START, ENCRYPTION_KEY, ENCRYPTION_KEY_PREVIOUS, ADMIN_TOKEN, PUBLIC_URL,
-      SHUTDOWN_TIMEOUT, HTTP_INSTANCES, HOME, ADMIN_PORT, LOCAL_PATH, ALLOW_PRIVATE_UPSTREAMS, RECONCILE_INTERVAL,
+      SHUTDOWN_TIMEOUT, HTTP_INSTANCES, HOME, ADMIN_PORT, LOCAL_PATH, ALLOW_PRIVATE_UPSTREAMS, ALLOWED_ORIGINS, RECONCILE_INTERVAL,
       OPENROUTER_API_KEY, FLY_API_TOKEN, GITHUB_TOKEN);
 
   private ConfigKeys() {

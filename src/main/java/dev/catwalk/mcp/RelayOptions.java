@@ -26,6 +26,12 @@ public record RelayOptions(int maxSessions, int maxBodyBytes, Duration requestTi
         Duration.ofSeconds(15), 256, 256, List.of(), false);
   }
 
+  /** The same options allowing these browser origins besides loopback ones ({@code *}: any). */
+  public RelayOptions withAllowedOrigins(List<String> origins) {
+    return new RelayOptions(maxSessions, maxBodyBytes, requestTimeout, idleTimeout, keepAlive, replayEvents,
+        pendingServerMessages, List.copyOf(origins), dnsRebindingProtection);
+  }
+
   /** The same options with DNS-rebinding protection on or off. */
   public RelayOptions withDnsRebindingProtection(boolean on) {
     return new RelayOptions(maxSessions, maxBodyBytes, requestTimeout, idleTimeout, keepAlive, replayEvents,

@@ -44,6 +44,27 @@ class CatwalkConfigTest {
   }
 
   @Test
+  void serveOptionsHaveDefaultsAndParseTheirValues() {
+    CatwalkConfig defaults = CatwalkConfig.from(new JsonObject(TestConfig.raw("postgres://u:p@db/app").getMap())
+        .put(ConfigKeys.ADMIN_PORT, null).put(ConfigKeys.ALLOW_PRIVATE_UPSTREAMS, null)
+        .put(ConfigKeys.RECONCILE_INTERVAL, null), CatwalkConfig.Purpose.SERVE);
+    assertThat(defaults.serve().adminPort()).isEqualTo(7071);
+    assertThat(defaults.serve().allowPrivateUpstreams()).isFalse();
+    assertThat(defaults.serve().allowedOrigins()).isEmpty();
+    assertThat(defaults.serve().reconcileInterval()).hasSeconds(30);
+
+    CatwalkConfig set = CatwalkConfig.from(TestConfig.raw("postgres://u:p@db/app")
+        .put(ConfigKeys.ALLOWED_ORIGINS, " https://a.example , https://b.example,")
+        .put(ConfigKeys.LOCAL_PATH, "/opt/tools").put(ConfigKeys.GITHUB_TOKEN, "ghp_x")
+        .put(ConfigKeys.RECONCILE_INTERVAL, "5"), CatwalkConfig.Purpose.SERVE);
+    assertThat(set.serve().allowedOrigins()).containsExactly("https://a.example", "https://b.example");
+    assertThat(set.serve().localPath()).isEqualTo("/opt/tools");
+    assertThat(set.serve().settingsFromEnv()).containsExactly(java.util.Map.entry("githubToken", "ghp_x"));
+    assertThat(set.serve().reconcileInterval()).hasSeconds(5);
+    assertThat(set.toString()).doesNotContain("ghp_x");
+  }
+
+  @Test
   void everyProblemIsNamedInOneMessageWithoutSecretValues() {
     JsonObject raw = new JsonObject()
         .put(ConfigKeys.PORT, "http")

@@ -88,6 +88,11 @@ class DeploymentMcpTest {
     assertThat(initialize("/api/mcp/" + java.util.UUID.randomUUID(), first.getString("accessToken")).statusCode())
         .isEqualTo(404);
 
+    assertThat(WebClient.create(resources.vertx()).post(gateway.port(), "127.0.0.1", url)
+        .putHeader("Accept", "application/json, text/event-stream").putHeader("Content-Type", "application/json")
+        .putHeader("Origin", "https://evil.example").putHeader("Authorization", "Bearer " + first.getString("accessToken"))
+        .sendJsonObject(new JsonObject()).await().statusCode()).as("a foreign browser origin").isEqualTo(403);
+
     HttpResponse<Buffer> ok = initialize(url, first.getString("accessToken"));
     assertThat(ok.statusCode()).isEqualTo(200);
     String session = ok.getHeader("MCP-Session-Id");
