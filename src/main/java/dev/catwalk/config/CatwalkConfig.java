@@ -94,13 +94,44 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
    * @param allowedOrigins     browser origins allowed on the MCP endpoint besides loopback ones
    * @param reconcileInterval  how often deployments are reconciled with their backends
    * @param settingsFromEnv    settings given in the environment (they win over stored ones), by setting name
+   * @param fly                the fly backend's settings
    */
   public record ServeOptions(int adminPort, String localPath, boolean allowPrivateUpstreams,
                              List<String> allowedOrigins, Duration reconcileInterval,
-                             java.util.Map<String, String> settingsFromEnv) {
+                             java.util.Map<String, String> settingsFromEnv, FlyOptions fly) {
     public ServeOptions {
       allowedOrigins = List.copyOf(allowedOrigins);
       settingsFromEnv = java.util.Map.copyOf(settingsFromEnv);
+    }
+  }
+
+  /**
+   * The fly backend's settings.
+   *
+   * @param apiUrl      Machines API base URL
+   * @param apiToken    token given as {@code CATWALK_FLY_API_TOKEN}, or null (then the {@code flyApiToken} setting)
+   * @param org         organization slug, or null when the fly backend is not configured
+   * @param region      region of new Machines, or null
+   * @param image       runner image, or null when the fly backend is not configured
+   * @param cpuKind     {@code shared} or {@code performance}
+   * @param cpus        CPUs per Machine
+   * @param memoryMb    memory per Machine (a multiple of 256)
+   * @param machineUrl  template of a Machine's runner MCP URL
+   * @param runnerPort  the runner's port inside the Machine
+   * @param appPrefix   prefix of per-deployment app names
+   */
+  public record FlyOptions(String apiUrl, String apiToken, String org, String region, String image, String cpuKind,
+                           int cpus, int memoryMb, String machineUrl, int runnerPort, String appPrefix) {
+
+    /** Whether deployments may choose the fly backend. */
+    public boolean configured() {
+      return org != null && image != null;
+    }
+
+    @Override
+    public String toString() {
+      return "FlyOptions[apiUrl=" + apiUrl + ", org=" + org + ", image=" + image + ", token=" + (apiToken == null
+          ? "(setting)" : "****") + "]";
     }
   }
 
@@ -163,7 +194,42 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
       List<String> origins = java.util.Arrays.stream(text(ConfigKeys.ALLOWED_ORIGINS, "").split(","))
           .map(String::strip).filter(o -> !o.isEmpty()).toList();
       return new ServeOptions(adminPort, localPath, allowPrivate, origins, Duration.ofSeconds(reconcileSeconds),
-          settings);
+          settings, flyOptions());
+    }
+
+    private FlyOptions flyOptions() {
+      String apiUrl = text(ConfigKeys.FLY_API_URL, "https://api.machines.dev");
+      if (!apiUrl.startsWith("http://") && !apiUrl.startsWith("https://")) {
+        problems.add(ConfigKeys.FLY_API_URL + ": '" + apiUrl + "' is not an http(s) URL");
+      }
+      String guest = text(ConfigKeys.FLY_GUEST, "shared:1:512");
+      String[] parts = guest.split(":");
+      int cpus = 1;
+      int memory = 512;
+      if (parts.length != 3 || !List.of("shared", "performance").contains(parts[0])
+          || !parts[1].matches("[1-9][0-9]?") || !parts[2].matches("[1-9][0-9]{2,5}")
+          || Integer.parseInt(parts[2]) % 256 != 0) {
+        problems.add(ConfigKeys.FLY_GUEST + ": '" + guest + "' is not CPU_KIND:CPUS:MEMORY_MB (e.g. shared:1:512;"
+            + " memory a multiple of 256)");
+        parts = new String[] {"shared", "1", "512"};
+      } else {
+        cpus = Integer.parseInt(parts[1]);
+        memory = Integer.parseInt(parts[2]);
+      }
+      int runnerPort = text(ConfigKeys.FLY_RUNNER_PORT, "").isEmpty() ? 8080
+          : integer(ConfigKeys.FLY_RUNNER_PORT, 1, 65535);
+      String machineUrl = text(ConfigKeys.FLY_MACHINE_URL, "http://{machine_id}.vm.{app}.internal:" + runnerPort + "/mcp");
+      String prefix = text(ConfigKeys.FLY_APP_PREFIX, "catwalk-");
+      if (!prefix.matches("[a-z][a-z0-9-]{0,30}")) {
+        problems.add(ConfigKeys.FLY_APP_PREFIX + ": lower-case letters, digits and hyphens, starting with a letter");
+      }
+      return new FlyOptions(apiUrl.replaceAll("/+$", ""), nullIfEmpty(text(ConfigKeys.FLY_API_TOKEN_OVERRIDE, "")),
+          nullIfEmpty(text(ConfigKeys.FLY_ORG, "")), nullIfEmpty(text(ConfigKeys.FLY_REGION, "")),
+          nullIfEmpty(text(ConfigKeys.FLY_IMAGE, "")), parts[0], cpus, memory, machineUrl, runnerPort, prefix);
+    }
+
+    private static String nullIfEmpty(String value) {
+      return value.isEmpty() ? null : value;
     }
 
     private String text(String key, String fallback) {

@@ -51,12 +51,6 @@ public final class LocalBackend implements Backend {
     this.remotes = remotes;
   }
 
-  /** Makes the upstream of a remote (Streamable HTTP) server. */
-  public interface RemoteUpstreams {
-    /** An upstream for {@code url} sending {@code headers} with every request. */
-    Upstream open(URI url, Map<String, String> headers);
-  }
-
   @Override
   public String name() {
     return NAME;
