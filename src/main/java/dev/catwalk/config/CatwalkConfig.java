@@ -42,7 +42,9 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
     /** The gateway: everything, secrets included. */
     SERVE,
     /** Migrations only: a database. */
-    MIGRATE
+    MIGRATE,
+    /** {@code catwalk admin}: the admin token and the admin channel's port. */
+    ADMIN
   }
 
   private static final int MIN_ADMIN_TOKEN_LENGTH = 16;
@@ -163,7 +165,7 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
       boolean migrateOnStart = bool(ConfigKeys.MIGRATE_ON_START);
       byte[] key = aesKey(ConfigKeys.ENCRYPTION_KEY, purpose == Purpose.SERVE);
       byte[] previousKey = aesKey(ConfigKeys.ENCRYPTION_KEY_PREVIOUS, false);
-      String adminToken = adminToken(purpose == Purpose.SERVE);
+      String adminToken = adminToken(purpose);
       String publicUrl = publicUrl(host, port);
       int shutdownSeconds = integer(ConfigKeys.SHUTDOWN_TIMEOUT, 0, 3600);
       int instances = integer(ConfigKeys.HTTP_INSTANCES, 0, 256);
@@ -301,11 +303,13 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
       return null;
     }
 
-    private String adminToken(boolean required) {
+    private String adminToken(Purpose purpose) {
       String value = text(ConfigKeys.ADMIN_TOKEN, "");
       if (value.isEmpty()) {
-        if (required) {
+        if (purpose == Purpose.SERVE) {
           problems.add(ConfigKeys.ADMIN_TOKEN + ": missing (generate one with: openssl rand -hex 32)");
+        } else if (purpose == Purpose.ADMIN) {
+          problems.add(ConfigKeys.ADMIN_TOKEN + ": missing (set it to the running gateway's admin token)");
         }
         return null;
       }
