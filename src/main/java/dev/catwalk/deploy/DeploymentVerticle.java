@@ -109,7 +109,8 @@ public final class DeploymentVerticle extends VerticleBase {
     Backend backend = backends.get(backendName);
     if (backend == null) {
       throw new HttpException(400, "backend: '" + Recipe.printable(backendName) + "' is not available (available: "
-          + String.join(", ", new java.util.TreeSet<>(backends.keySet())) + ")");
+          + String.join(", ", new java.util.TreeSet<>(backends.keySet())) + ")"
+          + ("fly".equals(backendName) ? "; the fly backend needs CATWALK_FLY_ORG and CATWALK_FLY_IMAGE" : ""));
     }
     Recipe recipe = Recipe.fromJson(object(body, "recipe"));
     JsonObject schema = DeploymentConfig.checkSchema(object(body, "configSchema"));
@@ -222,8 +223,17 @@ public final class DeploymentVerticle extends VerticleBase {
   private Future<JsonObject> logs(Message<JsonObject> message) {
     UUID id = id(message.body(), "id");
     int limit = bounded(message.body(), "limit", DEFAULT_LOG_LINES, 1, 1000);
-    return load(id).compose(d -> repository.auditEvents(id, limit))
-        .map(events -> new JsonObject().put("lines", logs.recent(id, limit)).put("events", new JsonArray(events)));
+    return load(id).compose(deployment -> logsOf(deployment, limit));
+  }
+
+  private Future<JsonObject> logsOf(Deployment deployment, int limit) {
+    Backend backend = backends.get(deployment.backend());
+    Future<JsonArray> backendEvents = backend == null ? Future.succeededFuture(new JsonArray())
+        : backend.events(deployment).recover(e -> Future.succeededFuture(new JsonArray().add(new JsonObject()
+            .put("type", "unavailable").put("status", Failures.problem(e, "backend events").detail()))));
+    return Future.all(repository.auditEvents(deployment.id(), limit), backendEvents)
+        .map(all -> new JsonObject().put("lines", logs.recent(deployment.id(), limit))
+            .put("events", new JsonArray(all.<List<JsonObject>>resultAt(0))).put("backendEvents", all.resultAt(1)));
   }
 
   private Future<JsonObject> createToken(Message<JsonObject> message) {

@@ -78,9 +78,12 @@ public final class FlyMachinesClient {
         .recover(e -> notFound(e) ? Future.succeededFuture(Optional.empty()) : Future.failedFuture(e));
   }
 
-  /** Creates an app with its own private network. */
+  /**
+   * Creates an app on the organization's default private network (the gateway reaches the app's
+   * Machines over it; an app on a network of its own would be unreachable from the gateway).
+   */
   public Future<Void> createApp(String app, String org) {
-    JsonObject body = new JsonObject().put("app_name", app).put("org_slug", org).put("network", app);
+    JsonObject body = new JsonObject().put("app_name", app).put("org_slug", org);
     return send(HttpMethod.POST, "/v1/apps", body, Map.of(), false).mapEmpty();
   }
 
