@@ -169,7 +169,12 @@ public final class GatewayHarness implements AutoCloseable {
 
   /** Waits until {@code condition} holds (up to 10 s). */
   public static void eventually(java.util.function.BooleanSupplier condition, String what) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    eventually(condition, what, Duration.ofSeconds(10));
+  }
+
+  /** Waits until {@code condition} holds (up to {@code timeout}). */
+  public static void eventually(java.util.function.BooleanSupplier condition, String what, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
         throw new AssertionError("timed out waiting until " + what);
