@@ -55,7 +55,7 @@ public interface Backend {
   }
 
   /** Removes resources this backend made for deployments that no longer exist. */
-  default Future<Void> sweep(java.util.Set<java.util.UUID> liveDeployments) {
+  default Future<Void> sweep(java.util.function.Predicate<java.util.UUID> exists) {
     return Future.succeededFuture();
   }
 

@@ -56,7 +56,7 @@ public record DeploymentConfig(JsonObject plain, Map<String, String> secrets) {
       }
     }
     try {
-      Validator.create(JsonSchema.of(schema), OPTIONS).validate(new JsonObject());
+      Validator.create(JsonSchema.of(schema.copy()), OPTIONS).validate(new JsonObject());
     } catch (SchemaException | IllegalArgumentException e) {
       throw new HttpException(400, "configSchema: not a valid JSON Schema");
     }
@@ -89,7 +89,7 @@ public record DeploymentConfig(JsonObject plain, Map<String, String> secrets) {
       throw new HttpException(400, "config: unknown variables " + unknown + " (the schema declares "
           + new TreeSet<>(properties.fieldNames()) + ")");
     }
-    OutputUnit result = Validator.create(JsonSchema.of(schema), OPTIONS).validate(config);
+    OutputUnit result = Validator.create(JsonSchema.of(schema.copy()), OPTIONS).validate(config);
     if (!Boolean.TRUE.equals(result.getValid())) {
       throw new HttpException(400, "config: " + describe(result, properties));
     }

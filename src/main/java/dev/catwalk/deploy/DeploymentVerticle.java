@@ -264,7 +264,9 @@ public final class DeploymentVerticle extends VerticleBase {
     }
     reconciling = true;
     repository.live()
-        .compose(live -> reconcileAll(live).compose(v -> sweep(live)))
+        .compose(this::reconcileAll)
+        .compose(v -> repository.live())
+        .compose(this::sweep)
         .onFailure(e -> LOG.warn("reconciliation failed: {}", e.getMessage()))
         .onComplete(ar -> reconciling = false);
   }
@@ -300,10 +302,15 @@ public final class DeploymentVerticle extends VerticleBase {
     return Future.succeededFuture();
   }
 
+  /**
+   * Removes backend resources of deployments that do not exist: read after reconciling, and a
+   * deployment being provisioned right now counts as existing when the backend decides.
+   */
   private Future<Void> sweep(List<Deployment> live) {
     Set<UUID> ids = new HashSet<>();
     live.forEach(deployment -> ids.add(deployment.id()));
-    return Future.all(backends.values().stream().map(backend -> backend.sweep(ids)).toList()).mapEmpty();
+    java.util.function.Predicate<UUID> exists = id -> ids.contains(id) || inFlight.containsKey(id);
+    return Future.all(backends.values().stream().map(backend -> backend.sweep(exists)).toList()).mapEmpty();
   }
 
   private Future<Deployment> provisionWithin(UUID id) {

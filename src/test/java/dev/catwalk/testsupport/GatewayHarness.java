@@ -172,9 +172,9 @@ public final class GatewayHarness implements AutoCloseable {
     eventually(condition, what, Duration.ofSeconds(10));
   }
 
-  /** Waits until {@code condition} holds (up to {@code timeout}). */
-  public static void eventually(java.util.function.BooleanSupplier condition, String what, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
+  /** Waits until {@code condition} holds, up to {@code limit}. */
+  public static void eventually(java.util.function.BooleanSupplier condition, String what, Duration limit) {
+    long deadline = System.nanoTime() + limit.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
         throw new AssertionError("timed out waiting until " + what);

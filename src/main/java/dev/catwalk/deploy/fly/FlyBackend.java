@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Predicate;
 
 /**
  * The {@code fly} backend: each deployment gets its own Fly app (its own secrets and private
@@ -157,12 +158,12 @@ public final class FlyBackend implements Backend {
   }
 
   @Override
-  public Future<Void> sweep(Set<UUID> liveDeployments) {
+  public Future<Void> sweep(Predicate<UUID> exists) {
     return client.appNames(options.org()).compose(names -> {
       List<Future<Void>> removals = new ArrayList<>();
       for (String name : names) {
-        if (name.startsWith(options.appPrefix()) && !liveApps(liveDeployments).contains(name)) {
-          removals.add(sweepApp(name, liveDeployments));
+        if (name.startsWith(options.appPrefix())) {
+          removals.add(sweepApp(name, exists));
         }
       }
       return Future.all(removals).mapEmpty();
@@ -174,17 +175,11 @@ public final class FlyBackend implements Backend {
     return options.appPrefix() + deploymentId.toString().replace("-", "").substring(0, 12);
   }
 
-  private Set<String> liveApps(Set<UUID> liveDeployments) {
-    Set<String> apps = new java.util.HashSet<>();
-    liveDeployments.forEach(id -> apps.add(appName(id)));
-    return apps;
-  }
-
   /** Deletes an app whose Machines all belong to deployments that no longer exist (and at least one does). */
-  private Future<Void> sweepApp(String app, Set<UUID> liveDeployments) {
+  private Future<Void> sweepApp(String app, Predicate<UUID> exists) {
     return client.allMachines(app).compose(machines -> {
-          boolean ours = !machines.isEmpty() && machines.stream().allMatch(m -> orphan(m, liveDeployments));
-          if (!ours) {
+          boolean orphaned = !machines.isEmpty() && machines.stream().allMatch(m -> orphan(m, exists));
+          if (!orphaned) {
             return Future.succeededFuture();
           }
           LOG.info("removing Fly app {}: its deployment no longer exists", app);
@@ -192,14 +187,14 @@ public final class FlyBackend implements Backend {
         });
   }
 
-  private static boolean orphan(JsonObject machine, Set<UUID> liveDeployments) {
+  private static boolean orphan(JsonObject machine, Predicate<UUID> exists) {
     String owner = machine.getJsonObject("config", new JsonObject()).getJsonObject("metadata", new JsonObject())
         .getString(DEPLOYMENT_KEY);
     if (owner == null) {
       return false;
     }
     try {
-      return !liveDeployments.contains(UUID.fromString(owner));
+      return !exists.test(UUID.fromString(owner));
     } catch (IllegalArgumentException e) {
       return false;
     }
