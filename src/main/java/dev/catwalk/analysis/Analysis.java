@@ -160,7 +160,7 @@ public final class Analysis {
     String text = String.valueOf(value);
     try {
       return switch (type) {
-        case "number" -> value instanceof Number ? value : text.matches("-?\\d+") ? Long.valueOf(text) : Double.valueOf(text);
+        case "number" -> value instanceof Number ? value : text.matches("-?\\d+") ? (Object) Long.valueOf(text) : (Object) Double.valueOf(text);
         case "integer" -> value instanceof Number n ? n.longValue() : Long.valueOf(text);
         case "boolean" -> value instanceof Boolean ? value
             : text.equalsIgnoreCase("true") ? Boolean.TRUE : text.equalsIgnoreCase("false") ? Boolean.FALSE : text;

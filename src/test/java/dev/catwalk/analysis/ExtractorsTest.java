@@ -137,6 +137,19 @@ class ExtractorsTest {
   }
 
   @Test
+  void defaultsAndChoicesTakeTheVariablesType() {
+    Evidence evidence = Evidence.of("server.json", Evidence.SERVER_JSON, null, List.of(
+        new Evidence.Variable("TIMEOUT_MS", null, null, "number", "10000", null, null, null),
+        new Evidence.Variable("RATIO", null, null, "number", "0.5", null, null, null),
+        new Evidence.Variable("DRY_RUN", null, null, "boolean", "true", null, null, null)));
+    JsonObject properties = Merger.merge(RepositorySnapshot.of("o", "r", "", "abc", Map.of()), List.of(evidence))
+        .toJson().getJsonObject("configSchema").getJsonObject("properties");
+    assertThat(properties.getJsonObject("TIMEOUT_MS").getValue("default")).isEqualTo(10000L);
+    assertThat(properties.getJsonObject("RATIO").getValue("default")).isEqualTo(0.5);
+    assertThat(properties.getJsonObject("DRY_RUN").getValue("default")).isEqualTo(true);
+  }
+
+  @Test
   void commandLines() {
     assertThat(CommandLines.interpret("npx -y @a/b@1.2.3 --stdio", List.of()).hint())
         .isEqualTo(Evidence.Hint.pkg("npm", "@a/b", "1.2.3", List.of("--stdio")));
