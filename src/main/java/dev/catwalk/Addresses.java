@@ -58,7 +58,7 @@ public final class Addresses {
   public static final String ADMIN_DEPLOYMENTS_STOP = "catwalk.admin.deployments.stop";
   /** Admin: body {@code {id}}; as {@link #DEPLOYMENTS_RESTART}. */
   public static final String ADMIN_DEPLOYMENTS_RESTART = "catwalk.admin.deployments.restart";
-  /** Admin: body {@code {endSessions?: bool}}; refuse new sessions on this node (and end open ones); reply {@code {draining, sessions}}. */
+  /** Admin: body {@code {drain?: bool (default true), endSessions?: bool}}; refuse (or again accept) new sessions on this node, optionally ending open ones; reply {@code {draining, sessionsEnded, sessionsOpen}}. */
   public static final String ADMIN_DRAIN = "catwalk.admin.drain";
   /** Admin: body {@code {}}; re-encrypt every stored secret with the current key, in one transaction; reply {@code {keyId, secrets, settings}}. */
   public static final String ADMIN_ROTATE_KEY = "catwalk.admin.rotate-key";

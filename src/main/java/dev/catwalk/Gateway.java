@@ -20,6 +20,9 @@ import dev.catwalk.deploy.DeploymentRoutes;
 import dev.catwalk.deploy.DeploymentSessions;
 import dev.catwalk.deploy.DeploymentVerticle;
 import dev.catwalk.deploy.LocalBackend;
+import dev.catwalk.deploy.RemoteUpstreams;
+import dev.catwalk.deploy.fly.FlyBackend;
+import dev.catwalk.deploy.fly.FlyMachinesClient;
 import dev.catwalk.http.AdminAuth;
 import dev.catwalk.http.HealthRoutes;
 import dev.catwalk.http.HttpVerticle;
@@ -58,6 +61,8 @@ public final class Gateway {
   private static final Duration ANALYSIS_LLM_TIMEOUT = Duration.ofSeconds(30);
   private static final int ANALYSIS_MAX_API_CALLS = 40;
   private static final int ANALYSIS_MAX_FILE_BYTES = 512 * 1024;
+  private static final Duration FLY_BOOT_TIMEOUT = Duration.ofMinutes(5);
+  private static final Duration FLY_HEALTH_TIMEOUT = Duration.ofMinutes(2);
 
   private final Vertx vertx;
   private final CatwalkConfig config;
@@ -141,13 +146,31 @@ public final class Gateway {
       this.deployments = new DeploymentRepository(pool);
       this.settings = new SettingsRepository(pool, box, config.serve().settingsFromEnv());
       CatwalkConfig.ServeOptions serve = config.serve();
-      this.backends = Map.of(LocalBackend.NAME, new LocalBackend(vertx, serve.localPath(),
-          serve.allowPrivateUpstreams(), (url, headers) -> new HttpUpstream(vertx, new HttpUpstream.Spec(url, headers, Duration.ofSeconds(10), 16 * 1024 * 1024))));
+      RemoteUpstreams remotes = (url, headers) -> new HttpUpstream(vertx,
+          new HttpUpstream.Spec(url, headers, Duration.ofSeconds(10), 16 * 1024 * 1024));
+      Map<String, Backend> available = new java.util.LinkedHashMap<>();
+      available.put(LocalBackend.NAME, new LocalBackend(vertx, serve.localPath(), serve.allowPrivateUpstreams(), remotes));
+      if (serve.fly().configured()) {
+        FlyMachinesClient machines = new FlyMachinesClient(vertx, serve.fly().apiUrl(), this::flyToken, 5,
+            Duration.ofMillis(500));
+        available.put(FlyBackend.NAME, new FlyBackend(vertx, serve.fly(), machines, remotes, FLY_BOOT_TIMEOUT,
+            FLY_HEALTH_TIMEOUT));
+      }
+      this.backends = Map.copyOf(available);
       RelayOptions relay = RelayOptions.defaults().withDnsRebindingProtection(config.bindsLoopback())
           .withAllowedOrigins(serve.allowedOrigins());
       this.endpoint = new McpEndpoint(vertx, relay,
           new DeploymentSessions(deployments, box, backends, logs));
       this.health = new HealthRoutes(vertx, pool, config.databaseUrl());
+    }
+
+    private Future<String> flyToken() {
+      String configured = config.serve().fly().apiToken();
+      if (configured != null) {
+        return Future.succeededFuture(configured);
+      }
+      return settings.value("flyApiToken").map(token -> token.orElseThrow(() -> new Backend.ProvisioningException(
+          "no Fly API token: set CATWALK_FLY_API_TOKEN, FLY_API_TOKEN or the flyApiToken setting")));
     }
 
     Future<Gateway> deploy() {

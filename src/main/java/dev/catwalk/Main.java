@@ -1,5 +1,6 @@
 package dev.catwalk;
 
+import dev.catwalk.cli.AdminCommand;
 import dev.catwalk.cli.MigrateCommand;
 import dev.catwalk.cli.RunnerCommand;
 import dev.catwalk.cli.ServeCommand;
@@ -11,12 +12,13 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.Properties;
 
-/** Command line entry point: {@code catwalk serve | migrate}, plus {@code --help} and {@code --version}. */
+/** Command line entry point: {@code catwalk serve | migrate | runner | admin}, plus {@code --help} and {@code --version}. */
 @Command(name = "catwalk",
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Runs any MCP server as a hosted, authenticated Streamable HTTP endpoint.",
-    subcommands = {ServeCommand.class, MigrateCommand.class, RunnerCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {ServeCommand.class, MigrateCommand.class, RunnerCommand.class, AdminCommand.class,
+        CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
   /** Exit code for invalid configuration or usage. */

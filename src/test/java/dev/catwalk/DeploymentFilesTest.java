@@ -57,6 +57,22 @@ class DeploymentFilesTest {
   }
 
   @Test
+  void runnerImageHasTheRuntimesAndStartsTheRunnerAsTheFlyBackendExpects() throws IOException {
+    List<String> lines = Files.readAllLines(ROOT.resolve("deploy/runner/Dockerfile"));
+    JsonArray entry = new JsonArray(last(lines, "ENTRYPOINT"));
+    JsonArray command = new JsonArray(last(lines, "CMD"));
+
+    assertThat(entry.getString(0)).isEqualTo("java");
+    assertThat(entry.getList()).contains("-jar");
+    assertThat(command.getString(0)).isEqualTo("runner");
+    assertThat(Main.commandLine().getSubcommands()).containsKey("runner");
+    assertThat(last(lines, "USER")).isNotBlank().isNotEqualTo("root").isNotEqualTo("0");
+    assertThat(String.join("\n", lines)).contains("/usr/local/bin/npx").contains("/uvx").contains("catwalk.jar");
+    assertThat(last(lines, "EXPOSE")).isEqualTo(String.valueOf(defaults().get(ConfigKeys.FLY_RUNNER_PORT)));
+    assertThat(lines).noneMatch(l -> l.strip().startsWith("FROM") && l.contains(":latest"));
+  }
+
+  @Test
   void scriptsStayLf() throws IOException {
     String attributes = Files.readString(ROOT.resolve(".gitattributes"));
 

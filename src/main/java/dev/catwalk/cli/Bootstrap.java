@@ -52,14 +52,16 @@ abstract class Bootstrap implements Callable<Integer> {
 
   private Future<CatwalkConfig> loadConfig(Vertx vertx) {
     return ConfigLoader.loadRaw(vertx, new JsonObject())
-        .compose(raw -> purpose() == CatwalkConfig.Purpose.SERVE ? withDevSecrets(vertx, raw) : Future.succeededFuture(raw))
+        .compose(raw -> purpose() == CatwalkConfig.Purpose.MIGRATE ? Future.succeededFuture(raw)
+            : withDevSecrets(vertx, raw, purpose() == CatwalkConfig.Purpose.SERVE))
         .map(raw -> CatwalkConfig.from(raw, purpose()));
   }
 
-  private static Future<JsonObject> withDevSecrets(Vertx vertx, JsonObject raw) {
+  /** Development secrets on a loopback machine: {@code serve} creates them and says so; {@code admin} only reads them. */
+  private static Future<JsonObject> withDevSecrets(Vertx vertx, JsonObject raw, boolean serve) {
     return vertx.executeBlocking(() -> {
-      Path file = DevSecrets.fillMissing(raw);
-      if (file != null) {
+      Path file = DevSecrets.fillMissing(raw, serve);
+      if (file != null && serve) {
         LOG.warn("no encryption key or admin token configured: using development secrets from {} "
             + "(bound to loopback only; set CATWALK_ENCRYPTION_KEY and CATWALK_ADMIN_TOKEN for real use)", file);
       }

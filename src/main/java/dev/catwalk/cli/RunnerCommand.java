@@ -65,7 +65,8 @@ public final class RunnerCommand implements Callable<Integer> {
 
   /**
    * Each session runs in its own temporary directory, so relative paths in the command that name
-   * existing files are made absolute against the directory the runner was started in.
+   * existing files (also the entries of a class path or search path such as {@code a.jar:lib/b})
+   * are made absolute against the directory the runner was started in.
    */
   static List<String> resolvePaths(List<String> command) {
     return command.stream().map(RunnerCommand::absoluteIfExisting).toList();
@@ -75,9 +76,18 @@ public final class RunnerCommand implements Callable<Integer> {
     if (argument.startsWith("-") || argument.isEmpty()) {
       return argument;
     }
+    if (argument.contains(java.io.File.pathSeparator)) {
+      return java.util.Arrays.stream(argument.split(java.io.File.pathSeparator, -1))
+          .map(RunnerCommand::absolutePath).collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
+    }
+    return absolutePath(argument);
+  }
+
+  private static String absolutePath(String argument) {
     try {
       java.nio.file.Path path = java.nio.file.Path.of(argument);
-      return !path.isAbsolute() && java.nio.file.Files.exists(path) ? path.toAbsolutePath().toString() : argument;
+      return !argument.isEmpty() && !path.isAbsolute() && java.nio.file.Files.exists(path)
+          ? path.toAbsolutePath().toString() : argument;
     } catch (java.nio.file.InvalidPathException e) {
       return argument;
     }

@@ -42,7 +42,9 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
     /** The gateway: everything, secrets included. */
     SERVE,
     /** Migrations only: a database. */
-    MIGRATE
+    MIGRATE,
+    /** {@code catwalk admin}: the admin token and the admin channel's port. */
+    ADMIN
   }
 
   private static final int MIN_ADMIN_TOKEN_LENGTH = 16;
@@ -94,6 +96,7 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
    * @param allowedOrigins     browser origins allowed on the MCP endpoint besides loopback ones
    * @param reconcileInterval  how often deployments are reconciled with their backends
    * @param settingsFromEnv    settings given in the environment (they win over stored ones), by setting name
+   * @param fly                the fly backend's settings
    * @param githubApiUrl       base URL of the GitHub REST API, without a trailing slash
    * @param githubHosts        hosts accepted in repository URLs besides github.com, lower case
    * @param llmBaseUrl         base URL of the OpenAI-compatible API of the analysis LLM step, without a trailing slash
@@ -101,12 +104,42 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
    */
   public record ServeOptions(int adminPort, String localPath, boolean allowPrivateUpstreams,
                              List<String> allowedOrigins, Duration reconcileInterval,
-                             java.util.Map<String, String> settingsFromEnv, String githubApiUrl,
+                             java.util.Map<String, String> settingsFromEnv, FlyOptions fly, String githubApiUrl,
                              List<String> githubHosts, String llmBaseUrl, String llmModel) {
     public ServeOptions {
       allowedOrigins = List.copyOf(allowedOrigins);
       settingsFromEnv = java.util.Map.copyOf(settingsFromEnv);
       githubHosts = List.copyOf(githubHosts);
+    }
+  }
+
+  /**
+   * The fly backend's settings.
+   *
+   * @param apiUrl      Machines API base URL
+   * @param apiToken    token given as {@code CATWALK_FLY_API_TOKEN}, or null (then the {@code flyApiToken} setting)
+   * @param org         organization slug, or null when the fly backend is not configured
+   * @param region      region of new Machines, or null
+   * @param image       runner image, or null when the fly backend is not configured
+   * @param cpuKind     {@code shared} or {@code performance}
+   * @param cpus        CPUs per Machine
+   * @param memoryMb    memory per Machine (a multiple of 256)
+   * @param machineUrl  template of a Machine's runner MCP URL
+   * @param runnerPort  the runner's port inside the Machine
+   * @param appPrefix   prefix of per-deployment app names
+   */
+  public record FlyOptions(String apiUrl, String apiToken, String org, String region, String image, String cpuKind,
+                           int cpus, int memoryMb, String machineUrl, int runnerPort, String appPrefix) {
+
+    /** Whether deployments may choose the fly backend. */
+    public boolean configured() {
+      return org != null && image != null;
+    }
+
+    @Override
+    public String toString() {
+      return "FlyOptions[apiUrl=" + apiUrl + ", org=" + org + ", image=" + image + ", token=" + (apiToken == null
+          ? "(setting)" : "****") + "]";
     }
   }
 
@@ -138,7 +171,7 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
       boolean migrateOnStart = bool(ConfigKeys.MIGRATE_ON_START);
       byte[] key = aesKey(ConfigKeys.ENCRYPTION_KEY, purpose == Purpose.SERVE);
       byte[] previousKey = aesKey(ConfigKeys.ENCRYPTION_KEY_PREVIOUS, false);
-      String adminToken = adminToken(purpose == Purpose.SERVE);
+      String adminToken = adminToken(purpose);
       String publicUrl = publicUrl(host, port);
       int shutdownSeconds = integer(ConfigKeys.SHUTDOWN_TIMEOUT, 0, 3600);
       int instances = integer(ConfigKeys.HTTP_INSTANCES, 0, 256);
@@ -172,7 +205,7 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
           .map(h -> h.strip().toLowerCase(Locale.ROOT)).filter(h -> !h.isEmpty()).toList();
       String model = text(ConfigKeys.LLM_MODEL, "");
       return new ServeOptions(adminPort, localPath, allowPrivate, origins, Duration.ofSeconds(reconcileSeconds),
-          settings, httpUrl(ConfigKeys.GITHUB_API_URL, "https://api.github.com"), githubHosts,
+          settings, flyOptions(), httpUrl(ConfigKeys.GITHUB_API_URL, "https://api.github.com"), githubHosts,
           httpUrl(ConfigKeys.LLM_BASE_URL, "https://openrouter.ai/api/v1"), model.isEmpty() ? null : model);
     }
 
@@ -189,6 +222,41 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
       }
       problems.add(key + ": not an http(s) URL without user info (the value is not shown: it may hold a secret)");
       return fallback;
+    }
+
+    private FlyOptions flyOptions() {
+      String apiUrl = text(ConfigKeys.FLY_API_URL, "https://api.machines.dev");
+      if (!apiUrl.startsWith("http://") && !apiUrl.startsWith("https://")) {
+        problems.add(ConfigKeys.FLY_API_URL + ": '" + apiUrl + "' is not an http(s) URL");
+      }
+      String guest = text(ConfigKeys.FLY_GUEST, "shared:1:512");
+      String[] parts = guest.split(":");
+      int cpus = 1;
+      int memory = 512;
+      if (parts.length != 3 || !List.of("shared", "performance").contains(parts[0])
+          || !parts[1].matches("[1-9][0-9]?") || !parts[2].matches("[1-9][0-9]{2,5}")
+          || Integer.parseInt(parts[2]) % 256 != 0) {
+        problems.add(ConfigKeys.FLY_GUEST + ": '" + guest + "' is not CPU_KIND:CPUS:MEMORY_MB (e.g. shared:1:512;"
+            + " memory a multiple of 256)");
+        parts = new String[] {"shared", "1", "512"};
+      } else {
+        cpus = Integer.parseInt(parts[1]);
+        memory = Integer.parseInt(parts[2]);
+      }
+      int runnerPort = text(ConfigKeys.FLY_RUNNER_PORT, "").isEmpty() ? 8080
+          : integer(ConfigKeys.FLY_RUNNER_PORT, 1, 65535);
+      String machineUrl = text(ConfigKeys.FLY_MACHINE_URL, "http://{machine_id}.vm.{app}.internal:" + runnerPort + "/mcp");
+      String prefix = text(ConfigKeys.FLY_APP_PREFIX, "catwalk-");
+      if (!prefix.matches("[a-z][a-z0-9-]{0,30}")) {
+        problems.add(ConfigKeys.FLY_APP_PREFIX + ": lower-case letters, digits and hyphens, starting with a letter");
+      }
+      return new FlyOptions(apiUrl.replaceAll("/+$", ""), nullIfEmpty(text(ConfigKeys.FLY_API_TOKEN_OVERRIDE, "")),
+          nullIfEmpty(text(ConfigKeys.FLY_ORG, "")), nullIfEmpty(text(ConfigKeys.FLY_REGION, "")),
+          nullIfEmpty(text(ConfigKeys.FLY_IMAGE, "")), parts[0], cpus, memory, machineUrl, runnerPort, prefix);
+    }
+
+    private static String nullIfEmpty(String value) {
+      return value.isEmpty() ? null : value;
     }
 
     private String text(String key, String fallback) {
@@ -260,11 +328,13 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
       return null;
     }
 
-    private String adminToken(boolean required) {
+    private String adminToken(Purpose purpose) {
       String value = text(ConfigKeys.ADMIN_TOKEN, "");
       if (value.isEmpty()) {
-        if (required) {
+        if (purpose == Purpose.SERVE) {
           problems.add(ConfigKeys.ADMIN_TOKEN + ": missing (generate one with: openssl rand -hex 32)");
+        } else if (purpose == Purpose.ADMIN) {
+          problems.add(ConfigKeys.ADMIN_TOKEN + ": missing (set it to the running gateway's admin token)");
         }
         return null;
       }

@@ -65,16 +65,37 @@ public final class ConfigKeys {
       new java.util.LinkedHashMap<>(java.util.Map.of("openrouterApiKey", OPENROUTER_API_KEY,
           "flyApiToken", FLY_API_TOKEN, "githubToken", GITHUB_TOKEN)));
 
+  /** Base URL of the Fly Machines API ({@code http://_api.internal:4280} from inside Fly). */
+  public static final String FLY_API_URL = "CATWALK_FLY_API_URL";
+  /** Fly API token for the fly backend (an org token: it creates apps); wins over the {@code flyApiToken} setting. Secret. */
+  public static final String FLY_API_TOKEN_OVERRIDE = "CATWALK_FLY_API_TOKEN";
+  /** Fly organization slug the fly backend creates apps in; the fly backend is offered once this and the image are set. */
+  public static final String FLY_ORG = "CATWALK_FLY_ORG";
+  /** Fly region for new Machines (empty: near the API's caller). */
+  public static final String FLY_REGION = "CATWALK_FLY_REGION";
+  /** The runner image Machines boot (see deploy/runner). */
+  public static final String FLY_IMAGE = "CATWALK_FLY_IMAGE";
+  /** Machine size: {@code CPU_KIND:CPUS:MEMORY_MB}, e.g. {@code shared:1:512}. */
+  public static final String FLY_GUEST = "CATWALK_FLY_GUEST";
+  /** How the gateway reaches a Machine's runner; {@code {machine_id}}, {@code {app}}, {@code {private_ip}} are filled in. */
+  public static final String FLY_MACHINE_URL = "CATWALK_FLY_MACHINE_URL";
+  /** Port the runner listens on inside each Machine. */
+  public static final String FLY_RUNNER_PORT = "CATWALK_FLY_RUNNER_PORT";
+  /** Prefix of the per-deployment Fly app names (the rest is the deployment id's first 12 hex digits). */
+  public static final String FLY_APP_PREFIX = "CATWALK_FLY_APP_PREFIX";
+
   /** Keys whose values are never printed. */
   public static final java.util.Set<String> SECRETS =
       java.util.Set.of(ENCRYPTION_KEY, ENCRYPTION_KEY_PREVIOUS, ADMIN_TOKEN, DATABASE_URL, MIGRATION_DATABASE_URL,
-          OPENROUTER_API_KEY, FLY_API_TOKEN, GITHUB_TOKEN);
+          OPENROUTER_API_KEY, FLY_API_TOKEN, GITHUB_TOKEN, FLY_API_TOKEN_OVERRIDE);
 
   /** All keys, in documentation order; the environment store reads only these. */
   public static final java.util.List<String> ALL = java.util.List.of(PORT, HOST, DATABASE_URL, MIGRATION_DATABASE_URL,
       DB_PGBOUNCER, DB_POOL_SIZE, MIGRATE_ON_START, ENCRYPTION_KEY, ENCRYPTION_KEY_PREVIOUS, ADMIN_TOKEN, PUBLIC_URL,
       SHUTDOWN_TIMEOUT, HTTP_INSTANCES, HOME, ADMIN_PORT, LOCAL_PATH, ALLOW_PRIVATE_UPSTREAMS, ALLOWED_ORIGINS, RECONCILE_INTERVAL,
-      GITHUB_API_URL, GITHUB_HOSTS, LLM_BASE_URL, LLM_MODEL, OPENROUTER_API_KEY, FLY_API_TOKEN, GITHUB_TOKEN);
+      OPENROUTER_API_KEY, FLY_API_TOKEN, GITHUB_TOKEN, FLY_API_URL, FLY_API_TOKEN_OVERRIDE, FLY_ORG, FLY_REGION,
+      FLY_IMAGE, FLY_GUEST, FLY_MACHINE_URL, FLY_RUNNER_PORT, FLY_APP_PREFIX, GITHUB_API_URL, GITHUB_HOSTS, LLM_BASE_URL,
+      LLM_MODEL);
 
   private ConfigKeys() {
   }

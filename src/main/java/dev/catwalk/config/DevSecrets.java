@@ -17,8 +17,8 @@ import java.util.Properties;
 /**
  * Development convenience: a gateway bound to loopback without an encryption key or admin token
  * gets generated ones, kept in {@code $CATWALK_HOME/dev-secrets.properties} (mode 0600) so that
- * secrets stored in one run can be read in the next. Never used for a non-loopback bind: there
- * both must be configured.
+ * secrets stored in one run can be read in the next, and {@code catwalk admin} on the same machine
+ * finds the admin token there. Never used for a non-loopback bind: there both must be configured.
  */
 public final class DevSecrets {
 
@@ -29,12 +29,23 @@ public final class DevSecrets {
   }
 
   /**
-   * Fills missing secrets in {@code raw} from the file, creating it if needed. Blocking file I/O:
-   * call off the event loop.
+   * Fills missing secrets in {@code raw} from the file, creating it if needed ({@code serve}).
+   * Blocking file I/O: call off the event loop.
    *
    * @return the path of the file when anything was filled in, else null
    */
   public static Path fillMissing(JsonObject raw) {
+    return fillMissing(raw, true);
+  }
+
+  /**
+   * Fills missing secrets in {@code raw} from the file. Blocking file I/O: call off the event loop.
+   *
+   * @param create whether to generate and store secrets the file lacks ({@code serve}); {@code catwalk admin}
+   *               only reads what a gateway on this machine stored
+   * @return the path of the file when anything was filled in, else null
+   */
+  public static Path fillMissing(JsonObject raw, boolean create) {
     String host = raw.getValue(ConfigKeys.HOST) == null ? "127.0.0.1" : String.valueOf(raw.getValue(ConfigKeys.HOST));
     boolean keyMissing = isBlank(raw.getValue(ConfigKeys.ENCRYPTION_KEY));
     boolean tokenMissing = isBlank(raw.getValue(ConfigKeys.ADMIN_TOKEN));
@@ -44,17 +55,22 @@ public final class DevSecrets {
     Object homeValue = raw.getValue(ConfigKeys.HOME);
     Path home = isBlank(homeValue) ? Path.of(System.getProperty("user.home"), ".catwalk") : Path.of(homeValue.toString());
     Path file = home.resolve(FILE_NAME);
-    Properties secrets = loadOrCreate(file);
-    if (keyMissing) {
-      raw.put(ConfigKeys.ENCRYPTION_KEY, secrets.getProperty(ConfigKeys.ENCRYPTION_KEY));
-    }
-    if (tokenMissing) {
-      raw.put(ConfigKeys.ADMIN_TOKEN, secrets.getProperty(ConfigKeys.ADMIN_TOKEN));
-    }
-    return file;
+    Properties secrets = create ? loadOrCreate(file) : load(file);
+    boolean filled = keyMissing && fill(raw, ConfigKeys.ENCRYPTION_KEY, secrets);
+    filled |= tokenMissing && fill(raw, ConfigKeys.ADMIN_TOKEN, secrets);
+    return filled ? file : null;
   }
 
-  private static Properties loadOrCreate(Path file) {
+  private static boolean fill(JsonObject raw, String key, Properties secrets) {
+    String value = secrets.getProperty(key);
+    if (value == null) {
+      return false;
+    }
+    raw.put(key, value);
+    return true;
+  }
+
+  private static Properties load(Path file) {
     Properties secrets = new Properties();
     try {
       if (Files.exists(file)) {
@@ -62,16 +78,25 @@ public final class DevSecrets {
           secrets.load(in);
         }
       }
-      if (secrets.getProperty(ConfigKeys.ENCRYPTION_KEY) != null && secrets.getProperty(ConfigKeys.ADMIN_TOKEN) != null) {
-        return secrets;
-      }
-      SecureRandom random = new SecureRandom();
-      byte[] key = new byte[32];
-      byte[] token = new byte[32];
-      random.nextBytes(key);
-      random.nextBytes(token);
-      secrets.putIfAbsent(ConfigKeys.ENCRYPTION_KEY, Base64.getEncoder().encodeToString(key));
-      secrets.putIfAbsent(ConfigKeys.ADMIN_TOKEN, HexFormat.of().formatHex(token));
+      return secrets;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read development secrets in " + file, e);
+    }
+  }
+
+  private static Properties loadOrCreate(Path file) {
+    Properties secrets = load(file);
+    if (secrets.getProperty(ConfigKeys.ENCRYPTION_KEY) != null && secrets.getProperty(ConfigKeys.ADMIN_TOKEN) != null) {
+      return secrets;
+    }
+    SecureRandom random = new SecureRandom();
+    byte[] key = new byte[32];
+    byte[] token = new byte[32];
+    random.nextBytes(key);
+    random.nextBytes(token);
+    secrets.putIfAbsent(ConfigKeys.ENCRYPTION_KEY, Base64.getEncoder().encodeToString(key));
+    secrets.putIfAbsent(ConfigKeys.ADMIN_TOKEN, HexFormat.of().formatHex(token));
+    try {
       Files.createDirectories(file.getParent());
       if (!Files.exists(file)) {
         Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
@@ -81,7 +106,7 @@ public final class DevSecrets {
       }
       return secrets;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read or write development secrets in " + file, e);
+      throw new UncheckedIOException("cannot write development secrets in " + file, e);
     }
   }
 

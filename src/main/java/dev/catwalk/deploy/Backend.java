@@ -2,8 +2,9 @@ package dev.catwalk.deploy;
 
 import dev.catwalk.mcp.Upstream;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
 
-import java.util.Map;
 
 /**
  * Where deployments run. {@code local} runs each session's server as a child process of this
@@ -23,22 +24,40 @@ public interface Backend {
   Future<Void> check(Recipe recipe);
 
   /**
-   * Makes the deployment ready to open sessions (checks or creates what it needs).
+   * Makes the deployment run (checks, or creates and starts, what it needs); idempotent, so
+   * reconciliation can call it again to repair.
    *
-   * @return a failed future with a {@link ProvisioningException} whose message says why, for people
+   * @return what the backend needs to find its resources again (stored as the deployment's
+   *     backend state), or a failed future with a {@link ProvisioningException} saying why, for people
    */
-  Future<Void> provision(Deployment deployment);
+  Future<JsonObject> provision(Deployment deployment, DeploymentEnv env);
+
+  /** Whether the deployment's resources are actually up (reconciliation compares this with the desired state). */
+  Future<Boolean> isRunning(Deployment deployment);
 
   /**
    * Makes the upstream of one session; called on the new session's context.
    *
-   * @param env  configuration values by variable name, secrets decrypted
-   * @param logs receives the server's log lines (already redacted by the caller's sink)
+   * @param env  the deployment's configuration, secrets decrypted
+   * @param logs receives the server's log lines (redacted by the sink)
    */
-  Upstream openSession(Deployment deployment, Map<String, String> env, DeploymentLogs.Sink logs);
+  Upstream openSession(Deployment deployment, DeploymentEnv env, DeploymentLogs.Sink logs);
 
-  /** Releases what {@link #provision} made (stop or delete). */
-  Future<Void> release(Deployment deployment);
+  /** Stops what {@link #provision} started, keeping what a restart needs. */
+  Future<Void> stop(Deployment deployment);
+
+  /** Removes everything the deployment had (it is being deleted). */
+  Future<Void> destroy(Deployment deployment);
+
+  /** Recent events of the deployment's resources, newest first (for its logs); empty when there are none. */
+  default Future<JsonArray> events(Deployment deployment) {
+    return Future.succeededFuture(new JsonArray());
+  }
+
+  /** Removes resources this backend made for deployments that no longer exist. */
+  default Future<Void> sweep(java.util.Set<java.util.UUID> liveDeployments) {
+    return Future.succeededFuture();
+  }
 
   /** A deployment cannot run, for a reason people can act on (never containing a secret). */
   final class ProvisioningException extends RuntimeException {

@@ -1,5 +1,6 @@
 package dev.catwalk.deploy;
 
+import dev.catwalk.crypto.Redaction;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -18,9 +19,6 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class DeploymentLogs {
 
-  /** Shortest secret value that is redacted (shorter ones would blank ordinary words). */
-  public static final int MIN_REDACTED_LENGTH = 4;
-  private static final String REDACTED = "[redacted]";
 
   private final int linesPerDeployment;
   private final Map<UUID, ArrayDeque<JsonObject>> logs = new ConcurrentHashMap<>();
@@ -37,9 +35,8 @@ public final class DeploymentLogs {
 
   /** A sink for a deployment that redacts {@code secretValues}. */
   public Sink sink(UUID deploymentId, Collection<String> secretValues) {
-    List<String> secrets = secretValues.stream().filter(v -> v != null && v.length() >= MIN_REDACTED_LENGTH)
-        .sorted((a, b) -> b.length() - a.length()).toList();
-    return (source, text) -> append(deploymentId, source, redact(text, secrets));
+    Redaction redaction = Redaction.of(secretValues);
+    return (source, text) -> append(deploymentId, source, redaction.apply(text));
   }
 
   /** Keeps a lifecycle line that holds no secret (status changes, session counts). */
@@ -62,17 +59,6 @@ public final class DeploymentLogs {
   /** Forgets a deleted deployment's log. */
   public void forget(UUID deploymentId) {
     logs.remove(deploymentId);
-  }
-
-  /** {@code text} with every secret value replaced. */
-  static String redact(String text, List<String> secrets) {
-    String out = text;
-    for (String secret : secrets) {
-      if (out.contains(secret)) {
-        out = out.replace(secret, REDACTED);
-      }
-    }
-    return out;
   }
 
   private void append(UUID deploymentId, String source, String text) {

@@ -25,7 +25,8 @@ public final class DeploymentRepository {
 
   private static final String COLUMNS = "d.id, d.name, d.backend, d.recipe, d.config_schema, d.config, d.status,"
       + " d.status_reason, d.desired_state, d.backend_state, d.version, d.created_at, d.updated_at,"
-      + " array(SELECT s.name FROM deployment_secrets s WHERE s.deployment_id = d.id ORDER BY s.name) AS secret_names";
+      + " array(SELECT s.name FROM deployment_secrets s WHERE s.deployment_id = d.id AND s.name NOT LIKE 'catwalk:%'"
+      + " ORDER BY s.name) AS secret_names";
 
   static final String INSERT_DEPLOYMENT = "INSERT INTO deployments (id, name, backend, recipe, config_schema, config)"
       + " VALUES ($1, $2, $3, $4, $5, $6)";
@@ -46,6 +47,8 @@ public final class DeploymentRepository {
       + " RETURNING status";
   static final String UPDATE_DESIRED = "UPDATE deployments SET desired_state = $2, version = version + 1,"
       + " updated_at = now() WHERE id = $1 AND deleted_at IS NULL";
+  static final String UPDATE_BACKEND_STATE = "UPDATE deployments SET backend_state = $2, updated_at = now()"
+      + " WHERE id = $1 AND deleted_at IS NULL";
   static final String MARK_DELETED = "UPDATE deployments SET status = 'deleted', desired_state = 'deleted',"
       + " deleted_at = now(), version = version + 1, updated_at = now() WHERE id = $1 AND deleted_at IS NULL";
   static final String DELETE_SECRETS = "DELETE FROM deployment_secrets WHERE deployment_id = $1";
@@ -167,6 +170,17 @@ public final class DeploymentRepository {
     return pool.withTransaction(tx -> tx.preparedQuery(MARK_DELETED).execute(Tuple.of(id))
         .compose(rows -> rows.rowCount() == 0 ? Future.succeededFuture(false)
             : deleteDependents(tx, id, actor).map(true)));
+  }
+
+  /** Records what the backend needs to find the deployment's resources again. */
+  public Future<Void> setBackendState(UUID id, JsonObject state) {
+    return pool.preparedQuery(UPDATE_BACKEND_STATE).execute(Tuple.of(id, state == null ? new JsonObject() : state))
+        .mapEmpty();
+  }
+
+  /** Stores (or replaces) one sealed secret of a deployment, such as Catwalk's own runner token. */
+  public Future<Void> putSecret(UUID id, String name, SecretBox.Sealed sealed) {
+    return upsertSecrets(pool, id, Map.of(name, sealed));
   }
 
   /** The sealed secrets of a deployment. */

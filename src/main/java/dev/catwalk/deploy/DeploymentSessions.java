@@ -8,7 +8,6 @@ import dev.catwalk.mcp.SessionGrant;
 import io.vertx.core.Future;
 import io.vertx.ext.web.RoutingContext;
 
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -89,26 +88,23 @@ public final class DeploymentSessions implements SessionAuthority {
       return Future.failedFuture(new HttpException(503, "the deployment's backend is not available on this node"));
     }
     repository.touchToken(tokenId);
-    return repository.secrets(deployment.id()).map(sealed -> grant(deployment, backend, tokenId, hash, sealed));
+    return DeploymentEnv.load(repository, box, deployment).map(env -> grant(deployment, backend, tokenId, hash, env));
   }
 
-  private SessionGrant grant(Deployment deployment, Backend backend, UUID tokenId, byte[] hash,
-                             List<DeploymentRepository.SealedSecret> sealed) {
-    Map<String, String> env = new LinkedHashMap<>();
-    for (Map.Entry<String, Object> entry : deployment.config()) {
-      env.put(entry.getKey(), DeploymentConfig.asEnvValue(entry.getValue()));
-    }
-    Map<String, String> secrets = new LinkedHashMap<>();
-    for (DeploymentRepository.SealedSecret secret : sealed) {
-      secrets.put(secret.name(), box.open(secret.keyId(), secret.ciphertext(),
-          DeploymentRepository.secretContext(deployment.id(), secret.name())));
-    }
-    env.putAll(secrets);
-    DeploymentLogs.Sink sink = logs.sink(deployment.id(), List.copyOf(secrets.values()));
+  private SessionGrant grant(Deployment deployment, Backend backend, UUID tokenId, byte[] hash, DeploymentEnv env) {
+    DeploymentLogs.Sink sink = logs.sink(deployment.id(), secretValues(env));
     return new SessionGrant(deployment.id().toString(), tokenId.toString(), hash, () -> {
       sink.line("lifecycle", "session starting");
       return backend.openSession(deployment, env, sink);
     });
+  }
+
+  private static List<String> secretValues(DeploymentEnv env) {
+    List<String> values = new java.util.ArrayList<>(env.secrets().values());
+    if (env.runnerToken() != null) {
+      values.add(env.runnerToken());
+    }
+    return values;
   }
 
   private static UUID deploymentId(RoutingContext ctx) {

@@ -51,7 +51,7 @@ public final class DeploymentVerticle extends VerticleBase {
   private final String publicUrl;
   private final Duration reconcileInterval;
   private final Duration provisionWait;
-  private final Set<UUID> provisioned = new HashSet<>();
+  private final Map<UUID, Future<Deployment>> inFlight = new java.util.HashMap<>();
   private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
   private long reconcileTimer = -1;
   private boolean reconciling;
@@ -109,7 +109,8 @@ public final class DeploymentVerticle extends VerticleBase {
     Backend backend = backends.get(backendName);
     if (backend == null) {
       throw new HttpException(400, "backend: '" + Recipe.printable(backendName) + "' is not available (available: "
-          + String.join(", ", new java.util.TreeSet<>(backends.keySet())) + ")");
+          + String.join(", ", new java.util.TreeSet<>(backends.keySet())) + ")"
+          + ("fly".equals(backendName) ? "; the fly backend needs CATWALK_FLY_ORG and CATWALK_FLY_IMAGE" : ""));
     }
     Recipe recipe = Recipe.fromJson(object(body, "recipe"));
     JsonObject schema = DeploymentConfig.checkSchema(object(body, "configSchema"));
@@ -162,6 +163,9 @@ public final class DeploymentVerticle extends VerticleBase {
     }
     JsonObject merged = deployment.config().copy();
     for (DeploymentRepository.SealedSecret secret : stored) {
+      if (secret.name().equals(DeploymentEnv.RUNNER_TOKEN)) {
+        continue;
+      }
       merged.put(secret.name(), box.open(secret.keyId(), secret.ciphertext(),
           DeploymentRepository.secretContext(deployment.id(), secret.name())));
     }
@@ -198,7 +202,7 @@ public final class DeploymentVerticle extends VerticleBase {
 
   private Future<Void> deleteLoaded(Message<JsonObject> message, Deployment deployment) {
     return repository.delete(deployment.id(), actor(message))
-        .compose(deleted -> deleted ? release(deployment) : Future.failedFuture(notFound(deployment.id())));
+        .compose(deleted -> deleted ? destroy(deployment) : Future.failedFuture(notFound(deployment.id())));
   }
 
   private Future<JsonObject> restart(Message<JsonObject> message) {
@@ -219,8 +223,17 @@ public final class DeploymentVerticle extends VerticleBase {
   private Future<JsonObject> logs(Message<JsonObject> message) {
     UUID id = id(message.body(), "id");
     int limit = bounded(message.body(), "limit", DEFAULT_LOG_LINES, 1, 1000);
-    return load(id).compose(d -> repository.auditEvents(id, limit))
-        .map(events -> new JsonObject().put("lines", logs.recent(id, limit)).put("events", new JsonArray(events)));
+    return load(id).compose(deployment -> logsOf(deployment, limit));
+  }
+
+  private Future<JsonObject> logsOf(Deployment deployment, int limit) {
+    Backend backend = backends.get(deployment.backend());
+    Future<JsonArray> backendEvents = backend == null ? Future.succeededFuture(new JsonArray())
+        : backend.events(deployment).recover(e -> Future.succeededFuture(new JsonArray().add(new JsonObject()
+            .put("type", "unavailable").put("status", Failures.problem(e, "backend events").detail()))));
+    return Future.all(repository.auditEvents(deployment.id(), limit), backendEvents)
+        .map(all -> new JsonObject().put("lines", logs.recent(deployment.id(), limit))
+            .put("events", new JsonArray(all.<List<JsonObject>>resultAt(0))).put("backendEvents", all.resultAt(1)));
   }
 
   private Future<JsonObject> createToken(Message<JsonObject> message) {
@@ -251,7 +264,7 @@ public final class DeploymentVerticle extends VerticleBase {
     }
     reconciling = true;
     repository.live()
-        .compose(this::reconcileAll)
+        .compose(live -> reconcileAll(live).compose(v -> sweep(live)))
         .onFailure(e -> LOG.warn("reconciliation failed: {}", e.getMessage()))
         .onComplete(ar -> reconciling = false);
   }
@@ -273,13 +286,24 @@ public final class DeploymentVerticle extends VerticleBase {
 
   private Future<Void> reconcileOne(Deployment deployment) {
     boolean wantRunning = Deployment.RUNNING.equals(deployment.desiredState());
-    if (wantRunning && !(Deployment.RUNNING.equals(deployment.status()) && provisioned.contains(deployment.id()))) {
+    Backend backend = backends.get(deployment.backend());
+    if (wantRunning && backend != null) {
+      return backend.isRunning(deployment).compose(up -> up && Deployment.RUNNING.equals(deployment.status())
+          ? Future.succeededFuture() : provision(deployment).mapEmpty());
+    }
+    if (wantRunning) {
       return provision(deployment).mapEmpty();
     }
-    if (!wantRunning && !Deployment.STOPPED.equals(deployment.status())) {
+    if (!Deployment.STOPPED.equals(deployment.status())) {
       return stopNow(deployment);
     }
     return Future.succeededFuture();
+  }
+
+  private Future<Void> sweep(List<Deployment> live) {
+    Set<UUID> ids = new HashSet<>();
+    live.forEach(deployment -> ids.add(deployment.id()));
+    return Future.all(backends.values().stream().map(backend -> backend.sweep(ids)).toList()).mapEmpty();
   }
 
   private Future<Deployment> provisionWithin(UUID id) {
@@ -287,7 +311,23 @@ public final class DeploymentVerticle extends VerticleBase {
     return Future.any(provisioning, delay(provisionWait)).compose(v -> load(id));
   }
 
+  /** Provisions a deployment; a provisioning already under way for it is joined, never started twice. */
   private Future<Deployment> provision(Deployment deployment) {
+    Future<Deployment> running = inFlight.get(deployment.id());
+    if (running != null) {
+      return running;
+    }
+    Future<Deployment> started = provisionNow(deployment).eventually(() -> {
+      inFlight.remove(deployment.id());
+      return Future.succeededFuture();
+    });
+    if (!started.isComplete()) {
+      inFlight.put(deployment.id(), started);
+    }
+    return started;
+  }
+
+  private Future<Deployment> provisionNow(Deployment deployment) {
     Backend backend = backends.get(deployment.backend());
     if (backend == null) {
       return setStatus(deployment, Deployment.FAILED, "backend '" + deployment.backend() + "' is not available")
@@ -296,28 +336,38 @@ public final class DeploymentVerticle extends VerticleBase {
     Future<Void> marked = Deployment.RUNNING.equals(deployment.status()) ? Future.succeededFuture()
         : setStatus(deployment, Deployment.PROVISIONING, null);
     return marked
-        .compose(v -> backend.provision(deployment))
-        .compose(v -> {
-          provisioned.add(deployment.id());
-          return setStatus(deployment, Deployment.RUNNING, null);
-        }, e -> {
-          provisioned.remove(deployment.id());
-          return setStatus(deployment, Deployment.FAILED, reasonOf(e));
-        })
+        .compose(v -> environment(deployment))
+        .compose(env -> backend.provision(deployment, env))
+        .compose(state -> repository.setBackendState(deployment.id(), state))
+        .compose(v -> setStatus(deployment, Deployment.RUNNING, null),
+            e -> setStatus(deployment, Deployment.FAILED, reasonOf(e)))
         .map(deployment);
   }
 
+  /** The deployment's configuration, with a runner token made and stored the first time one is needed. */
+  private Future<DeploymentEnv> environment(Deployment deployment) {
+    return DeploymentEnv.load(repository, box, deployment).compose(env -> env.runnerToken() != null
+        ? Future.succeededFuture(env) : storeRunnerToken(deployment));
+  }
+
+  private Future<DeploymentEnv> storeRunnerToken(Deployment deployment) {
+    String name = DeploymentEnv.RUNNER_TOKEN;
+    SecretBox.Sealed sealed = box.seal(Tokens.newToken(), DeploymentRepository.secretContext(deployment.id(), name));
+    return repository.putSecret(deployment.id(), name, sealed)
+        .compose(v -> DeploymentEnv.load(repository, box, deployment));
+  }
+
   private Future<Void> stopNow(Deployment deployment) {
+    Backend backend = backends.get(deployment.backend());
     return endSessions(deployment.id(), null)
-        .compose(v -> release(deployment))
+        .compose(v -> backend == null ? Future.succeededFuture() : backend.stop(deployment))
         .compose(v -> setStatus(deployment, Deployment.STOPPED, "stopped by request"));
   }
 
-  private Future<Void> release(Deployment deployment) {
-    provisioned.remove(deployment.id());
+  private Future<Void> destroy(Deployment deployment) {
     Backend backend = backends.get(deployment.backend());
     return endSessions(deployment.id(), null)
-        .compose(v -> backend == null ? Future.succeededFuture() : backend.release(deployment));
+        .compose(v -> backend == null ? Future.succeededFuture() : backend.destroy(deployment));
   }
 
   private Future<Void> setStatus(Deployment deployment, String status, String reason) {

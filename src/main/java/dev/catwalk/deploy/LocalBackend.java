@@ -4,6 +4,7 @@ import dev.catwalk.mcp.StdioUpstream;
 import dev.catwalk.mcp.Upstream;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 
 import java.io.File;
 import java.net.InetAddress;
@@ -50,12 +51,6 @@ public final class LocalBackend implements Backend {
     this.remotes = remotes;
   }
 
-  /** Makes the upstream of a remote (Streamable HTTP) server. */
-  public interface RemoteUpstreams {
-    /** An upstream for {@code url} sending {@code headers} with every request. */
-    Upstream open(URI url, Map<String, String> headers);
-  }
-
   @Override
   public String name() {
     return NAME;
@@ -70,29 +65,35 @@ public final class LocalBackend implements Backend {
   }
 
   @Override
-  public Future<Void> provision(Deployment deployment) {
+  public Future<JsonObject> provision(Deployment deployment, DeploymentEnv env) {
     Recipe recipe = deployment.parsedRecipe();
     return vertx.executeBlocking(() -> {
       checkBlocking(recipe);
       if (recipe.executable() != null) {
         executables.put(deployment.id(), resolve(recipe.executable()).orElseThrow());
       }
-      return null;
+      return new JsonObject();
     }, false);
   }
 
   @Override
-  public Upstream openSession(Deployment deployment, Map<String, String> env, DeploymentLogs.Sink logs) {
+  public Future<Boolean> isRunning(Deployment deployment) {
+    return Future.succeededFuture(deployment.parsedRecipe().executable() == null
+        || executables.containsKey(deployment.id()));
+  }
+
+  @Override
+  public Upstream openSession(Deployment deployment, DeploymentEnv env, DeploymentLogs.Sink logs) {
     Recipe recipe = deployment.parsedRecipe();
     if (recipe.runtime().equals("remote")) {
-      return remotes.open(URI.create(recipe.url()), recipe.resolvedHeaders(env));
+      return remotes.open(URI.create(recipe.url()), recipe.resolvedHeaders(env.variables()));
     }
-    List<String> command = new ArrayList<>(recipe.commandLine(env.keySet()));
+    List<String> command = new ArrayList<>(recipe.commandLine(env.variables().keySet()));
     Path executable = executables.get(deployment.id());
     if (executable != null) {
       command.set(0, executable.toString());
     }
-    Map<String, String> environment = new HashMap<>(env);
+    Map<String, String> environment = new HashMap<>(env.variables());
     environment.put("PATH", searchPath);
     StdioUpstream upstream = new StdioUpstream(vertx,
         new StdioUpstream.Spec(command, environment, null, STDERR_LINES, MAX_LINE_BYTES));
@@ -100,9 +101,14 @@ public final class LocalBackend implements Backend {
   }
 
   @Override
-  public Future<Void> release(Deployment deployment) {
+  public Future<Void> stop(Deployment deployment) {
     executables.remove(deployment.id());
     return Future.succeededFuture();
+  }
+
+  @Override
+  public Future<Void> destroy(Deployment deployment) {
+    return stop(deployment);
   }
 
   private void checkBlocking(Recipe recipe) throws InterruptedException {

@@ -93,13 +93,18 @@ public final class McpEndpoint {
   /** Ends the sessions whose grant matches (a revoked token, a deleted deployment); completes with how many. */
   public Future<Integer> endSessions(java.util.function.Predicate<SessionGrant> filter) {
     List<SessionRelay> ending = sessions.values().stream().filter(session -> filter.test(session.grant())).toList();
-    return Future.all(ending.stream().map(SessionRelay::close).toList()).map(ending.size());
+    return Future.all(ending.stream().map(this::closeSession).toList()).map(ending.size());
   }
 
   /** Ends one session; completes with false when there was none with that id. */
   public Future<Boolean> endSession(String sessionId) {
     SessionRelay session = sessions.get(sessionId);
-    return session == null ? Future.succeededFuture(false) : session.close().map(true);
+    return session == null ? Future.succeededFuture(false) : closeSession(session).map(true);
+  }
+
+  /** Closes a session; it no longer counts as open once this completes (its end callback may come later). */
+  private Future<Void> closeSession(SessionRelay session) {
+    return session.close().andThen(ar -> sessions.remove(session.id()));
   }
 
   /** While draining, new sessions are refused with 503 and {@code Retry-After}; open ones go on. */

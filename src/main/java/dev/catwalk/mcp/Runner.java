@@ -3,6 +3,7 @@ package dev.catwalk.mcp;
 import dev.catwalk.http.HttpVerticle;
 import dev.catwalk.http.Problem;
 import io.vertx.core.DeploymentOptions;
+import dev.catwalk.crypto.Redaction;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -21,6 +22,9 @@ import java.util.Map;
  * {@code /mcp} request must carry it as a bearer token.
  */
 public final class Runner {
+
+  /** The server processes' stderr, line by line, with secret-looking variables' values redacted. */
+  private static final org.slf4j.Logger SERVER_LOG = org.slf4j.LoggerFactory.getLogger("dev.catwalk.runner.server");
 
   /** The MCP endpoint path. */
   public static final String MCP_PATH = "/mcp";
@@ -49,7 +53,9 @@ public final class Runner {
   public static Future<Runner> start(Vertx vertx, String host, int port, List<String> command, Map<String, String> env,
                                      String token, RelayOptions options) {
     StdioUpstream.Spec spec = new StdioUpstream.Spec(command, env, null, 200, 16 * 1024 * 1024);
-    McpEndpoint endpoint = new McpEndpoint(vertx, options, () -> new StdioUpstream(vertx, spec));
+    Redaction redaction = Redaction.ofSecretLookingVariables(env);
+    McpEndpoint endpoint = new McpEndpoint(vertx, options,
+        () -> new StdioUpstream(vertx, spec).stderrHandler(line -> SERVER_LOG.info("{}", redaction.apply(line))));
     return vertx.deployVerticle(() -> new HttpVerticle(host, port, Duration.ofSeconds(10),
             router -> mount(router, endpoint, token)), new DeploymentOptions().setInstances(1))
         .map(id -> new Runner(vertx, endpoint, id, port));

@@ -5,6 +5,7 @@ import dev.catwalk.db.DatabaseUrl;
 import dev.catwalk.http.HealthRoutes;
 import dev.catwalk.testsupport.TestConfig;
 import dev.catwalk.testsupport.TestDatabase;
+import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,7 +26,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The packaged jar as an operator runs it: {@code --version}, {@code migrate}, {@code serve} and SIGTERM. */
+/** The packaged jar as an operator runs it: {@code --version}, {@code migrate}, {@code serve} and SIGTERM, {@code admin}. */
 class CliIT {
 
   @RegisterExtension
@@ -86,6 +87,39 @@ class CliIT {
       assertThat(process.exitValue()).as(Files.readString(log)).isZero();
       assertThat(Files.readString(log)).contains("SIGTERM received").contains("gateway stopped");
     } finally {
+      process.destroyForcibly();
+    }
+  }
+
+  @Test
+  void adminCommandsReachTheRunningGatewayWithItsToken(@TempDir Path home) throws Exception {
+    int port = TestConfig.freePort();
+    String adminPort = String.valueOf(TestConfig.freePort());
+    Path log = home.resolve("serve.log");
+    Process process = start(Map.of("PORT", String.valueOf(port), "DATABASE_URL", TestConfig.libpqUrl(resources.database(),
+        "disable"), "CATWALK_HOME", home.toString(), "CATWALK_ADMIN_PORT", adminPort), log, "serve");
+    try {
+      assertThat(waitForReady(port)).as(Files.readString(log)).isEqualTo(200);
+      Map<String, String> operator = Map.of("CATWALK_HOME", home.toString(), "CATWALK_ADMIN_PORT", adminPort);
+
+      Result sessions = run(operator, "admin", "sessions", "--json");
+      Result drain = run(Map.of("CATWALK_HOME", home.toString()), "admin", "drain", "--port", adminPort);
+      String wrongToken = "wrong-admin-token-" + port;
+      Result wrong = run(Map.of("CATWALK_ADMIN_TOKEN", wrongToken, "CATWALK_ADMIN_PORT", adminPort), "admin", "sessions");
+
+      assertThat(sessions.code()).as(sessions.err()).isZero();
+      assertThat(new JsonObject(sessions.out()).getJsonArray("sessions")).isEmpty();
+      assertThat(drain.code()).as(drain.err()).isZero();
+      assertThat(drain.out()).startsWith("draining: new sessions are refused (0 ended, 0 still open)");
+      assertThat(wrong.code()).isEqualTo(1);
+      assertThat(wrong.out()).isEmpty();
+      assertThat(wrong.err()).contains("refused the admin token").contains("CATWALK_ADMIN_TOKEN").doesNotContain(wrongToken);
+      String devToken = Files.readAllLines(home.resolve("dev-secrets.properties")).stream()
+          .filter(line -> line.startsWith("CATWALK_ADMIN_TOKEN=")).findFirst().orElseThrow().substring(20);
+      assertThat(sessions.out() + sessions.err() + drain.out() + drain.err() + Files.readString(log)).doesNotContain(devToken);
+    } finally {
+      process.destroy();
+      process.waitFor(30, TimeUnit.SECONDS);
       process.destroyForcibly();
     }
   }

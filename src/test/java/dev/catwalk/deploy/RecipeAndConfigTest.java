@@ -81,8 +81,10 @@ class RecipeAndConfigTest {
 
   @Test
   void redactionReplacesEverySecretValueLongestFirst() {
-    assertThat(DeploymentLogs.redact("key=abcd1234 and abcd", List.of("abcd1234", "abcd")))
-        .isEqualTo("key=[redacted] and [redacted]");
+    assertThat(dev.catwalk.crypto.Redaction.of(List.of("abcd", "abcd1234", "abc")).apply("key=abcd1234 and abcd abc"))
+        .isEqualTo("key=[redacted] and [redacted] abc");
+    assertThat(dev.catwalk.crypto.Redaction.ofSecretLookingVariables(Map.of("API_KEY", "k-123", "MODE", "fast"))
+        .apply("k-123 fast")).isEqualTo("[redacted] fast");
   }
 
   private static Recipe recipe(String json) {

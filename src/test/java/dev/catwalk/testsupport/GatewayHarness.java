@@ -80,7 +80,13 @@ public final class GatewayHarness implements AutoCloseable {
 
   /** Sends a request with the given Authorization header (or none) and records the response. */
   public Reply send(HttpMethod method, String path, Object body, String authorization) {
+    return send(method, path, body, authorization, Map.of());
+  }
+
+  /** Sends a request with the given Authorization header (or none) and other headers, and records the response. */
+  public Reply send(HttpMethod method, String path, Object body, String authorization, Map<String, String> headers) {
     var request = client.request(method, port(), "127.0.0.1", path);
+    headers.forEach(request::putHeader);
     if (authorization != null) {
       request.putHeader("Authorization", authorization);
     }
@@ -119,6 +125,15 @@ public final class GatewayHarness implements AutoCloseable {
     return body;
   }
 
+  /** A raw MCP {@code initialize} request to a deployment (no SDK), for checks of statuses and headers. */
+  public Reply mcpInitialize(String deploymentId, String token) {
+    JsonObject initialize = new JsonObject().put("jsonrpc", "2.0").put("id", 1).put("method", "initialize")
+        .put("params", new JsonObject().put("protocolVersion", "2025-06-18").put("capabilities", new JsonObject())
+            .put("clientInfo", new JsonObject().put("name", "raw").put("version", "1")));
+    return send(HttpMethod.POST, "/api/mcp/" + deploymentId, initialize, "Bearer " + token,
+        Map.of("Accept", "application/json, text/event-stream", "MCP-Protocol-Version", "2025-06-18"));
+  }
+
   /** An MCP SDK client for a deployment, initialized. */
   public McpSyncClient mcpClient(String deploymentId, String token) {
     HttpClientStreamableHttpTransport transport = HttpClientStreamableHttpTransport
@@ -154,7 +169,12 @@ public final class GatewayHarness implements AutoCloseable {
 
   /** Waits until {@code condition} holds (up to 10 s). */
   public static void eventually(java.util.function.BooleanSupplier condition, String what) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    eventually(condition, what, Duration.ofSeconds(10));
+  }
+
+  /** Waits until {@code condition} holds (up to {@code timeout}). */
+  public static void eventually(java.util.function.BooleanSupplier condition, String what, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
         throw new AssertionError("timed out waiting until " + what);

@@ -1,0 +1,47 @@
+package dev.catwalk.cli;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** What {@code catwalk admin} prints for people (the gateway's replies are covered by AdminClientTest and CliIT). */
+class AdminCommandTest {
+
+  @Test
+  void sessionsAreATableWithAgesAndTheClient() {
+    JsonObject session = new JsonObject().put("sessionId", "s-1").put("deploymentId", "d-1").put("tokenId", "t-1")
+        .put("ageSeconds", 3725).put("idleSeconds", 65)
+        .put("client", new JsonObject().put("name", "claude-code").put("version", "2.0"));
+    JsonObject reply = new JsonObject().put("sessions", new JsonArray().add(session)).put("draining", true);
+
+    String out = new AdminCommand.Sessions().describe(reply);
+
+    assertThat(out.lines().toList()).containsExactly(
+        "SESSION  DEPLOYMENT  TOKEN  CLIENT           AGE    IDLE",
+        "s-1      d-1         t-1    claude-code 2.0  1h02m  1m05s",
+        "1 session(s)",
+        "the node is draining: new sessions are refused");
+    assertThat(new AdminCommand.Sessions().describe(new JsonObject().put("sessions", new JsonArray())))
+        .isEqualTo("no open sessions");
+  }
+
+  @Test
+  void drainSaysWhatChanged() {
+    AdminCommand.Drain drain = new AdminCommand.Drain();
+
+    assertThat(drain.describe(new JsonObject().put("draining", true).put("sessionsEnded", 2).put("sessionsOpen", 0)))
+        .isEqualTo("draining: new sessions are refused (2 ended, 0 still open)");
+    assertThat(drain.describe(new JsonObject().put("draining", false).put("sessionsEnded", 0).put("sessionsOpen", 3)))
+        .isEqualTo("accepting new sessions again (3 open)");
+  }
+
+  @Test
+  void durationsReadShort() {
+    assertThat(AdminCommand.duration(0)).isEqualTo("0s");
+    assertThat(AdminCommand.duration(59)).isEqualTo("59s");
+    assertThat(AdminCommand.duration(60)).isEqualTo("1m00s");
+    assertThat(AdminCommand.duration(7260)).isEqualTo("2h01m");
+  }
+}
