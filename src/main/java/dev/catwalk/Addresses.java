@@ -37,6 +37,14 @@ public final class Addresses {
   /** Fact (publish): body {@code {id, status, reason?}} after a deployment's status changed. */
   public static final String DEPLOYMENTS_STATUS = "catwalk.deployments.status";
 
+  /**
+   * Analyze a repository: body {@code {repoUrl, ref?, refresh?}}; reply {@code {repository, commit, recipe,
+   * configSchema, sources, warnings, analyzerVersion, cached}}; 400 bad URL or ref, 401 GitHub refused the token,
+   * 404 unknown or private repository, ref or folder, 429 GitHub rate limit (with its reset time), 502 GitHub failed,
+   * 503 GitHub unreachable, 504 GitHub timed out.
+   */
+  public static final String ANALYSIS_ANALYZE = "catwalk.analysis.analyze";
+
   /** End MCP sessions on this node: body {@code {deploymentId?, tokenId?}} (all given fields must match); reply {@code {ended}}. */
   public static final String SESSIONS_END = "catwalk.sessions.end";
   /** Prefix of each MCP session's own address; body {@code {"action":"end"}} ends it (reply empty). */

@@ -2,6 +2,9 @@ package dev.catwalk;
 
 import dev.catwalk.admin.AdminRoutes;
 import dev.catwalk.admin.AdminVerticle;
+import dev.catwalk.analysis.AnalysisRepository;
+import dev.catwalk.analysis.AnalysisRoutes;
+import dev.catwalk.analysis.AnalysisVerticle;
 import dev.catwalk.config.CatwalkConfig;
 import dev.catwalk.config.SettingsRepository;
 import dev.catwalk.config.SettingsRoutes;
@@ -42,7 +45,7 @@ import java.util.Map;
 
 /**
  * The running gateway ({@code catwalk serve}): resolves the database, migrates it, opens the pool,
- * deploys the deployment and admin verticles, then the HTTP verticles (REST API, MCP endpoint,
+ * deploys the admin, deployment and analysis verticles, then the HTTP verticles (REST API, MCP endpoint,
  * health). {@link #close()} shuts down in the reverse order.
  */
 public final class Gateway {
@@ -54,6 +57,10 @@ public final class Gateway {
   public static final int MAX_API_BODY_BYTES = 1024 * 1024;
   private static final int LOG_LINES_PER_DEPLOYMENT = 500;
   private static final Duration PROVISION_WAIT = Duration.ofSeconds(20);
+  private static final Duration ANALYSIS_GITHUB_TIMEOUT = Duration.ofSeconds(10);
+  private static final Duration ANALYSIS_LLM_TIMEOUT = Duration.ofSeconds(30);
+  private static final int ANALYSIS_MAX_API_CALLS = 40;
+  private static final int ANALYSIS_MAX_FILE_BYTES = 512 * 1024;
   private static final Duration FLY_BOOT_TIMEOUT = Duration.ofMinutes(5);
   private static final Duration FLY_HEALTH_TIMEOUT = Duration.ofMinutes(2);
 
@@ -172,6 +179,9 @@ public final class Gateway {
           .compose(id -> vertx.deployVerticle(new DeploymentVerticle(deployments, box, backends, logs,
               config.publicUrl(), config.serve().reconcileInterval(), PROVISION_WAIT)))
           .onSuccess(started::add)
+          .compose(id -> vertx.deployVerticle(new AnalysisVerticle(analysisOptions(), settings,
+              new AnalysisRepository(pool))))
+          .onSuccess(started::add)
           .compose(id -> vertx.deployVerticle(() -> new HttpVerticle(config.host(), config.port(),
               config.shutdownTimeout(), this::mountRoutes), new DeploymentOptions().setInstances(config.httpInstances())))
           .onSuccess(started::add)
@@ -179,6 +189,13 @@ public final class Gateway {
               config.publicUrl()))
           .map(id -> new Gateway(vertx, config, pool, endpoint, List.copyOf(started)))
           .onFailure(e -> undeployStarted());
+    }
+
+    private AnalysisVerticle.Options analysisOptions() {
+      CatwalkConfig.ServeOptions serve = config.serve();
+      return new AnalysisVerticle.Options(serve.githubApiUrl(), java.util.Set.copyOf(serve.githubHosts()),
+          serve.llmBaseUrl(), serve.llmModel(), ANALYSIS_GITHUB_TIMEOUT, ANALYSIS_LLM_TIMEOUT, ANALYSIS_MAX_API_CALLS,
+          ANALYSIS_MAX_FILE_BYTES);
     }
 
     private void undeployStarted() {
@@ -196,6 +213,7 @@ public final class Gateway {
       router.routeWithRegex(api).handler(new AdminAuth(config.adminToken()));
       router.routeWithRegex(api).handler(BodyHandler.create(false).setBodyLimit(MAX_API_BODY_BYTES));
       DeploymentRoutes.mount(vertx, router);
+      AnalysisRoutes.mount(vertx, router);
       SettingsRoutes.mount(router, settings);
       AdminRoutes.mount(vertx, router);
     }

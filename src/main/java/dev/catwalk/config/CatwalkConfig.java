@@ -97,13 +97,19 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
    * @param reconcileInterval  how often deployments are reconciled with their backends
    * @param settingsFromEnv    settings given in the environment (they win over stored ones), by setting name
    * @param fly                the fly backend's settings
+   * @param githubApiUrl       base URL of the GitHub REST API, without a trailing slash
+   * @param githubHosts        hosts accepted in repository URLs besides github.com, lower case
+   * @param llmBaseUrl         base URL of the OpenAI-compatible API of the analysis LLM step, without a trailing slash
+   * @param llmModel           model of the analysis LLM step, or null (no LLM step)
    */
   public record ServeOptions(int adminPort, String localPath, boolean allowPrivateUpstreams,
                              List<String> allowedOrigins, Duration reconcileInterval,
-                             java.util.Map<String, String> settingsFromEnv, FlyOptions fly) {
+                             java.util.Map<String, String> settingsFromEnv, FlyOptions fly, String githubApiUrl,
+                             List<String> githubHosts, String llmBaseUrl, String llmModel) {
     public ServeOptions {
       allowedOrigins = List.copyOf(allowedOrigins);
       settingsFromEnv = java.util.Map.copyOf(settingsFromEnv);
+      githubHosts = List.copyOf(githubHosts);
     }
   }
 
@@ -195,8 +201,27 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
       });
       List<String> origins = java.util.Arrays.stream(text(ConfigKeys.ALLOWED_ORIGINS, "").split(","))
           .map(String::strip).filter(o -> !o.isEmpty()).toList();
+      List<String> githubHosts = java.util.Arrays.stream(text(ConfigKeys.GITHUB_HOSTS, "").split(","))
+          .map(h -> h.strip().toLowerCase(Locale.ROOT)).filter(h -> !h.isEmpty()).toList();
+      String model = text(ConfigKeys.LLM_MODEL, "");
       return new ServeOptions(adminPort, localPath, allowPrivate, origins, Duration.ofSeconds(reconcileSeconds),
-          settings, flyOptions());
+          settings, flyOptions(), httpUrl(ConfigKeys.GITHUB_API_URL, "https://api.github.com"), githubHosts,
+          httpUrl(ConfigKeys.LLM_BASE_URL, "https://openrouter.ai/api/v1"), model.isEmpty() ? null : model);
+    }
+
+    private String httpUrl(String key, String fallback) {
+      String value = text(key, fallback);
+      try {
+        URI uri = new URI(value);
+        if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null
+            && uri.getUserInfo() == null) {
+          return value.endsWith("/") ? value.substring(0, value.length() - 1) : value;
+        }
+      } catch (URISyntaxException e) {
+        // reported below
+      }
+      problems.add(key + ": not an http(s) URL without user info (the value is not shown: it may hold a secret)");
+      return fallback;
     }
 
     private FlyOptions flyOptions() {

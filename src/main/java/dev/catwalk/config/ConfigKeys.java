@@ -45,6 +45,14 @@ public final class ConfigKeys {
   public static final String ALLOWED_ORIGINS = "CATWALK_ALLOWED_ORIGINS";
   /** Seconds between reconciliations of deployments with their backends. */
   public static final String RECONCILE_INTERVAL = "CATWALK_RECONCILE_INTERVAL";
+  /** Base URL of the GitHub REST API used by repository analysis ({@code https://HOST/api/v3} for GitHub Enterprise). */
+  public static final String GITHUB_API_URL = "CATWALK_GITHUB_API_URL";
+  /** Comma-separated hosts accepted in repository URLs besides github.com (GitHub Enterprise). */
+  public static final String GITHUB_HOSTS = "CATWALK_GITHUB_HOSTS";
+  /** Base URL of the OpenAI-compatible chat completions API of the optional analysis LLM step. */
+  public static final String LLM_BASE_URL = "CATWALK_LLM_BASE_URL";
+  /** Model of the analysis LLM step; the step runs only when this and the {@code openrouterApiKey} setting are set. */
+  public static final String LLM_MODEL = "CATWALK_LLM_MODEL";
   /** OpenRouter API key for repository analysis (setting {@code openrouterApiKey}); wins over the stored one. Secret. */
   public static final String OPENROUTER_API_KEY = "OPENROUTER_API_KEY";
   /** Fly.io API token for the fly backend (setting {@code flyApiToken}); wins over the stored one. Secret. */
@@ -86,7 +94,8 @@ public final class ConfigKeys {
       DB_PGBOUNCER, DB_POOL_SIZE, MIGRATE_ON_START, ENCRYPTION_KEY, ENCRYPTION_KEY_PREVIOUS, ADMIN_TOKEN, PUBLIC_URL,
       SHUTDOWN_TIMEOUT, HTTP_INSTANCES, HOME, ADMIN_PORT, LOCAL_PATH, ALLOW_PRIVATE_UPSTREAMS, ALLOWED_ORIGINS, RECONCILE_INTERVAL,
       OPENROUTER_API_KEY, FLY_API_TOKEN, GITHUB_TOKEN, FLY_API_URL, FLY_API_TOKEN_OVERRIDE, FLY_ORG, FLY_REGION,
-      FLY_IMAGE, FLY_GUEST, FLY_MACHINE_URL, FLY_RUNNER_PORT, FLY_APP_PREFIX);
+      FLY_IMAGE, FLY_GUEST, FLY_MACHINE_URL, FLY_RUNNER_PORT, FLY_APP_PREFIX, GITHUB_API_URL, GITHUB_HOSTS, LLM_BASE_URL,
+      LLM_MODEL);
 
   private ConfigKeys() {
   }

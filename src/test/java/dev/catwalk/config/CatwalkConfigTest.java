@@ -13,6 +13,7 @@ import java.nio.file.attribute.PosixFilePermission;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class CatwalkConfigTest {
 
@@ -62,6 +63,29 @@ class CatwalkConfigTest {
     assertThat(set.serve().settingsFromEnv()).containsExactly(java.util.Map.entry("githubToken", "ghp_x"));
     assertThat(set.serve().reconcileInterval()).hasSeconds(5);
     assertThat(set.toString()).doesNotContain("ghp_x");
+  }
+
+  @Test
+  void analysisOptionsHaveDefaultsAndRefuseUrlsThatAreNotHttp() {
+    CatwalkConfig defaults = CatwalkConfig.from(TestConfig.raw("postgres://u:p@db/app"), CatwalkConfig.Purpose.SERVE);
+    assertThat(defaults.serve().githubApiUrl()).isEqualTo("https://api.github.com");
+    assertThat(defaults.serve().githubHosts()).isEmpty();
+    assertThat(defaults.serve().llmBaseUrl()).isEqualTo("https://openrouter.ai/api/v1");
+    assertThat(defaults.serve().llmModel()).isNull();
+
+    CatwalkConfig set = CatwalkConfig.from(TestConfig.raw("postgres://u:p@db/app")
+        .put(ConfigKeys.GITHUB_API_URL, "https://git.corp.example/api/v3/").put(ConfigKeys.GITHUB_HOSTS, "Git.Corp.Example, ")
+        .put(ConfigKeys.LLM_MODEL, "openai/gpt-4o-mini"), CatwalkConfig.Purpose.SERVE);
+    assertThat(set.serve().githubApiUrl()).isEqualTo("https://git.corp.example/api/v3");
+    assertThat(set.serve().githubHosts()).containsExactly("git.corp.example");
+    assertThat(set.serve().llmModel()).isEqualTo("openai/gpt-4o-mini");
+
+    assertThatThrownBy(() -> CatwalkConfig.from(TestConfig.raw("postgres://u:p@db/app")
+        .put(ConfigKeys.GITHUB_API_URL, "ftp://x").put(ConfigKeys.LLM_BASE_URL, "https://u:secretpw@llm.example"),
+        CatwalkConfig.Purpose.SERVE))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(ConfigKeys.GITHUB_API_URL).hasMessageContaining(ConfigKeys.LLM_BASE_URL)
+        .message().doesNotContain("secretpw");
   }
 
   @Test

@@ -1,0 +1,221 @@
+package dev.catwalk.analysis;
+
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Each extractor on small inputs, and the merger's trust order. */
+class ExtractorsTest {
+
+  private static Evidence.Variable variable(Evidence evidence, String name) {
+    return evidence.variables().stream().filter(v -> v.name().equals(name)).findFirst().orElseThrow();
+  }
+
+  @Test
+  void serverJsonCamelCaseWithPlaceholderVersionAndArguments() {
+    Evidence evidence = ServerJsonExtractor.extract("server.json", """
+        {"name":"io.github.a/b","version":"${VERSION}","packages":[{"registryType":"npm","identifier":"@a/b",
+         "version":"${VERSION}","transport":{"type":"stdio"},
+         "packageArguments":[{"type":"positional","value":"serve"},{"type":"named","name":"--dir","valueHint":"path"}],
+         "environmentVariables":[{"name":"A_KEY","isRequired":true},{"name":"MODE","choices":["x","y"],"default":"x"}]}]}
+        """);
+    assertThat(evidence.recipe()).isEqualTo(Evidence.Hint.pkg("npm", "@a/b", null, List.of("serve")));
+    assertThat(variable(evidence, "A_KEY").required()).isTrue();
+    assertThat(variable(evidence, "A_KEY").secret()).isNull();
+    assertThat(variable(evidence, "MODE").choices()).containsExactly("x", "y");
+    assertThat(evidence.warnings()).anyMatch(w -> w.contains("placeholder")).anyMatch(w -> w.contains("--dir"));
+  }
+
+  @Test
+  void serverJsonSnakeCaseDockerVariablesAndUnsupportedRegistries() {
+    Evidence evidence = ServerJsonExtractor.extract("server.json", """
+        {"packages":[{"registry_type":"nuget","identifier":"A.B"},
+         {"registry_type":"oci","identifier":"ghcr.io/a/b:1.0.2","runtime_arguments":[
+          {"type":"named","name":"-e","value":"B_TOKEN={t}","variables":{"t":{"is_secret":true,"is_required":true}}}]}]}
+        """);
+    assertThat(evidence.recipe().runtime()).isEqualTo("oci");
+    assertThat(evidence.recipe().packageName()).isEqualTo("ghcr.io/a/b");
+    assertThat(evidence.recipe().version()).isEqualTo("1.0.2");
+    assertThat(variable(evidence, "B_TOKEN")).extracting(Evidence.Variable::required, Evidence.Variable::secret)
+        .containsExactly(true, true);
+    assertThat(evidence.warnings()).anyMatch(w -> w.contains("nuget"));
+  }
+
+  @Test
+  void serverJsonRemotePrefersStreamableHttpAndMapsHeadersToVariables() {
+    Evidence evidence = ServerJsonExtractor.extract("server.json", """
+        {"remotes":[{"type":"sse","url":"https://x.dev/sse"},{"type":"streamable-http","url":"https://x.dev/mcp",
+         "headers":[{"name":"Authorization","value":"Bearer {api_key}","isSecret":true,"isRequired":true}]}]}
+        """);
+    assertThat(evidence.recipe().url()).isEqualTo("https://x.dev/mcp");
+    assertThat(evidence.recipe().headers()).isEqualTo(Map.of("Authorization", "Bearer ${AUTHORIZATION}"));
+    assertThat(variable(evidence, "AUTHORIZATION").secret()).isTrue();
+  }
+
+  @Test
+  void mcpbManifestUserConfig() {
+    Evidence evidence = McpbExtractor.extract("manifest.json", """
+        {"manifest_version":"0.2","server":{"type":"node","mcp_config":{"command":"node","args":["${__dirname}/i.js"],
+         "env":{"K":"${user_config.k}","LEVEL":"debug"}}},
+         "user_config":{"k":{"type":"string","title":"Key","sensitive":true,"required":true}}}
+        """);
+    assertThat(evidence.recipe()).isNull();
+    assertThat(variable(evidence, "K")).extracting(Evidence.Variable::title, Evidence.Variable::required,
+        Evidence.Variable::secret).containsExactly("Key", true, true);
+    assertThat(variable(evidence, "LEVEL").defaultValue()).isEqualTo("debug");
+    assertThat(McpbExtractor.extract("manifest.json", "{\"name\":\"web app manifest\"}")).isNull();
+  }
+
+  @Test
+  void smitheryClassicMapsConfigKeysToEnvironmentNames() {
+    Evidence evidence = SmitheryExtractor.extract("smithery.yaml", """
+        startCommand:
+          type: stdio
+          configSchema:
+            type: object
+            required: [apiKey]
+            properties:
+              apiKey: {type: string, description: The key}
+              region: {type: string, enum: [eu, us], default: eu}
+          commandFunction: |-
+            (config) => ({command: 'uvx', args: ['svc-mcp==1.0.0'], env: {SVC_KEY: config.apiKey, SVC_REGION: config['region'], FIXED: 'on'}})
+        """);
+    assertThat(evidence.recipe()).isEqualTo(Evidence.Hint.pkg("pypi", "svc-mcp", "1.0.0", List.of()));
+    assertThat(variable(evidence, "SVC_KEY")).extracting(Evidence.Variable::required, Evidence.Variable::description)
+        .containsExactly(true, "The key");
+    assertThat(variable(evidence, "SVC_REGION").choices()).containsExactly("eu", "us");
+    assertThat(variable(evidence, "FIXED").defaultValue()).isEqualTo("on");
+  }
+
+  @Test
+  void packageFilesNameThePackage() {
+    assertThat(PackageExtractor.packageJson("package.json", "{\"name\":\"x\",\"private\":true,\"bin\":\"a.js\"}")).isNull();
+    assertThat(PackageExtractor.packageJson("package.json", "{\"name\":\"@s/x\",\"version\":\"1.0.0\",\"bin\":\"a.js\"}")
+        .recipe()).isEqualTo(Evidence.Hint.pkg("npm", "@s/x", "1.0.0", List.of()));
+    Evidence twoBins = PackageExtractor.packageJson("package.json",
+        "{\"name\":\"tools\",\"bin\":{\"tool-a\":\"a.js\",\"tool-b\":\"b.js\"}}");
+    assertThat(twoBins.recipe().command()).isEqualTo("npx");
+    assertThat(twoBins.recipe().args()).containsExactly("-y", "-p", "tools", "tool-a");
+    Evidence python = PackageExtractor.pyproject("pyproject.toml", """
+        [project]
+        name = "fetch_server"
+        dynamic = ["version"]
+        [project.scripts]
+        fetch-server = "fetch_server:main"
+        """);
+    assertThat(python.recipe()).isEqualTo(Evidence.Hint.pkg("pypi", "fetch_server", null, List.of()));
+    Evidence otherScript = PackageExtractor.pyproject("pyproject.toml",
+        "[project]\nname = \"pkg\"\nversion = \"2.0\"\n[project.scripts]\nrun-it = \"pkg:main\"\n");
+    assertThat(otherScript.recipe().args()).containsExactly("--from", "pkg==2.0", "run-it");
+  }
+
+  @Test
+  void readmeSnippetsTablesAndPlaceholders() {
+    List<Evidence> evidence = ReadmeExtractor.extract("README.md", """
+        ```sh
+        claude mcp add x -- npx -y x-mcp
+        ```
+        ```json
+        "mcpServers": { "x": { "command": "npx", "args": ["-y", "x-mcp@2.0.0"],
+          "env": { "X_API_KEY": "sk-...", "X_MODE": "fast", "X_HOME": "" } } }
+        ```
+        | Name | Required | Description |
+        |---|---|---|
+        | `X_EXTRA` | no | extra |
+        """);
+    Evidence first = evidence.getFirst();
+    assertThat(first.recipe()).isEqualTo(Evidence.Hint.pkg("npm", "x-mcp", "2.0.0", List.of()));
+    assertThat(variable(first, "X_API_KEY").required()).isTrue();
+    assertThat(variable(first, "X_MODE")).extracting(Evidence.Variable::required, Evidence.Variable::defaultValue)
+        .containsExactly(null, "fast");
+    assertThat(variable(first, "X_HOME").required()).isTrue();
+    assertThat(variable(first, "X_EXTRA").required()).isFalse();
+  }
+
+  @Test
+  void defaultsAndChoicesTakeTheVariablesType() {
+    Evidence evidence = Evidence.of("server.json", Evidence.SERVER_JSON, null, List.of(
+        new Evidence.Variable("TIMEOUT_MS", null, null, "number", "10000", null, null, null),
+        new Evidence.Variable("RATIO", null, null, "number", "0.5", null, null, null),
+        new Evidence.Variable("DRY_RUN", null, null, "boolean", "true", null, null, null)));
+    JsonObject properties = Merger.merge(RepositorySnapshot.of("o", "r", "", "abc", Map.of()), List.of(evidence))
+        .toJson().getJsonObject("configSchema").getJsonObject("properties");
+    assertThat(properties.getJsonObject("TIMEOUT_MS").getValue("default")).isEqualTo(10000L);
+    assertThat(properties.getJsonObject("RATIO").getValue("default")).isEqualTo(0.5);
+    assertThat(properties.getJsonObject("DRY_RUN").getValue("default")).isEqualTo(true);
+  }
+
+  @Test
+  void commandLines() {
+    assertThat(CommandLines.interpret("npx -y @a/b@1.2.3 --stdio", List.of()).hint())
+        .isEqualTo(Evidence.Hint.pkg("npm", "@a/b", "1.2.3", List.of("--stdio")));
+    assertThat(CommandLines.interpret("uvx", List.of("--from", "pkg==1.0", "pkg")).hint())
+        .isEqualTo(Evidence.Hint.pkg("pypi", "pkg", "1.0", List.of()));
+    CommandLines.Interpreted docker = CommandLines.interpret("docker",
+        List.of("run", "-i", "--rm", "-e", "A_TOKEN", "-e", "MODE=x", "-v", "/d:/d", "img/x:latest", "serve"));
+    assertThat(docker.hint()).isEqualTo(Evidence.Hint.pkg("oci", "img/x", null, List.of("serve")));
+    assertThat(docker.variables()).extracting(Evidence.Variable::name).containsExactly("A_TOKEN", "MODE");
+    assertThat(CommandLines.interpret("node", List.of("/path/to/build/index.js")).hint()).isNull();
+    assertThat(CommandLines.interpret("mcp-server-x", List.of("--flag")).hint().runtime()).isEqualTo("command");
+  }
+
+  @Test
+  void dotenvAndDockerfile() {
+    Evidence dotenv = Dotenv.template(".env.example", """
+        # The API key
+        SVC_KEY=
+        SVC_URL=https://svc.dev # where
+        # Optional: debug output
+        # SVC_DEBUG=1
+        """);
+    assertThat(variable(dotenv, "SVC_KEY")).extracting(Evidence.Variable::required, Evidence.Variable::description)
+        .containsExactly(true, "The API key");
+    assertThat(variable(dotenv, "SVC_URL").defaultValue()).isEqualTo("https://svc.dev");
+    assertThat(variable(dotenv, "SVC_DEBUG").required()).isFalse();
+    Evidence docker = Dotenv.dockerfile("Dockerfile", "ENV NODE_ENV=production A=1 \\\n  B=\"two words\"\nENV C 3\n");
+    assertThat(docker.variables()).extracting(Evidence.Variable::name).containsExactly("A", "B", "C");
+    assertThat(variable(docker, "B").defaultValue()).isEqualTo("two words");
+  }
+
+  @Test
+  void valuesHeuristics() {
+    assertThat(List.of("API_KEY", "GITHUB_PERSONAL_ACCESS_TOKEN", "DB_PASSWORD", "CLIENT_SECRET", "DATABASE_URL",
+        "SLACK_COOKIE")).allMatch(Values::looksSecret);
+    assertThat(List.of("KEY_FILE", "TOKEN_URL", "CLIENT_ID", "KEYBOARD_LAYOUT", "LOG_LEVEL", "MONKEY_NAME"))
+        .noneMatch(Values::looksSecret);
+    assertThat(List.of("<your-key>", "${API_KEY}", "$TOKEN", "your_token_here", "xoxp-", "ghp_xxxxxxxx", "", "sk-..."))
+        .allMatch(Values::isPlaceholder);
+    assertThat(List.of("info", "https://api.github.com", "metric", "5")).noneMatch(Values::isPlaceholder);
+    assertThat(Values.version("${VERSION}")).isNull();
+    assertThat(Values.version("0.0.0")).isNull();
+    assertThat(Values.version("v1.2.3")).isEqualTo("1.2.3");
+    assertThat(Values.envName("X-Api-Key")).isEqualTo("X_API_KEY");
+  }
+
+  @Test
+  void mergerPrefersTrustedSourcesAndWarnsOnConflicts() {
+    RepositorySnapshot snapshot = RepositorySnapshot.of("o", "r", "", "abc", Map.of());
+    Evidence server = Evidence.of("server.json", Evidence.SERVER_JSON, Evidence.Hint.pkg("npm", "x", null, List.of()),
+        List.of(new Evidence.Variable("K", null, "from server.json", null, null, null, false, null)));
+    Evidence pkg = Evidence.of("package.json", Evidence.PACKAGE, Evidence.Hint.pkg("npm", "x", "1.0.0", List.of()),
+        List.of());
+    Evidence readme = Evidence.of("README.md", Evidence.README, Evidence.Hint.pkg("pypi", "y", null, List.of()),
+        List.of(new Evidence.Variable("K", null, "from README", null, null, null, true, null)));
+    JsonObject answer = Merger.merge(snapshot, List.of(readme, pkg, server)).toJson();
+    assertThat(answer.getJsonObject("recipe").getString("package")).isEqualTo("x");
+    assertThat(answer.getJsonObject("recipe").getString("version")).isEqualTo("1.0.0");
+    assertThat(answer.getJsonObject("sources").getJsonObject("recipe.version").getString("path")).isEqualTo("package.json");
+    assertThat(answer.getJsonObject("configSchema").getJsonArray("required")).isEmpty();
+    assertThat(answer.getJsonObject("configSchema").getJsonObject("properties").getJsonObject("K")
+        .getString("description")).isEqualTo("from server.json");
+    assertThat(answer.getJsonArray("warnings").encode()).contains("pypi y").contains("says it is required");
+    assertThat(answer.getJsonObject("configSchema").getJsonObject("properties").getJsonObject("K")
+        .containsKey("writeOnly")).isFalse();
+    assertThat(answer.getJsonObject("sources").getJsonObject("configSchema.properties.K.writeOnly")
+        .getString("rule")).contains("nothing says");
+  }
+}

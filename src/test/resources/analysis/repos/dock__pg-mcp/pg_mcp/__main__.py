@@ -1,0 +1,2 @@
+import os
+URL = os.environ["DATABASE_URL"]

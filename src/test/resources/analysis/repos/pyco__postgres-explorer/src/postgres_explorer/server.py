@@ -1,0 +1,3 @@
+import os
+
+DSN = os.environ["PG_DSN"]
