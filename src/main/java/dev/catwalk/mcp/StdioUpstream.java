@@ -20,21 +20,29 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
  * An MCP server as a child process speaking newline-delimited JSON-RPC on stdin/stdout (the MCP
  * stdio transport). stderr is kept, bounded, as the server's log.
  *
- * <p>Blocking pipe I/O runs on three virtual threads per process (stdout reader, stderr reader,
- * stdin writer), never on an event loop; stdout lines are parsed on the reader thread and handed
- * to the owning context. The child gets a scrubbed environment (only {@link #INHERITED_ENV} from
+ * <p>Pipe I/O never runs on an event loop. A blocking read of a pipe holds its thread (for a virtual
+ * thread, its carrier: the JDK does not park virtual threads on pipe reads, and carriers are at most
+ * 256, so a few hundred idle sessions would starve every virtual thread). So stdout is read on one
+ * platform thread per process, which parses the lines and hands them to the owning context; stderr
+ * of every process is read by one shared platform thread that polls what each pipe has available
+ * ({@link StderrPoller}); stdin is written by a virtual thread, which parks while there is nothing
+ * to write. The child gets a scrubbed environment (only {@link #INHERITED_ENV} from
  * the gateway, plus the configured variables) so the gateway's own secrets never reach it, and
  * its own working directory. {@link #close()} ends the process and all its descendants.
  */
@@ -47,6 +55,9 @@ public final class StdioUpstream implements Upstream {
   private static final Logger LOG = LoggerFactory.getLogger(StdioUpstream.class);
   private static final Buffer END_OF_INPUT = Buffer.buffer();
   private static final long CLOSE_GRACE_MILLIS = 2_000;
+  /** Bytes read from stdout at a time (the JDK's own pipe stream buffers 8 KB in front of it). */
+  private static final int STDOUT_CHUNK = 2048;
+  private static final int STDERR_LINE_BYTES = 8192;
 
   private final Vertx vertx;
   private final Context context;
@@ -56,6 +67,9 @@ public final class StdioUpstream implements Upstream {
   private final Promise<Void> exited = Promise.promise();
   private Handler<JsonObject> messageHandler = m -> { };
   private Handler<UpstreamExit> exitHandler = e -> { };
+  private final Object stderrLock = new Object();
+  private LineSplitter stderrLines;
+  private volatile boolean stdoutEnded;
   private Process process;
   private Path workDir;
   private boolean ownsWorkDir;
@@ -156,17 +170,21 @@ public final class StdioUpstream implements Upstream {
   }
 
   private void startPipes() {
-    Thread.ofVirtual().name("upstream-out-" + process.pid()).start(this::readStdout);
-    Thread.ofVirtual().name("upstream-err-" + process.pid()).start(this::readStderr);
+    stderrLines = new LineSplitter(STDERR_LINE_BYTES, line -> keepStderr(line == LineSplitter.TOO_LONG
+        ? "[catwalk] (long stderr line cut)" : new String(line, StandardCharsets.UTF_8)));
+    StderrPoller.INSTANCE.add(this);
+    Thread.ofPlatform().daemon().name("upstream-out-" + process.pid()).start(this::readStdout);
     Thread.ofVirtual().name("upstream-in-" + process.pid()).start(this::writeStdin);
   }
 
   private void readStdout() {
+    LineSplitter lines = new LineSplitter(spec.maxLineBytes(), this::deliver);
+    byte[] chunk = new byte[STDOUT_CHUNK];
     try (InputStream in = process.getInputStream()) {
-      LineReader lines = new LineReader(in, spec.maxLineBytes());
-      for (byte[] line = lines.next(); line != null; line = lines.next()) {
-        deliver(line);
+      for (int n = in.read(chunk); n >= 0; n = in.read(chunk)) {
+        lines.feed(chunk, n);
       }
+      lines.end();
     } catch (IOException e) {
       LOG.debug("upstream {} stdout closed: {}", process.pid(), e.getMessage());
     }
@@ -174,8 +192,8 @@ public final class StdioUpstream implements Upstream {
   }
 
   private void deliver(byte[] line) {
-    if (line == LineReader.TOO_LONG) {
-      keepStderr("[catwalk] dropped a stdout line longer than " + spec.maxLineBytes() + " bytes");
+    if (line == LineSplitter.TOO_LONG) {
+      note("dropped a stdout line longer than " + spec.maxLineBytes() + " bytes");
       return;
     }
     if (line.length == 0) {
@@ -185,19 +203,44 @@ public final class StdioUpstream implements Upstream {
       JsonObject message = new JsonObject(Buffer.buffer(line));
       context.runOnContext(v -> messageHandler.handle(message));
     } catch (DecodeException | ClassCastException e) {
-      keepStderr("[catwalk] ignored a stdout line that is not a JSON-RPC message (" + line.length + " bytes)");
+      note("ignored a stdout line that is not a JSON-RPC message (" + line.length + " bytes)");
     }
   }
 
-  private void readStderr() {
-    try (InputStream in = process.getErrorStream()) {
-      LineReader lines = new LineReader(in, 8192);
-      for (byte[] line = lines.next(); line != null; line = lines.next()) {
-        keepStderr(line == LineReader.TOO_LONG ? "[catwalk] (long stderr line cut)" : new String(line, StandardCharsets.UTF_8));
+  /** Adds a note of the gateway's to the stderr log, after what the server had written to stderr until then. */
+  private void note(String text) {
+    pollStderr(new byte[1024], StderrPoller.MAX_BYTES_PER_POLL);
+    keepStderr("[catwalk] " + text);
+  }
+
+  /**
+   * Reads what stderr has available without blocking (on the poller's thread); after the process has
+   * ended, reads the rest, closes the pipe and returns false.
+   */
+  private boolean pollStderr(byte[] buffer, int maxBytes) {
+    boolean last = stdoutEnded;
+    synchronized (stderrLock) {
+      InputStream in = process.getErrorStream();
+      try {
+        int total = 0;
+        for (int n = in.available(); n > 0 && total < (last ? 16 * maxBytes : maxBytes); n = in.available()) {
+          int read = in.read(buffer, 0, Math.min(n, buffer.length));
+          if (read < 0) {
+            break;
+          }
+          stderrLines.feed(buffer, read);
+          total += read;
+        }
+        if (last) {
+          stderrLines.end();
+          in.close();
+        }
+      } catch (IOException e) {
+        LOG.debug("upstream {} stderr closed: {}", process.pid(), e.getMessage());
+        return false;
       }
-    } catch (IOException e) {
-      LOG.debug("upstream {} stderr closed: {}", process.pid(), e.getMessage());
     }
+    return !last;
   }
 
   private void keepStderr(String line) {
@@ -241,6 +284,7 @@ public final class StdioUpstream implements Upstream {
       Thread.currentThread().interrupt();
     }
     outbox.add(END_OF_INPUT);
+    stdoutEnded = true;
     deleteWorkDir();
     UpstreamExit exit = new UpstreamExit(code, closing ? "the session ended"
         : "the MCP server process exited with code " + code, closing);
@@ -285,67 +329,110 @@ public final class StdioUpstream implements Upstream {
     }
   }
 
-  /** Splits a byte stream into lines (LF or CRLF), refusing lines longer than a bound. */
-  private static final class LineReader {
+  /**
+   * Splits bytes fed to it into lines (LF or CRLF) and hands each to a consumer; a line longer than
+   * the bound is handed on as {@link #TOO_LONG}. Holds only the unfinished line.
+   */
+  private static final class LineSplitter {
     static final byte[] TOO_LONG = new byte[0];
+    /** An unfinished-line buffer grown beyond this is dropped once its line is done. */
+    private static final int KEPT_CAPACITY = 8192;
 
-    private final InputStream in;
     private final int maxBytes;
-    private final byte[] chunk = new byte[16 * 1024];
-    private final ByteArrayOutputStream line = new ByteArrayOutputStream();
-    private int position;
-    private int limit;
+    private final Consumer<byte[]> lines;
+    private ByteArrayOutputStream line = new ByteArrayOutputStream(0);
     private boolean overflow;
 
-    LineReader(InputStream in, int maxBytes) {
-      this.in = in;
+    LineSplitter(int maxBytes, Consumer<byte[]> lines) {
       this.maxBytes = maxBytes;
+      this.lines = lines;
     }
 
-    /** The next line without its terminator, {@link #TOO_LONG} for an oversized one, or null at the end. */
-    byte[] next() throws IOException {
-      while (true) {
-        if (position == limit) {
-          limit = in.read(chunk);
-          position = 0;
-          if (limit <= 0) {
-            limit = 0;
-            return finish();
+    void feed(byte[] bytes, int length) {
+      int start = 0;
+      for (int i = 0; i < length; i++) {
+        if (bytes[i] == '\n') {
+          if (line.size() == 0 && !overflow) {
+            lines.accept(i - start > maxBytes ? TOO_LONG : trimCr(Arrays.copyOfRange(bytes, start, i)));
+          } else {
+            append(bytes, start, i);
+            lines.accept(take());
           }
+          start = i + 1;
         }
-        int start = position;
-        while (position < limit && chunk[position] != '\n') {
-          position++;
-        }
-        append(start, position);
-        if (position < limit) {
-          position++;
-          return take();
-        }
+      }
+      append(bytes, start, length);
+    }
+
+    /** The end of the input: an unterminated last line still counts. */
+    void end() {
+      if (line.size() > 0 || overflow) {
+        lines.accept(take());
       }
     }
 
-    private void append(int from, int to) {
-      if (!overflow) {
-        line.write(chunk, from, to - from);
+    private void append(byte[] bytes, int from, int to) {
+      if (!overflow && to > from) {
+        line.write(bytes, from, to - from);
         overflow = line.size() > maxBytes;
       }
     }
 
     private byte[] take() {
       byte[] result = overflow ? TOO_LONG : trimCr(line.toByteArray());
+      line = line.size() > KEPT_CAPACITY ? new ByteArrayOutputStream(0) : line;
       line.reset();
       overflow = false;
       return result;
     }
 
-    private byte[] finish() {
-      return line.size() == 0 && !overflow ? null : take();
-    }
-
     private static byte[] trimCr(byte[] bytes) {
       return bytes.length > 0 && bytes[bytes.length - 1] == '\r'
-          ? java.util.Arrays.copyOf(bytes, bytes.length - 1) : bytes;
+          ? Arrays.copyOf(bytes, bytes.length - 1) : bytes;
+    }
+  }
+
+  /**
+   * Reads the stderr of every upstream in this JVM on one platform thread: every {@link #INTERVAL_MILLIS}
+   * it reads what each pipe has available (up to {@link #MAX_BYTES_PER_POLL}), which never blocks. A
+   * thread per pipe would cost about 60 KB of resident memory per session; a server that writes
+   * more than a pipe holds between two polls waits for the next one.
+   */
+  private static final class StderrPoller implements Runnable {
+    static final StderrPoller INSTANCE = new StderrPoller();
+    static final long INTERVAL_MILLIS = 100;
+    static final int MAX_BYTES_PER_POLL = 64 * 1024;
+
+    private final Set<StdioUpstream> upstreams = ConcurrentHashMap.newKeySet();
+    private final byte[] buffer = new byte[8192];
+    private Thread thread;
+
+    synchronized void add(StdioUpstream upstream) {
+      upstreams.add(upstream);
+      if (thread == null) {
+        thread = Thread.ofPlatform().daemon().name("upstream-stderr").start(this);
+      }
+    }
+
+    @Override
+    public void run() {
+      while (true) {
+        for (StdioUpstream upstream : upstreams) {
+          try {
+            if (!upstream.pollStderr(buffer, MAX_BYTES_PER_POLL)) {
+              upstreams.remove(upstream);
+            }
+          } catch (RuntimeException e) {
+            upstreams.remove(upstream);
+            LOG.warn("reading the stderr of upstream {} failed", upstream.pid(), e);
+          }
+        }
+        try {
+          Thread.sleep(INTERVAL_MILLIS);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
     }
   }
 }
