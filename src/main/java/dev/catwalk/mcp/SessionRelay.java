@@ -367,10 +367,7 @@ public final class SessionRelay extends VerticleBase {
   }
 
   private static String key(Object id) {
-    if (id instanceof Number number) {
-      return "n" + number.longValue();
-    }
-    return "s" + id;
+    return JsonRpcMessage.idKey(id);
   }
 
   /** One SSE stream (or a JSON-only reply) of this session, with its replay log. */
@@ -457,6 +454,7 @@ public final class SessionRelay extends VerticleBase {
       }
       if (finished) {
         newResponse.end();
+        response = null;
       }
     }
 
@@ -471,9 +469,11 @@ public final class SessionRelay extends VerticleBase {
           .putHeader(McpHeaders.ACCEL_BUFFERING, "no");
     }
 
+    /** Ends the stream and lets go of its response (a finished stream keeps only its replay log). */
     void finish() {
       finished = true;
       if (response == null || response.ended() || response.closed()) {
+        response = null;
         return;
       }
       if (jsonOnly) {
@@ -483,6 +483,7 @@ public final class SessionRelay extends VerticleBase {
       } else {
         response.end();
       }
+      response = null;
     }
   }
 }
