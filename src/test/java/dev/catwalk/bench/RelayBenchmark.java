@@ -66,6 +66,7 @@ public final class RelayBenchmark {
       target(uri.getHost(), uri.getPort(), uri.getPath());
     } else {
       Path script = Files.createTempFile("bench-echo", ".py");
+      script.toFile().deleteOnExit();
       Files.copy(RelayBenchmark.class.getResourceAsStream("/bench/echo_server.py"), script,
           java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       target("127.0.0.1", freePort(), Runner.MCP_PATH);
