@@ -137,6 +137,17 @@ public record JsonRpcMessage(Kind kind, Object id, String method, JsonObject jso
     return meta == null ? null : meta.getValue("progressToken");
   }
 
+  /**
+   * A map key for a request id or progress token: numbers compare by value whatever their Java type
+   * ({@code 1} and {@code 1L} are one id), strings never equal numbers.
+   */
+  public static String idKey(Object id) {
+    if (id instanceof Number number) {
+      return "n" + number.longValue();
+    }
+    return "s" + id;
+  }
+
   /** An error response to the request with {@code id} ({@code null} id where it could not be read). */
   public static JsonObject error(Object id, int code, String message) {
     return new JsonObject().put("jsonrpc", "2.0").put("id", id)

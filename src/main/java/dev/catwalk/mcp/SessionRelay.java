@@ -384,10 +384,7 @@ public final class SessionRelay extends VerticleBase {
   }
 
   private static String key(Object id) {
-    if (id instanceof Number number) {
-      return "n" + number.longValue();
-    }
-    return "s" + id;
+    return JsonRpcMessage.idKey(id);
   }
 
   /** One SSE stream (or a JSON-only reply) of this session, with its replay log. */
@@ -474,6 +471,7 @@ public final class SessionRelay extends VerticleBase {
       }
       if (finished) {
         newResponse.end();
+        response = null;
       }
     }
 
@@ -488,9 +486,11 @@ public final class SessionRelay extends VerticleBase {
           .putHeader(McpHeaders.ACCEL_BUFFERING, "no");
     }
 
+    /** Ends the stream and lets go of its response (a finished stream keeps only its replay log). */
     void finish() {
       finished = true;
       if (response == null || response.ended() || response.closed()) {
+        response = null;
         return;
       }
       if (jsonOnly) {
@@ -500,6 +500,7 @@ public final class SessionRelay extends VerticleBase {
       } else {
         response.end();
       }
+      response = null;
     }
   }
 }

@@ -26,12 +26,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Relay benchmark (a program, not a test): N concurrent MCP sessions calling a trivial tool through
  * {@code catwalk runner} in this JVM, or through any Streamable HTTP URL given as {@code --url}
  * (for example supergateway), for the same duration. Prints requests/s, latency percentiles,
- * errors and session set-up time; with {@code --idle K} also the gateway's resident memory per idle session.
+ * errors and session set-up time. With {@code --idle K}, the gateway's own memory per idle session
+ * instead (see {@link IdleMemory}: the gateway runs as its own process from {@code target/catwalk.jar}).
  *
  * <pre>
  * java -cp target/test-classes:target/catwalk.jar dev.catwalk.bench.RelayBenchmark --sessions 64 --seconds 20
  * java -cp … dev.catwalk.bench.RelayBenchmark --url http://127.0.0.1:8000/mcp --sessions 64 --seconds 20
- * java -cp … dev.catwalk.bench.RelayBenchmark --idle 1000
+ * java -cp … dev.catwalk.bench.RelayBenchmark --idle 1000 [--jar target/catwalk.jar] [--histogram 25] [--nmt true]
  * </pre>
  */
 public final class RelayBenchmark {
@@ -55,31 +56,35 @@ public final class RelayBenchmark {
     int sessions = Integer.parseInt(opts.getOrDefault("sessions", "64"));
     int seconds = Integer.parseInt(opts.getOrDefault("seconds", "20"));
     int idle = Integer.parseInt(opts.getOrDefault("idle", "0"));
+    if (idle > 0) {
+      new IdleMemory(this, opts).measure(idle);
+      return;
+    }
     Runner runner = null;
     if (opts.containsKey("url")) {
       java.net.URI uri = java.net.URI.create(opts.get("url"));
-      host = uri.getHost();
-      port = uri.getPort();
-      path = uri.getPath();
+      target(uri.getHost(), uri.getPort(), uri.getPath());
     } else {
       Path script = Files.createTempFile("bench-echo", ".py");
+      script.toFile().deleteOnExit();
       Files.copy(RelayBenchmark.class.getResourceAsStream("/bench/echo_server.py"), script,
           java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-      host = "127.0.0.1";
-      port = freePort();
-      path = Runner.MCP_PATH;
-      RelayOptions relay = new RelayOptions(Math.max(idle, sessions) + 10, 4 << 20, java.time.Duration.ofSeconds(30),
+      target("127.0.0.1", freePort(), Runner.MCP_PATH);
+      RelayOptions relay = new RelayOptions(sessions + 10, 4 << 20, java.time.Duration.ofSeconds(30),
           java.time.Duration.ofMinutes(30), java.time.Duration.ofSeconds(15), 256, 256, List.of(), false);
       runner = Runner.start(vertx, host, port, List.of("python3", "-u", script.toString()), Map.of(), null, relay).await();
     }
-    if (idle > 0) {
-      measureIdle(idle);
-    } else {
-      measureLoad(sessions, seconds);
-    }
+    measureLoad(sessions, seconds);
     if (runner != null) {
       runner.close().await();
     }
+  }
+
+  /** Where the requests go. */
+  void target(String targetHost, int targetPort, String targetPath) {
+    this.host = targetHost;
+    this.port = targetPort;
+    this.path = targetPath;
   }
 
   private void measureLoad(int sessions, int seconds) {
@@ -111,20 +116,6 @@ public final class RelayBenchmark {
     Future.all(ids.stream().map(this::close).toList()).await();
   }
 
-  private void measureIdle(int sessions) throws Exception {
-    System.gc();
-    Thread.sleep(500);
-    long before = rssKb();
-    for (int i = 0; i < sessions; i += 50) {
-      Future.all(java.util.stream.IntStream.range(i, Math.min(sessions, i + 50)).mapToObj(k -> open()).toList()).await();
-    }
-    System.gc();
-    Thread.sleep(1000);
-    long after = rssKb();
-    System.out.printf("idle sessions: %d, gateway RSS before %d KB, after %d KB: %.1f KB per idle session%n",
-        sessions, before, after, (after - before) / (double) sessions);
-  }
-
   private Future<Void> loop(String session, long deadline, long[] latencies, AtomicInteger count, AtomicInteger errors) {
     if (System.nanoTime() > deadline) {
       return Future.succeededFuture();
@@ -148,25 +139,37 @@ public final class RelayBenchmark {
     });
   }
 
-  private Future<String> open() {
+  /** Opens a session: initialize, then notifications/initialized; the session id. */
+  Future<String> open() {
     JsonObject init = new JsonObject().put("jsonrpc", "2.0").put("id", 0).put("method", "initialize")
         .put("params", new JsonObject().put("protocolVersion", "2025-06-18").put("capabilities", new JsonObject())
             .put("clientInfo", new JsonObject().put("name", "bench").put("version", "1")));
     return post(null, init).compose(response -> {
       String id = response.getHeader(McpHeaders.SESSION_ID);
+      if (response.statusCode() != 200 || id == null) {
+        return Future.failedFuture("initialize answered " + response.statusCode() + ": " + response.bodyAsString());
+      }
       JsonObject initialized = new JsonObject().put("jsonrpc", "2.0").put("method", "notifications/initialized");
       return post(id, initialized).map(id);
     });
   }
 
-  private Future<Void> close(String session) {
+  /** Pings a session; whether it answered. */
+  Future<Boolean> ping(String session) {
+    JsonObject ping = new JsonObject().put("jsonrpc", "2.0").put("id", "ping").put("method", "ping");
+    return post(session, ping).map(r -> r.statusCode() == 200 && r.bodyAsString() != null
+        && r.bodyAsString().contains("\"result\"")).otherwise(false);
+  }
+
+  /** Ends a session with DELETE. */
+  Future<Void> close(String session) {
     return client.request(HttpMethod.DELETE, port, host, path).putHeader(McpHeaders.SESSION_ID, session).send().mapEmpty();
   }
 
   private Future<HttpResponse<Buffer>> post(String session, JsonObject body) {
     var request = client.request(HttpMethod.POST, port, host, path)
         .putHeader("Accept", ACCEPT).putHeader("Content-Type", "application/json")
-        .putHeader(McpHeaders.PROTOCOL_VERSION, "2025-06-18");
+        .putHeader(McpHeaders.PROTOCOL_VERSION, "2025-06-18").timeout(60_000);
     if (session != null) {
       request.putHeader(McpHeaders.SESSION_ID, session);
     }
@@ -177,16 +180,7 @@ public final class RelayBenchmark {
     return sorted.length == 0 ? 0 : sorted[Math.min(sorted.length - 1, (int) (sorted.length * p / 100.0))] / 1e6;
   }
 
-  private static long rssKb() throws IOException {
-    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-      if (line.startsWith("VmRSS:")) {
-        return Long.parseLong(line.replaceAll("\\D", ""));
-      }
-    }
-    return -1;
-  }
-
-  private static int freePort() throws IOException {
+  static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     }

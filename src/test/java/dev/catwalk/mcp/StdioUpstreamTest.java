@@ -72,6 +72,27 @@ class StdioUpstreamTest {
   }
 
   @Test
+  void messagesAndStderrAServerWritesUnaskedWhileIdleStillArrive() throws Exception {
+    Session session = open(Map.of());
+    try {
+      session.upstream.send(JsonRpcMessage.request(1, "later", new JsonObject().put("millis", 1500).put("text", "unasked")));
+      List<JsonObject> received = session.await(2);
+      session.upstream.send(JsonRpcMessage.notification("stderr", new JsonObject().put("text", "logged while idle")));
+
+      assertThat(received.get(0).getLong("id")).isEqualTo(1L);
+      assertThat(received.get(1).getString("method")).as("sent 1.5 s after the last answer, when nothing was asked")
+          .isEqualTo("notifications/later");
+      assertThat(received.get(1).getJsonObject("params").getString("text")).isEqualTo("unasked");
+      for (int i = 0; i < 100 && !session.upstream.recentStderr().contains("logged while idle"); i++) {
+        Thread.sleep(50);
+      }
+      assertThat(session.upstream.recentStderr()).contains("logged while idle");
+    } finally {
+      session.upstream.close().await();
+    }
+  }
+
+  @Test
   void anExitIsReportedWithItsCodeAfterEarlierMessages() throws Exception {
     Session session = open(Map.of());
     session.upstream.send(JsonRpcMessage.request(1, "echo", null));
