@@ -189,8 +189,11 @@ public final class DeploymentVerticle extends VerticleBase {
     Backend backend = backends.get(deployment.backend());
     Future<Void> checked = body.containsKey("version") && backend != null ? checkRecipe(backend, recipe)
         : Future.succeededFuture();
+    boolean rerun = (body.containsKey("config") || body.containsKey("version"))
+        && Deployment.RUNNING.equals(deployment.desiredState());
     return checked.compose(v -> repository.change(change, actor(message)).recover(e -> duplicateName(e, name)))
-        .compose(v -> load(deployment.id())).map(d -> d.toJson(publicUrl));
+        .compose(v -> rerun ? provisionWithin(deployment.id()) : load(deployment.id()))
+        .map(d -> d.toJson(publicUrl));
   }
 
   private Future<JsonObject> delete(Message<JsonObject> message) {

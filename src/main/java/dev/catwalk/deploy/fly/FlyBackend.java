@@ -53,6 +53,8 @@ public final class FlyBackend implements Backend {
   public static final String RUNNER_TOKEN_SECRET = "CATWALK_RUNNER_TOKEN";
 
   private static final Logger LOG = LoggerFactory.getLogger(FlyBackend.class);
+  /** Field added to a Machine's JSON on its way through provisioning: the secrets version it boots with. */
+  private static final String SECRETS_VERSION = "catwalk_secrets_version";
   private static final int CREATE_ATTEMPTS = 4;
   private static final Duration WAIT_WINDOW = Duration.ofSeconds(10);
   private static final Set<String> DEAD_STATES = Set.of("failed", "stopped", "destroyed", "suspended");
@@ -108,7 +110,7 @@ public final class FlyBackend implements Backend {
         .compose(machine -> awaitHealthy(app, machine))
         .map(machine -> new JsonObject().put("app", app).put("machineId", machine.getString("id"))
             .put("instanceId", machine.getString("instance_id")).put("privateIp", machine.getString("private_ip"))
-            .put("region", machine.getString("region")))
+            .put("region", machine.getString("region")).put("secretsVersion", machine.getLong(SECRETS_VERSION)))
         .recover(e -> Future.failedFuture(e instanceof ProvisioningException ? e
             : new ProvisioningException(e.getMessage())));
   }
@@ -221,7 +223,8 @@ public final class FlyBackend implements Backend {
       if (live.isEmpty()) {
         return create(app, config, secretsVersion, 1);
       }
-      return destroyExtras(app, live).compose(v -> converge(app, live.get(0), config, secretsVersion));
+      boolean secretsChanged = !Long.valueOf(secretsVersion).equals(deployment.backendState().getLong("secretsVersion"));
+      return destroyExtras(app, live).compose(v -> converge(app, live.get(0), config, secretsVersion, secretsChanged));
     });
   }
 
@@ -235,17 +238,19 @@ public final class FlyBackend implements Backend {
   }
 
   /** Brings an existing Machine to the wanted config and to running. */
-  private Future<JsonObject> converge(String app, JsonObject machine, JsonObject config, long secretsVersion) {
+  private Future<JsonObject> converge(String app, JsonObject machine, JsonObject config, long secretsVersion,
+                                      boolean secretsChanged) {
     String id = machine.getString("id");
     String state = machine.getString("state");
-    if (!sameConfig(machine.getJsonObject("config", new JsonObject()), config)) {
-      return update(app, machine, config, secretsVersion);
+    if (secretsChanged || !sameConfig(machine.getJsonObject("config", new JsonObject()), config)) {
+      return update(app, machine, config, secretsVersion).map(updated -> updated.put(SECRETS_VERSION, secretsVersion));
     }
     if (Set.of("stopped", "suspended", "failed").contains(state)) {
       LOG.info("starting Machine {} of {} (was {})", id, app, state);
-      return client.start(app, id).compose(v -> client.machine(app, id)).map(m -> m.orElse(machine));
+      return client.start(app, id).compose(v -> client.machine(app, id)).map(m -> m.orElse(machine))
+          .map(m -> m.put(SECRETS_VERSION, secretsVersion));
     }
-    return Future.succeededFuture(machine);
+    return Future.succeededFuture(machine.put(SECRETS_VERSION, secretsVersion));
   }
 
   private Future<JsonObject> update(String app, JsonObject machine, JsonObject config, long secretsVersion) {
@@ -269,7 +274,7 @@ public final class FlyBackend implements Backend {
       body.put("region", options.region());
     }
     return client.createMachine(app, body).recover(e -> afterFailedCreate(app, config, secretsVersion, attempt,
-        launch, e));
+        launch, e)).map(machine -> machine.put(SECRETS_VERSION, secretsVersion));
   }
 
   private Future<JsonObject> afterFailedCreate(String app, JsonObject config, long secretsVersion, int attempt,
@@ -291,7 +296,8 @@ public final class FlyBackend implements Backend {
 
   private Future<JsonObject> awaitStarted(String app, JsonObject machine) {
     long deadline = System.nanoTime() + bootTimeout.toNanos();
-    return waitStarted(app, machine.getString("id"), deadline);
+    return waitStarted(app, machine.getString("id"), deadline)
+        .map(started -> started.put(SECRETS_VERSION, machine.getValue(SECRETS_VERSION)));
   }
 
   private Future<JsonObject> waitStarted(String app, String id, long deadline) {

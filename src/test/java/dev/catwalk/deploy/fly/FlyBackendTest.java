@@ -107,6 +107,49 @@ class FlyBackendTest {
   }
 
   @Test
+  void updatesStopAndOrphansGoThroughTheApi() {
+    JsonObject deployment = create("fly-update");
+    String id = deployment.getString("id");
+    String app = app(deployment);
+    JsonObject before = live(app).get(0);
+
+    Reply patched = gateway.admin(HttpMethod.PATCH, "/api/deployments/" + id, new JsonObject().put("config",
+        new JsonObject().put("FLY_MODE", "fly-mode-2").put("FLY_SECRET", "fly-secret-2")));
+    assertThat(patched.status()).as(patched.body()).isEqualTo(200);
+    assertThat(patched.json().getString("status")).isEqualTo("running");
+    JsonObject after = live(app).get(0);
+    assertThat(after.getString("id")).as("updated in place, not replaced").isEqualTo(before.getString("id"));
+    assertThat(after.getString("instance_id")).isNotEqualTo(before.getString("instance_id"));
+    assertThat(after.getJsonObject("config").getJsonObject("env").getString("FLY_MODE")).isEqualTo("fly-mode-2");
+    assertThat(fly.secrets(app)).containsEntry("FLY_SECRET", "fly-secret-2");
+    assertThat(fly.requests()).anyMatch(r -> r.method().equals("POST") && r.path().endsWith("/lease"));
+    GatewayHarness.eventually(() -> {
+      try (McpSyncClient mcp = gateway.mcpClient(id, deployment.getString("accessToken"))) {
+        return "fly-secret-2".equals(GatewayHarness.call(mcp, "get_env", Map.of("name", "FLY_SECRET")));
+      } catch (RuntimeException e) {
+        return false;
+      }
+    }, "the updated Machine serves the new secret", java.time.Duration.ofSeconds(60));
+
+    JsonObject stopped = gateway.admin(HttpMethod.POST, "/api/deployments/" + id + "/stop", null).json();
+    assertThat(stopped.getString("status")).isEqualTo("stopped");
+    GatewayHarness.eventually(() -> "stopped".equals(live(app).get(0).getString("state")), "the Machine stops");
+
+    WebClient api = WebClient.create(resources.vertx());
+    String orphan = "catwalk-0rphan0000000";
+    api.postAbs(fly.url() + "/v1/apps").putHeader("Authorization", "Bearer " + fly.token())
+        .sendJsonObject(new JsonObject().put("app_name", orphan).put("org_slug", "catwalk-test-org")).await();
+    api.postAbs(fly.url() + "/v1/apps/" + orphan + "/machines").putHeader("Authorization", "Bearer " + fly.token())
+        .sendJsonObject(new JsonObject().put("config", new JsonObject().put("image", "registry.fly.io/catwalk-runner:test")
+            .put("init", new JsonObject().put("cmd", new io.vertx.core.json.JsonArray().add("--version")))
+            .put("metadata", new JsonObject().put(FlyBackend.DEPLOYMENT_KEY, java.util.UUID.randomUUID().toString()))))
+        .await();
+    GatewayHarness.eventually(() -> fly.apps().stream().noneMatch(a -> a.getString("name").equals(orphan)),
+        "reconciliation removes the app of a deployment that does not exist", java.time.Duration.ofSeconds(30));
+    assertThat(fly.apps()).extracting(a -> a.getString("name")).contains(app);
+  }
+
+  @Test
   void rateLimitStormsAndAnAmbiguousCreateStillMakeExactlyOneMachine() {
     fly.failNext("POST", "/v1/apps/[^/]+/machines", 429, 2);
     fly.failNext("GET", "/v1/apps/[^/]+/machines", 503, 1);
