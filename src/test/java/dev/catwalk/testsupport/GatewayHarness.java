@@ -2,7 +2,6 @@ package dev.catwalk.testsupport;
 
 import dev.catwalk.Gateway;
 import dev.catwalk.config.CatwalkConfig;
-import dev.catwalk.config.ConfigKeys;
 import dev.catwalk.testsupport.mcp.FixtureCommand;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
@@ -192,7 +191,4 @@ public final class GatewayHarness implements AutoCloseable {
   public void close() {
     gateway.close().await();
   }
-
-  /** Raw configuration key for the local backend's PATH (tests point it at empty directories). */
-  public static final String LOCAL_PATH = ConfigKeys.LOCAL_PATH;
 }
