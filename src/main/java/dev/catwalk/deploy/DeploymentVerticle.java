@@ -43,6 +43,7 @@ public final class DeploymentVerticle extends VerticleBase {
   private static final int MAX_PAGE = 200;
   private static final int DEFAULT_LOG_LINES = 200;
   private static final String SYSTEM = "system";
+  private static final Duration MAX_RETRY_DELAY = Duration.ofMinutes(30);
 
   private final DeploymentRepository repository;
   private final SecretBox box;
@@ -52,6 +53,8 @@ public final class DeploymentVerticle extends VerticleBase {
   private final Duration reconcileInterval;
   private final Duration provisionWait;
   private final Map<UUID, Future<Deployment>> inFlight = new java.util.HashMap<>();
+  private final Map<UUID, Integer> failures = new java.util.HashMap<>();
+  private final Map<UUID, Long> retryAt = new java.util.HashMap<>();
   private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
   private long reconcileTimer = -1;
   private boolean reconciling;
@@ -291,6 +294,10 @@ public final class DeploymentVerticle extends VerticleBase {
 
   private Future<Void> reconcileOne(Deployment deployment) {
     boolean wantRunning = Deployment.RUNNING.equals(deployment.desiredState());
+    if (wantRunning && Deployment.FAILED.equals(deployment.status())
+        && System.nanoTime() < retryAt.getOrDefault(deployment.id(), Long.MIN_VALUE)) {
+      return Future.succeededFuture();
+    }
     Backend backend = backends.get(deployment.backend());
     if (wantRunning && backend != null) {
       return backend.isRunning(deployment).compose(up -> up && Deployment.RUNNING.equals(deployment.status())
@@ -343,15 +350,28 @@ public final class DeploymentVerticle extends VerticleBase {
       return setStatus(deployment, Deployment.FAILED, "backend '" + deployment.backend() + "' is not available")
           .map(deployment);
     }
-    Future<Void> marked = Deployment.RUNNING.equals(deployment.status()) ? Future.succeededFuture()
-        : setStatus(deployment, Deployment.PROVISIONING, null);
+    boolean settled = Deployment.RUNNING.equals(deployment.status()) || Deployment.FAILED.equals(deployment.status());
+    Future<Void> marked = settled ? Future.succeededFuture() : setStatus(deployment, Deployment.PROVISIONING, null);
     return marked
         .compose(v -> environment(deployment))
         .compose(env -> backend.provision(deployment, env))
         .compose(state -> repository.setBackendState(deployment.id(), state))
-        .compose(v -> setStatus(deployment, Deployment.RUNNING, null),
-            e -> setStatus(deployment, Deployment.FAILED, reasonOf(e)))
+        .compose(v -> succeeded(deployment), e -> failed(deployment, e))
         .map(deployment);
+  }
+
+  private Future<Void> succeeded(Deployment deployment) {
+    failures.remove(deployment.id());
+    retryAt.remove(deployment.id());
+    return setStatus(deployment, Deployment.RUNNING, null);
+  }
+
+  /** Records a failed provisioning; reconciliation retries it with exponential backoff (at most every 30 min). */
+  private Future<Void> failed(Deployment deployment, Throwable e) {
+    int count = failures.merge(deployment.id(), 1, Integer::sum);
+    long delay = Math.min(MAX_RETRY_DELAY.toNanos(), reconcileInterval.toNanos() << Math.min(count - 1, 20));
+    retryAt.put(deployment.id(), System.nanoTime() + delay);
+    return setStatus(deployment, Deployment.FAILED, reasonOf(e));
   }
 
   /** The deployment's configuration, with a runner token made and stored the first time one is needed. */
