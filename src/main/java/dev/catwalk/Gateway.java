@@ -26,12 +26,14 @@ import dev.catwalk.deploy.fly.FlyMachinesClient;
 import dev.catwalk.http.AdminAuth;
 import dev.catwalk.http.HealthRoutes;
 import dev.catwalk.http.HttpVerticle;
+import dev.catwalk.http.OpenApiRoute;
 import dev.catwalk.mcp.HttpUpstream;
 import dev.catwalk.mcp.McpEndpoint;
 import dev.catwalk.mcp.RelayOptions;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.sqlclient.Pool;
@@ -69,13 +71,16 @@ public final class Gateway {
   private final Pool pool;
   private final McpEndpoint endpoint;
   private final List<String> verticles;
+  private final Wiring wiring;
 
-  private Gateway(Vertx vertx, CatwalkConfig config, Pool pool, McpEndpoint endpoint, List<String> verticles) {
+  private Gateway(Vertx vertx, CatwalkConfig config, Pool pool, McpEndpoint endpoint, List<String> verticles,
+                  Wiring wiring) {
     this.vertx = vertx;
     this.config = config;
     this.pool = pool;
     this.endpoint = endpoint;
     this.verticles = verticles;
+    this.wiring = wiring;
   }
 
   /** Starts a gateway; the future completes once it accepts HTTP requests. */
@@ -98,6 +103,12 @@ public final class Gateway {
   /** The MCP endpoint of deployments (its open sessions). */
   public McpEndpoint mcpEndpoint() {
     return endpoint;
+  }
+
+  /** The HTTP routes as mounted (every HTTP verticle instance mounts the same), for tests and diagnostics. */
+  public List<Route> routes() {
+    Router router = wiring.router;
+    return router == null ? List.of() : List.copyOf(router.getRoutes());
   }
 
   /** Stops accepting requests, lets in-flight ones finish (bounded by the shutdown timeout), ends sessions, closes the pool. */
@@ -137,6 +148,8 @@ public final class Gateway {
     private final McpEndpoint endpoint;
     private final HealthRoutes health;
     private final List<String> started = new ArrayList<>();
+    private OpenApiRoute openApi;
+    private volatile Router router;
 
     Wiring(Vertx vertx, CatwalkConfig config) {
       this.vertx = vertx;
@@ -174,7 +187,10 @@ public final class Gateway {
     }
 
     Future<Gateway> deploy() {
-      return vertx.deployVerticle(new AdminVerticle(endpoint, pool, box, config.adminToken(), config.serve().adminPort()))
+      return OpenApiRoute.load(vertx, config.publicUrl())
+          .onSuccess(route -> openApi = route)
+          .compose(route -> vertx.deployVerticle(new AdminVerticle(endpoint, pool, box, config.adminToken(),
+              config.serve().adminPort())))
           .onSuccess(started::add)
           .compose(id -> vertx.deployVerticle(new DeploymentVerticle(deployments, box, backends, logs,
               config.publicUrl(), config.serve().reconcileInterval(), PROVISION_WAIT)))
@@ -187,7 +203,7 @@ public final class Gateway {
           .onSuccess(started::add)
           .onSuccess(id -> LOG.info("Catwalk listening on {}:{} (public URL {})", config.host(), config.port(),
               config.publicUrl()))
-          .map(id -> new Gateway(vertx, config, pool, endpoint, List.copyOf(started)))
+          .map(id -> new Gateway(vertx, config, pool, endpoint, List.copyOf(started), this))
           .onFailure(e -> undeployStarted());
     }
 
@@ -208,6 +224,7 @@ public final class Gateway {
 
     private void mountRoutes(Router router) {
       health.mount(vertx, router);
+      openApi.mount(router); // public documentation: before the admin token
       endpoint.mount(router, MCP_PATH);
       String api = "^/api/(?!mcp/).*";
       router.routeWithRegex(api).handler(new AdminAuth(config.adminToken()));
@@ -216,6 +233,7 @@ public final class Gateway {
       AnalysisRoutes.mount(vertx, router);
       SettingsRoutes.mount(router, settings);
       AdminRoutes.mount(vertx, router);
+      this.router = router;
     }
   }
 }

@@ -172,7 +172,7 @@ public final class DeploymentVerticle extends VerticleBase {
       merged.put(secret.name(), box.open(secret.keyId(), secret.ciphertext(),
           DeploymentRepository.secretContext(deployment.id(), secret.name())));
     }
-    JsonObject patch = body.containsKey("config") ? object(body, "config") : new JsonObject();
+    JsonObject patch = body.getValue("config") == null ? new JsonObject() : object(body, "config");
     patch.forEach(entry -> merged.put(entry.getKey(), entry.getValue()));
     patch.fieldNames().stream().filter(n -> patch.getValue(n) == null).toList().forEach(merged::remove);
     DeploymentConfig config = DeploymentConfig.validate(deployment.configSchema(), merged);

@@ -93,6 +93,10 @@ class DeploymentApiTest {
         new JsonObject().putNull("RETRIES")));
     assertThat(cleared.json().getJsonObject("config")).isEqualTo(new JsonObject().put("REGION", "us"));
 
+    Reply nullConfig = gateway.admin(HttpMethod.PATCH, path, new JsonObject().putNull("config"));
+    assertThat(nullConfig.status()).as(nullConfig.body()).isEqualTo(200);
+    assertThat(nullConfig.json().getJsonObject("config")).isEqualTo(new JsonObject().put("REGION", "us"));
+
     Reply removingRequired = gateway.admin(HttpMethod.PATCH, path, new JsonObject().put("config",
         new JsonObject().putNull("API_KEY")));
     assertThat(removingRequired.status()).isEqualTo(400);
@@ -143,6 +147,10 @@ class DeploymentApiTest {
         new JsonObject().put("label", 7)));
     assertProblem(404, "token", gateway.admin(HttpMethod.DELETE, existingPath + "/tokens/"
         + java.util.UUID.randomUUID(), null));
+    assertProblem(400, "unknown field", gateway.admin(HttpMethod.POST, "/api/admin/drain",
+        new JsonObject().put("drian", true)));
+    assertProblem(400, "true or false", gateway.admin(HttpMethod.POST, "/api/admin/drain",
+        new JsonObject().put("drain", "yes")));
 
     assertThat(snapshot()).isEqualTo(before);
   }
