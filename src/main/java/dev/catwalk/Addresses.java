@@ -22,7 +22,7 @@ public final class Addresses {
   public static final String DEPLOYMENTS_LIST = "catwalk.deployments.list";
   /** Update: body {@code {id, name?, config?, version?}} (version = recipe version); reply the deployment; 400, 404, 409. */
   public static final String DEPLOYMENTS_UPDATE = "catwalk.deployments.update";
-  /** Delete: body {@code {id}}; ends its sessions, revokes its tokens, drops its secrets; reply empty; 404. */
+  /** Delete: body {@code {id}}; ends its sessions, revokes its tokens, drops its secrets; reply {@code {deleted: true}}; 404. */
   public static final String DEPLOYMENTS_DELETE = "catwalk.deployments.delete";
   /** Restart: body {@code {id}}; ends its sessions and provisions it again; reply the deployment; 404. */
   public static final String DEPLOYMENTS_RESTART = "catwalk.deployments.restart";
@@ -32,7 +32,7 @@ public final class Addresses {
   public static final String DEPLOYMENTS_LOGS = "catwalk.deployments.logs";
   /** New token: body {@code {id, label?}}; reply {@code {id, accessToken, prefix}}; 404. */
   public static final String DEPLOYMENTS_TOKEN_CREATE = "catwalk.deployments.tokens.create";
-  /** Revoke token: body {@code {id, tokenId}}; ends the sessions it opened; reply empty; 404. */
+  /** Revoke token: body {@code {id, tokenId}}; ends the sessions it opened; reply {@code {revoked: true}}; 404. */
   public static final String DEPLOYMENTS_TOKEN_REVOKE = "catwalk.deployments.tokens.revoke";
   /** Fact (publish): body {@code {id, status, reason?}} after a deployment's status changed. */
   public static final String DEPLOYMENTS_STATUS = "catwalk.deployments.status";

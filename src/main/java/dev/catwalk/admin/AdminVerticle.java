@@ -126,8 +126,16 @@ public final class AdminVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> drain(Message<JsonObject> message) {
-    boolean drain = body(message).getBoolean("drain", true);
-    boolean endOpen = body(message).getBoolean("endSessions", false);
+    JsonObject body = body(message);
+    for (String field : body.fieldNames()) {
+      if (!java.util.Set.of("drain", "endSessions").contains(field) || !(body.getValue(field) instanceof Boolean
+          || body.getValue(field) == null)) {
+        return Future.failedFuture(new IllegalArgumentException(
+            "the drain body takes only drain and endSessions, each true or false"));
+      }
+    }
+    boolean drain = body.getBoolean("drain", true);
+    boolean endOpen = body.getBoolean("endSessions", false);
     endpoint.draining(drain);
     LOG.info("node {} (requested by {})", drain ? "draining" : "accepting sessions again",
         message.headers().get(Addresses.ACTOR_HEADER));

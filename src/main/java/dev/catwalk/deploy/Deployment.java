@@ -65,7 +65,7 @@ public record Deployment(UUID id, String name, String backend, JsonObject recipe
     JsonObject json = new JsonObject().put("id", id.toString()).put("name", name).put("backend", backend)
         .put("status", status).put("desiredState", desiredState).put("mcpUrl", mcpUrl(publicUrl))
         .put("recipe", recipe).put("config", config).put("secrets", secrets)
-        .put("version", version).put("createdAt", createdAt.toString()).put("updatedAt", updatedAt.toString());
+        .put("version", version).put("createdAt", timestamp(createdAt)).put("updatedAt", timestamp(updatedAt));
     if (configSchema != null) {
       json.put("configSchema", configSchema);
     }
@@ -73,6 +73,11 @@ public record Deployment(UUID id, String name, String backend, JsonObject recipe
       json.put("statusReason", statusReason);
     }
     return json;
+  }
+
+  /** An RFC 3339 timestamp in UTC that always carries seconds (null stays null). */
+  public static String timestamp(OffsetDateTime time) {
+    return time == null ? null : time.toInstant().toString();
   }
 
   /** Every configured variable name, plain and secret. */

@@ -214,9 +214,8 @@ public final class DeploymentRepository {
       List<JsonObject> tokens = new ArrayList<>();
       rows.forEach(row -> tokens.add(new JsonObject().put("id", row.getUUID("id").toString())
           .put("prefix", row.getString("token_prefix")).put("label", row.getString("label"))
-          .put("createdAt", String.valueOf(row.getOffsetDateTime("created_at")))
-          .put("lastUsedAt", row.getOffsetDateTime("last_used_at") == null ? null
-              : row.getOffsetDateTime("last_used_at").toString())
+          .put("createdAt", Deployment.timestamp(row.getOffsetDateTime("created_at")))
+          .put("lastUsedAt", Deployment.timestamp(row.getOffsetDateTime("last_used_at")))
           .put("revoked", row.getOffsetDateTime("revoked_at") != null)));
       return tokens;
     });
@@ -243,7 +242,7 @@ public final class DeploymentRepository {
   public Future<List<JsonObject>> auditEvents(UUID deploymentId, int limit) {
     return pool.preparedQuery(SELECT_AUDIT).execute(Tuple.of(deploymentId, limit)).map(rows -> {
       List<JsonObject> events = new ArrayList<>();
-      rows.forEach(row -> events.add(new JsonObject().put("at", row.getOffsetDateTime("occurred_at").toString())
+      rows.forEach(row -> events.add(new JsonObject().put("at", Deployment.timestamp(row.getOffsetDateTime("occurred_at")))
           .put("actor", row.getString("actor")).put("action", row.getString("action"))
           .put("detail", row.getValue("detail"))));
       return events;

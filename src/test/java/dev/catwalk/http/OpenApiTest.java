@@ -3,6 +3,7 @@ package dev.catwalk.http;
 import dev.catwalk.Main;
 import dev.catwalk.config.ConfigKeys;
 import dev.catwalk.testsupport.ClassResources;
+import dev.catwalk.testsupport.FakeGitHub;
 import dev.catwalk.testsupport.GatewayHarness;
 import dev.catwalk.testsupport.TestConfig;
 import io.vertx.core.Context;
@@ -78,6 +79,7 @@ class OpenApiTest {
   private static Context context;
   private static Response served;
   private static JsonObject document;
+  private static FakeGitHub github;
   private static int fixtures;
 
   @BeforeAll
@@ -87,7 +89,9 @@ class OpenApiTest {
       Files.writeString(file, "#!/bin/sh\nexit 0\n");
       assertThat(file.toFile().setExecutable(true)).isTrue();
     }
-    gateway = GatewayHarness.start(resources, raw -> raw.put(ConfigKeys.LOCAL_PATH, bin.toString()));
+    github = FakeGitHub.start(resources.vertx());
+    gateway = GatewayHarness.start(resources, raw -> raw.put(ConfigKeys.LOCAL_PATH, bin.toString())
+        .put(ConfigKeys.GITHUB_API_URL, github.url()));
     http = resources.vertx().createHttpClient();
     context = resources.vertx().getOrCreateContext();
     served = send(HttpMethod.GET, OpenApiRoute.PATH, Map.of(), null);
@@ -99,6 +103,9 @@ class OpenApiTest {
   static void stop() {
     if (gateway != null) {
       gateway.close();
+    }
+    if (github != null) {
+      github.close();
     }
   }
 
