@@ -272,6 +272,8 @@ class HttpUpstreamTest {
       assertThat(text(client.callTool(new CallToolRequest("test_sampling", Map.of("prompt", "2+2?")))))
           .isEqualTo("LLM response: model says: 2+2?");
       client.callTool(new CallToolRequest("test_tool_with_progress", Map.of(), Map.of("progressToken", "two-relays")));
+      dev.catwalk.testsupport.GatewayHarness.eventually(() -> progress.size() >= 3,
+          "the SDK delivered the progress notifications (its consumer runs apart from the result)");
       assertThat(progress).extracting(ProgressNotification::progress).containsExactly(0.0, 50.0, 100.0);
     } finally {
       client.closeGracefully();

@@ -124,6 +124,8 @@ class SdkClientThroughRunnerTest {
       session.client.setLoggingLevel(LoggingLevel.DEBUG);
       session.client.callTool(new CallToolRequest("test_tool_with_progress", Map.of(), Map.of("progressToken", "tok-9")));
       session.call("test_tool_with_logging", Map.of());
+      dev.catwalk.testsupport.GatewayHarness.eventually(() -> session.progress.size() >= 3 && !session.logs.isEmpty(),
+          "the SDK delivered the notifications (its consumers run apart from the results)");
 
       assertThat(session.progress).extracting(ProgressNotification::progress).containsExactly(0.0, 50.0, 100.0);
       assertThat(session.progress).allMatch(p -> "tok-9".equals(p.progressToken()));
