@@ -149,6 +149,9 @@ public final class DeploymentVerticle extends VerticleBase {
     JsonObject body = message.body();
     rejectUnknownFields(body, UPDATE_FIELDS, "");
     UUID id = id(body, "id");
+    if (body.fieldNames().equals(Set.of("id"))) {
+      return load(id).map(deployment -> deployment.toJson(publicUrl));
+    }
     return load(id).compose(deployment -> changeLoaded(message, deployment));
   }
 

@@ -176,6 +176,13 @@ public record Recipe(String runtime, String packageName, String version, String 
       }
       default -> checkRemote();
     }
+    boolean packaged = List.of("npm", "pypi", "oci").contains(runtime);
+    if (packaged && command != null) {
+      throw bad("recipe.command: a " + runtime + " server is named by its package; pass options in args");
+    }
+    if (!packaged && (packageName != null || version != null)) {
+      throw bad("recipe.package and recipe.version belong to npm, pypi and oci servers");
+    }
     if (version != null && !VERSION.matcher(version).matches()) {
       throw bad("recipe.version: '" + printable(version) + "' is not a valid version");
     }
@@ -196,8 +203,8 @@ public record Recipe(String runtime, String packageName, String version, String 
         || uri.getUserInfo() != null) {
       throw bad("recipe.url: must be an http(s) URL with a host and no user info");
     }
-    if (packageName != null || command != null || !args.isEmpty()) {
-      throw bad("recipe: a remote server has a url, not a package, command or args");
+    if (command != null || !args.isEmpty()) {
+      throw bad("recipe: a remote server has a url, not a command or args");
     }
     headers.forEach((name, value) -> {
       if (!HEADER_NAME.matcher(name).matches() || value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) {

@@ -36,8 +36,10 @@ public final class HttpVerticle extends VerticleBase {
   public Future<?> start() {
     Router router = Router.router(vertx);
     routes.accept(router);
-    router.route().last().handler(ctx -> new Problem(404, "Not Found", "no resource at " + ctx.normalizedPath())
+    router.errorHandler(404, ctx -> new Problem(404, "Not Found", "no resource at " + ctx.normalizedPath())
         .send(ctx.response()));
+    router.errorHandler(405, ctx -> new Problem(405, "Method Not Allowed", ctx.request().method()
+        + " is not supported at " + ctx.normalizedPath()).send(ctx.response()));
     router.route().failureHandler(new FailureHandler());
     server = vertx.createHttpServer(new HttpServerOptions()
         .setHost(host)

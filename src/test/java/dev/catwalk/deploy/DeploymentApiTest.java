@@ -156,6 +156,16 @@ class DeploymentApiTest {
   }
 
   @Test
+  void unknownPathsAre404AndWrongMethods405() {
+    Reply unknown = gateway.admin(HttpMethod.GET, "/api/nothing-here", null);
+    assertThat(unknown.status()).isEqualTo(404);
+    assertThat(unknown.headers().get("Content-Type")).isEqualTo("application/problem+json");
+    Reply wrongMethod = gateway.admin(HttpMethod.PUT, "/api/deployments", new JsonObject());
+    assertThat(wrongMethod.status()).isEqualTo(405);
+    assertThat(wrongMethod.json().getString("detail")).contains("PUT");
+  }
+
+  @Test
   void requestsWithoutTheAdminTokenAreRefused() {
     for (String authorization : new String[] {null, "Bearer wrong-token-wrong-token", "Basic abc"}) {
       Reply reply = gateway.send(HttpMethod.GET, "/api/deployments", null, authorization);

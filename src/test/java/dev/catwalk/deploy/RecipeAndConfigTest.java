@@ -44,6 +44,10 @@ class RecipeAndConfigTest {
     assertBad("{\"runtime\":\"command\",\"command\":\"x\",\"transport\":\"sse\"}", "recipe.transport");
     assertBad("{\"runtime\":\"command\",\"command\":\"x\",\"extra\":1}", "unknown field");
     assertBad("{\"runtime\":\"remote\",\"url\":\"https://x/mcp\",\"headers\":{\"Bad Header\":\"v\"}}", "not a valid header");
+    assertBad("{\"runtime\":\"npm\",\"package\":\"x\",\"command\":\"node\"}", "recipe.command");
+    assertBad("{\"runtime\":\"command\",\"command\":\"x\",\"package\":\"y\"}", "belong to npm, pypi and oci");
+    assertBad("{\"runtime\":\"command\",\"command\":\"x\",\"version\":\"1.0\"}", "belong to npm, pypi and oci");
+    assertBad("{\"runtime\":\"remote\",\"url\":\"https://x/mcp\",\"version\":\"1.0\"}", "belong to npm, pypi and oci");
   }
 
   @Test

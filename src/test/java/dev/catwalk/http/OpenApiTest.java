@@ -491,7 +491,8 @@ class OpenApiTest {
       StringBuilder filled = new StringBuilder();
       while (matcher.find()) {
         String value = switch (matcher.group(1)) {
-          case "id", "deploymentId" -> fixture.id();
+          case "id", "deploymentId" -> body instanceof JsonObject json && json.containsKey("version")
+              ? fixture.packagedId() : fixture.id();
           case "tokenId" -> fixture.tokenId();
           case "sessionId" -> fixture.sessionId();
           default -> throw new AssertionError("no value for the path parameter " + matcher.group(1) + " of " + path);
@@ -539,6 +540,7 @@ class OpenApiTest {
    */
   private static final class Fixture {
     private JsonObject deployment;
+    private String packaged;
     private String tokenId;
     private String sessionId;
 
@@ -548,6 +550,20 @@ class OpenApiTest {
 
     String accessToken() {
       return deployment().getString("accessToken");
+    }
+
+    /** A deployment of the npm create example (a version applies only to packages), made on first use. */
+    String packagedId() {
+      if (packaged == null) {
+        JsonObject example = resolve(document.getJsonObject("paths").getJsonObject("/api/deployments")
+            .getJsonObject("post").getJsonObject("requestBody")).getJsonObject("content")
+            .getJsonObject("application/json").getJsonObject("examples").getJsonObject("npm").getJsonObject("value");
+        GatewayHarness.Reply reply = gateway.admin(HttpMethod.POST, "/api/deployments",
+            example.copy().put("name", "openapi-packaged-" + ++fixtures));
+        assertThat(reply.status()).as(reply.body()).isEqualTo(201);
+        packaged = reply.json().getString("id");
+      }
+      return packaged;
     }
 
     String tokenId() {
