@@ -160,7 +160,7 @@ public final class Gateway {
       this.settings = new SettingsRepository(pool, box, config.serve().settingsFromEnv());
       CatwalkConfig.ServeOptions serve = config.serve();
       RemoteUpstreams remotes = (url, headers) -> new HttpUpstream(vertx,
-          new HttpUpstream.Spec(url, headers, Duration.ofSeconds(10), 16 * 1024 * 1024));
+          new HttpUpstream.Spec(url, headers, Duration.ofSeconds(10), RelayOptions.MAX_MESSAGE_BYTES));
       Map<String, Backend> available = new java.util.LinkedHashMap<>();
       available.put(LocalBackend.NAME, new LocalBackend(vertx, serve.localPath(), serve.allowPrivateUpstreams(), remotes));
       if (serve.fly().configured()) {

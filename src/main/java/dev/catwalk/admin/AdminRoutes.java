@@ -2,11 +2,9 @@ package dev.catwalk.admin;
 
 import dev.catwalk.Addresses;
 import dev.catwalk.http.BusRequests;
-import dev.catwalk.http.HttpException;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
 
 /**
  * The operator commands over REST under {@code /api/admin}, behind the admin token; each route is
@@ -31,23 +29,8 @@ public final class AdminRoutes {
     router.post(PATH + "/deployments/:id/restart").handler(ctx -> BusRequests.send(vertx, ctx,
         Addresses.ADMIN_DEPLOYMENTS_RESTART, new JsonObject().put("id", ctx.pathParam("id")), 200));
     router.post(PATH + "/drain").handler(ctx -> BusRequests.send(vertx, ctx, Addresses.ADMIN_DRAIN,
-        drainBody(ctx), 200));
+        BusRequests.jsonBody(ctx), 200));
     router.post(PATH + "/rotate-key").handler(ctx -> BusRequests.send(vertx, ctx, Addresses.ADMIN_ROTATE_KEY,
         new JsonObject(), 200));
-  }
-
-  /** The drain body: {@code {drain?, endSessions?}}, booleans; anything else is refused with 400. */
-  private static JsonObject drainBody(RoutingContext ctx) {
-    JsonObject body = BusRequests.jsonBody(ctx);
-    for (String field : body.fieldNames()) {
-      if (!field.equals("drain") && !field.equals("endSessions")) {
-        throw new HttpException(400, field.replaceAll("[^\\x20-\\x7e]", "?")
-            + ": unknown field (allowed: drain, endSessions)");
-      }
-      if (!(body.getValue(field) instanceof Boolean)) {
-        throw new HttpException(400, field + ": must be true or false");
-      }
-    }
-    return body;
   }
 }

@@ -6,6 +6,7 @@ import dev.catwalk.config.SettingsRepository;
 import dev.catwalk.crypto.SecretBox;
 import dev.catwalk.crypto.Tokens;
 import dev.catwalk.deploy.DeploymentRepository;
+import dev.catwalk.http.HttpException;
 import dev.catwalk.mcp.McpEndpoint;
 import dev.catwalk.mcp.SessionGrant;
 import io.vertx.core.Future;
@@ -128,10 +129,12 @@ public final class AdminVerticle extends VerticleBase {
   private Future<JsonObject> drain(Message<JsonObject> message) {
     JsonObject body = body(message);
     for (String field : body.fieldNames()) {
-      if (!java.util.Set.of("drain", "endSessions").contains(field) || !(body.getValue(field) instanceof Boolean
-          || body.getValue(field) == null)) {
-        return Future.failedFuture(new IllegalArgumentException(
-            "the drain body takes only drain and endSessions, each true or false"));
+      if (!field.equals("drain") && !field.equals("endSessions")) {
+        return Future.failedFuture(new HttpException(400, HttpException.printable(field)
+            + ": unknown field (allowed: drain, endSessions)"));
+      }
+      if (!(body.getValue(field) instanceof Boolean)) {
+        return Future.failedFuture(new HttpException(400, field + ": must be true or false"));
       }
     }
     boolean drain = body.getBoolean("drain", true);

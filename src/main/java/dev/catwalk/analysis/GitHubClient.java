@@ -91,10 +91,10 @@ public final class GitHubClient {
     }
 
     private Future<String> commitOf(String ref) {
-      return get(repoPath("/commits/" + encode(ref)), "ref '" + printable(ref) + "'").map(response -> {
+      return get(repoPath("/commits/" + encode(ref)), "ref '" + HttpException.printable(ref) + "'").map(response -> {
         String sha = response.bodyAsJsonObject().getString("sha");
         if (sha == null || !sha.matches("[0-9a-f]{40}")) {
-          throw new HttpException(502, "GitHub did not give a commit SHA for '" + printable(ref) + "'");
+          throw new HttpException(502, "GitHub did not give a commit SHA for '" + HttpException.printable(ref) + "'");
         }
         return sha;
       });
@@ -103,7 +103,7 @@ public final class GitHubClient {
     /** The files the analyzer reads in the URL's folder at {@code sha}. */
     public Future<RepositorySnapshot> snapshot(String sha) {
       Map<String, String> files = new ConcurrentHashMap<>();
-      return list(url.subdir(), sha, "folder '" + printable(url.subdir()) + "'")
+      return list(url.subdir(), sha, "folder '" + HttpException.printable(url.subdir()) + "'")
           .compose(entries -> fetchAll(entries, sha, files))
           .map(v -> new RepositorySnapshot(url.host(), url.owner(), url.repo(), url.subdir(), sha, files,
               List.copyOf(warnings)));
@@ -194,7 +194,7 @@ public final class GitHubClient {
         if (body instanceof JsonArray array) {
           return array;
         }
-        throw new HttpException(404, "'" + printable(path) + "' in " + url.owner() + "/" + url.repo()
+        throw new HttpException(404, "'" + HttpException.printable(path) + "' in " + url.owner() + "/" + url.repo()
             + " is not a folder");
       });
     }
@@ -284,7 +284,4 @@ public final class GitHubClient {
     return String.join("/", parts);
   }
 
-  private static String printable(String value) {
-    return value.replaceAll("[^\\x20-\\x7e]", "?");
-  }
 }

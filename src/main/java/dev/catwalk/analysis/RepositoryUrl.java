@@ -55,11 +55,11 @@ public record RepositoryUrl(String host, String owner, String repo, String ref, 
       return fromPath(host(ssh.group(1), extraHosts), ssh.group(2), false);
     }
     if (text.contains("://") || text.contains(":")) {
-      throw bad("'" + printable(text) + "' is not a repository URL");
+      throw bad("'" + HttpException.printable(text) + "' is not a repository URL");
     }
     String[] parts = text.split("/", -1);
     if (parts.length != 2) {
-      throw bad("'" + printable(text) + "' is not a repository URL");
+      throw bad("'" + HttpException.printable(text) + "' is not a repository URL");
     }
     return fromPath(GITHUB, text, false);
   }
@@ -83,7 +83,7 @@ public record RepositoryUrl(String host, String owner, String repo, String ref, 
       host = host.substring(4);
     }
     if (!host.equals(GITHUB) && !extraHosts.contains(host)) {
-      throw bad("the host '" + printable(host) + "' is not a GitHub host Catwalk is configured for");
+      throw bad("the host '" + HttpException.printable(host) + "' is not a GitHub host Catwalk is configured for");
     }
     return host;
   }
@@ -107,13 +107,13 @@ public record RepositoryUrl(String host, String owner, String repo, String ref, 
     }
     for (String part : parts) {
       if (part.isEmpty() || part.equals(".") || part.equals("..") || !SEGMENT.matcher(part).matches()) {
-        throw bad("the URL path '" + printable(path) + "' is not an OWNER/REPO path");
+        throw bad("the URL path '" + HttpException.printable(path) + "' is not an OWNER/REPO path");
       }
     }
     String owner = parts[0];
     String repo = parts[1].endsWith(".git") ? parts[1].substring(0, parts[1].length() - 4) : parts[1];
     if (!NAME.matcher(owner).matches() || !NAME.matcher(repo).matches()) {
-      throw bad("'" + printable(owner + "/" + repo) + "' is not a valid OWNER/REPO");
+      throw bad("'" + HttpException.printable(owner + "/" + repo) + "' is not a valid OWNER/REPO");
     }
     if (parts.length == 2) {
       return new RepositoryUrl(host, owner, repo, null, "");
@@ -124,11 +124,6 @@ public record RepositoryUrl(String host, String owner, String repo, String ref, 
     }
     String subdir = String.join("/", java.util.Arrays.copyOfRange(parts, 4, parts.length));
     return new RepositoryUrl(host, owner, repo, parts[3], subdir);
-  }
-
-  private static String printable(String value) {
-    String cut = value.length() > 100 ? value.substring(0, 100) + "…" : value;
-    return cut.replaceAll("[^\\x20-\\x7e…]", "?");
   }
 
   private static HttpException bad(String why) {

@@ -82,7 +82,7 @@ public final class SettingsRepository {
   public Future<Void> update(Map<String, String> changes, String actor) {
     for (String name : changes.keySet()) {
       if (!ConfigKeys.SETTINGS.containsKey(name)) {
-        return Future.failedFuture(new IllegalArgumentException("unknown setting '" + name.replaceAll("[^\\x20-\\x7e]", "?")
+        return Future.failedFuture(new IllegalArgumentException("unknown setting '" + dev.catwalk.http.HttpException.printable(name)
             + "' (known: " + String.join(", ", new java.util.TreeSet<>(ConfigKeys.SETTINGS.keySet())) + ")"));
       }
     }

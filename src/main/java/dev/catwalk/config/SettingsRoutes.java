@@ -41,7 +41,7 @@ public final class SettingsRoutes {
     for (String name : body.fieldNames()) {
       Object value = body.getValue(name);
       if (value != null && !(value instanceof String text && !text.isBlank() && text.length() <= 4096)) {
-        throw new HttpException(400, name.replaceAll("[^\\x20-\\x7e]", "?") + ": must be a non-empty string (or null to clear)");
+        throw new HttpException(400, HttpException.printable(name) + ": must be a non-empty string (or null to clear)");
       }
       changes.put(name, (String) value);
     }

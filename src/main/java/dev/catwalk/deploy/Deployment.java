@@ -5,7 +5,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 
 import java.time.OffsetDateTime;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -80,10 +79,4 @@ public record Deployment(UUID id, String name, String backend, JsonObject recipe
     return time == null ? null : time.toInstant().toString();
   }
 
-  /** Every configured variable name, plain and secret. */
-  public List<String> variableNames() {
-    List<String> names = new ArrayList<>(config.fieldNames());
-    names.addAll(secretNames);
-    return names;
-  }
 }

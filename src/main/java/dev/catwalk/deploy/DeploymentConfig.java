@@ -48,7 +48,7 @@ public record DeploymentConfig(JsonObject plain, Map<String, String> secrets) {
     JsonObject properties = schema.getJsonObject("properties", new JsonObject());
     for (String name : properties.fieldNames()) {
       if (!ENV_NAME.matcher(name).matches()) {
-        throw new HttpException(400, "configSchema.properties: '" + Recipe.printable(name)
+        throw new HttpException(400, "configSchema.properties: '" + HttpException.printable(name)
             + "' is not a valid environment variable name");
       }
       if (!(properties.getValue(name) instanceof JsonObject)) {
@@ -72,7 +72,7 @@ public record DeploymentConfig(JsonObject plain, Map<String, String> secrets) {
     JsonObject config = values == null ? new JsonObject() : values;
     for (String name : config.fieldNames()) {
       if (!ENV_NAME.matcher(name).matches()) {
-        throw new HttpException(400, "config: '" + Recipe.printable(name) + "' is not a valid variable name");
+        throw new HttpException(400, "config: '" + HttpException.printable(name) + "' is not a valid variable name");
       }
       Object value = config.getValue(name);
       if (value instanceof String text && text.length() > MAX_VALUE_LENGTH) {

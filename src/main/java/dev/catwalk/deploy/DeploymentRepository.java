@@ -233,11 +233,6 @@ public final class DeploymentRepository {
     return pool.preparedQuery(TOUCH_TOKEN).execute(Tuple.of(tokenId)).mapEmpty();
   }
 
-  /** Appends an audit event. */
-  public Future<Void> audit(String actor, String action, UUID deploymentId, JsonObject detail) {
-    return audit(pool, actor, action, deploymentId, detail);
-  }
-
   /** The newest audit events of a deployment, newest first. */
   public Future<List<JsonObject>> auditEvents(UUID deploymentId, int limit) {
     return pool.preparedQuery(SELECT_AUDIT).execute(Tuple.of(deploymentId, limit)).map(rows -> {

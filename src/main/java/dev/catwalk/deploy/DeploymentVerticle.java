@@ -111,7 +111,7 @@ public final class DeploymentVerticle extends VerticleBase {
     String backendName = body.getValue("backend") == null ? LocalBackend.NAME : string(body, "backend");
     Backend backend = backends.get(backendName);
     if (backend == null) {
-      throw new HttpException(400, "backend: '" + Recipe.printable(backendName) + "' is not available (available: "
+      throw new HttpException(400, "backend: '" + HttpException.printable(backendName) + "' is not available (available: "
           + String.join(", ", new java.util.TreeSet<>(backends.keySet())) + ")"
           + ("fly".equals(backendName) ? "; the fly backend needs CATWALK_FLY_ORG and CATWALK_FLY_IMAGE" : ""));
     }
@@ -156,11 +156,10 @@ public final class DeploymentVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> changeLoaded(Message<JsonObject> message, Deployment deployment) {
-    return repository.secrets(deployment.id()).compose(secrets -> change(message, deployment, secrets));
+    return DeploymentEnv.load(repository, box, deployment).compose(env -> change(message, deployment, env));
   }
 
-  private Future<JsonObject> change(Message<JsonObject> message, Deployment deployment,
-                                    List<DeploymentRepository.SealedSecret> stored) {
+  private Future<JsonObject> change(Message<JsonObject> message, Deployment deployment, DeploymentEnv stored) {
     JsonObject body = message.body();
     String name = body.containsKey("name") ? checkName(body.getValue("name")) : deployment.name();
     Recipe recipe = deployment.parsedRecipe();
@@ -168,13 +167,7 @@ public final class DeploymentVerticle extends VerticleBase {
       recipe = recipe.withVersion(string(body, "version"));
     }
     JsonObject merged = deployment.config().copy();
-    for (DeploymentRepository.SealedSecret secret : stored) {
-      if (secret.name().equals(DeploymentEnv.RUNNER_TOKEN)) {
-        continue;
-      }
-      merged.put(secret.name(), box.open(secret.keyId(), secret.ciphertext(),
-          DeploymentRepository.secretContext(deployment.id(), secret.name())));
-    }
+    stored.secrets().forEach(merged::put);
     JsonObject patch = body.getValue("config") == null ? new JsonObject() : object(body, "config");
     patch.forEach(entry -> merged.put(entry.getKey(), entry.getValue()));
     patch.fieldNames().stream().filter(n -> patch.getValue(n) == null).toList().forEach(merged::remove);
@@ -328,7 +321,7 @@ public final class DeploymentVerticle extends VerticleBase {
 
   private Future<Deployment> provisionWithin(UUID id) {
     Future<Deployment> provisioning = load(id).compose(this::provision);
-    return Future.any(provisioning, delay(provisionWait)).compose(v -> load(id));
+    return Future.any(provisioning, vertx.timer(Math.max(1, provisionWait.toMillis()))).compose(v -> load(id));
   }
 
   /** Provisions a deployment; a provisioning already under way for it is joined, never started twice. */
@@ -436,12 +429,6 @@ public final class DeploymentVerticle extends VerticleBase {
     return repository.find(id).map(found -> found.orElseThrow(() -> notFound(id)));
   }
 
-  private Future<Void> delay(Duration duration) {
-    io.vertx.core.Promise<Void> promise = io.vertx.core.Promise.promise();
-    vertx.setTimer(Math.max(1, duration.toMillis()), t -> promise.tryComplete());
-    return promise.future();
-  }
-
   private Map<String, SecretBox.Sealed> seal(UUID id, Map<String, String> secrets) {
     Map<String, SecretBox.Sealed> sealed = new LinkedHashMap<>();
     secrets.forEach((name, value) -> sealed.put(name, box.seal(value, DeploymentRepository.secretContext(id, name))));
@@ -490,7 +477,7 @@ public final class DeploymentVerticle extends VerticleBase {
   private static void rejectUnknownFields(JsonObject body, Set<String> allowed, String prefix) {
     for (String field : body.fieldNames()) {
       if (!allowed.contains(field)) {
-        throw new HttpException(400, prefix + Recipe.printable(field) + ": unknown field (allowed: "
+        throw new HttpException(400, prefix + HttpException.printable(field) + ": unknown field (allowed: "
             + String.join(", ", new java.util.TreeSet<>(allowed)) + ")");
       }
     }

@@ -1,5 +1,7 @@
 package dev.catwalk.deploy;
 
+import dev.catwalk.http.HttpException;
+
 import dev.catwalk.mcp.StdioUpstream;
 import dev.catwalk.mcp.Upstream;
 import io.vertx.core.Future;
@@ -31,7 +33,6 @@ public final class LocalBackend implements Backend {
   public static final String NAME = "local";
 
   private static final int STDERR_LINES = 200;
-  private static final int MAX_LINE_BYTES = 16 * 1024 * 1024;
   private static final long DOCKER_CHECK_SECONDS = 10;
 
   private final Vertx vertx;
@@ -96,7 +97,7 @@ public final class LocalBackend implements Backend {
     Map<String, String> environment = new HashMap<>(env.variables());
     environment.put("PATH", searchPath);
     StdioUpstream upstream = new StdioUpstream(vertx,
-        new StdioUpstream.Spec(command, environment, null, STDERR_LINES, MAX_LINE_BYTES));
+        new StdioUpstream.Spec(command, environment, null, STDERR_LINES, dev.catwalk.mcp.RelayOptions.MAX_MESSAGE_BYTES));
     return upstream.stderrHandler(line -> logs.line("stderr", line));
   }
 
@@ -122,7 +123,7 @@ public final class LocalBackend implements Backend {
         case "npm" -> "npx (Node.js) is not installed on this host, so npm packages cannot run here";
         case "pypi" -> "uvx (uv) is not installed on this host, so PyPI packages cannot run here";
         case "oci" -> "docker is not installed on this host, so container images cannot run here";
-        default -> "the command '" + Recipe.printable(executable) + "' was not found on this host";
+        default -> "the command '" + HttpException.printable(executable) + "' was not found on this host";
       });
     }
     if (recipe.runtime().equals("oci")) {

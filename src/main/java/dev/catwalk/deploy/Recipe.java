@@ -159,13 +159,13 @@ public record Recipe(String runtime, String packageName, String version, String 
       case "npm", "pypi" -> {
         require(packageName, "package");
         if (!PACKAGE.matcher(packageName).matches()) {
-          throw bad("recipe.package: '" + printable(packageName) + "' is not a valid package name");
+          throw bad("recipe.package: '" + HttpException.printable(packageName) + "' is not a valid package name");
         }
       }
       case "oci" -> {
         require(packageName, "package");
         if (!IMAGE.matcher(packageName).matches()) {
-          throw bad("recipe.package: '" + printable(packageName) + "' is not a valid image reference");
+          throw bad("recipe.package: '" + HttpException.printable(packageName) + "' is not a valid image reference");
         }
       }
       case "command" -> {
@@ -184,7 +184,7 @@ public record Recipe(String runtime, String packageName, String version, String 
       throw bad("recipe.package and recipe.version belong to npm, pypi and oci servers");
     }
     if (version != null && !VERSION.matcher(version).matches()) {
-      throw bad("recipe.version: '" + printable(version) + "' is not a valid version");
+      throw bad("recipe.version: '" + HttpException.printable(version) + "' is not a valid version");
     }
     if (!runtime.equals("remote") && (url != null || !headers.isEmpty())) {
       throw bad("recipe.url and recipe.headers belong to remote servers only");
@@ -208,7 +208,7 @@ public record Recipe(String runtime, String packageName, String version, String 
     }
     headers.forEach((name, value) -> {
       if (!HEADER_NAME.matcher(name).matches() || value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) {
-        throw bad("recipe.headers: '" + printable(name) + "' is not a valid header");
+        throw bad("recipe.headers: '" + HttpException.printable(name) + "' is not a valid header");
       }
     });
   }
@@ -259,7 +259,7 @@ public record Recipe(String runtime, String packageName, String version, String 
     Map<String, String> headers = new LinkedHashMap<>();
     object.forEach(entry -> {
       if (!(entry.getValue() instanceof String text)) {
-        throw bad("recipe.headers." + printable(entry.getKey()) + ": must be a string");
+        throw bad("recipe.headers." + HttpException.printable(entry.getKey()) + ": must be a string");
       }
       headers.put(entry.getKey(), text);
     });
@@ -270,11 +270,6 @@ public record Recipe(String runtime, String packageName, String version, String 
     if (value != null) {
       json.put(field, value);
     }
-  }
-
-  static String printable(String value) {
-    String cut = value.length() > 80 ? value.substring(0, 80) + "…" : value;
-    return cut.replaceAll("[^\\x20-\\x7e…]", "?");
   }
 
   private static HttpException bad(String message) {

@@ -13,6 +13,16 @@ public class HttpException extends RuntimeException {
     this.status = status;
   }
 
+  /**
+   * A value a client sent, made safe to quote in a message: at most 80 characters (then "…"), and
+   * anything but printable ASCII replaced with {@code ?}, so no control characters or line breaks
+   * reach a response or a log.
+   */
+  public static String printable(String value) {
+    String cut = value.length() > 80 ? value.substring(0, 80) + "…" : value;
+    return cut.replaceAll("[^\\x20-\\x7e…]", "?");
+  }
+
   /** The HTTP status to answer with. */
   public int status() {
     return status;

@@ -20,6 +20,9 @@ public record RelayOptions(int maxSessions, int maxBodyBytes, Duration requestTi
                            Duration keepAlive, int replayEvents, int pendingServerMessages,
                            List<String> allowedOrigins, boolean dnsRebindingProtection) {
 
+  /** Largest single JSON-RPC message read from an upstream (a stdio line or an HTTP body). */
+  public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
   /** Defaults for a gateway. */
   public static RelayOptions defaults() {
     return new RelayOptions(1000, 4 * 1024 * 1024, Duration.ofMinutes(2), Duration.ofMinutes(30),

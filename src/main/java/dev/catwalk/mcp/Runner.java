@@ -4,14 +4,13 @@ import dev.catwalk.http.HttpVerticle;
 import dev.catwalk.http.Problem;
 import io.vertx.core.DeploymentOptions;
 import dev.catwalk.crypto.Redaction;
+import dev.catwalk.crypto.Tokens;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +51,7 @@ public final class Runner {
    */
   public static Future<Runner> start(Vertx vertx, String host, int port, List<String> command, Map<String, String> env,
                                      String token, RelayOptions options) {
-    StdioUpstream.Spec spec = new StdioUpstream.Spec(command, env, null, 200, 16 * 1024 * 1024);
+    StdioUpstream.Spec spec = new StdioUpstream.Spec(command, env, null, 200, RelayOptions.MAX_MESSAGE_BYTES);
     Redaction redaction = Redaction.ofSecretLookingVariables(env);
     McpEndpoint endpoint = new McpEndpoint(vertx, options,
         () -> new StdioUpstream(vertx, spec).stderrHandler(line -> SERVER_LOG.info("{}", redaction.apply(line))));
@@ -86,9 +85,7 @@ public final class Runner {
   }
 
   private static void requireToken(RoutingContext ctx, String token) {
-    String header = ctx.request().getHeader("Authorization");
-    String presented = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).strip() : "";
-    if (MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8))) {
+    if (Tokens.secretEquals(Tokens.bearer(ctx.request().getHeader("Authorization")), token)) {
       ctx.next();
       return;
     }

@@ -9,7 +9,6 @@ import dev.catwalk.deploy.Recipe;
 import dev.catwalk.deploy.RemoteUpstreams;
 import dev.catwalk.mcp.Upstream;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -289,7 +288,7 @@ public final class FlyBackend implements Backend {
         LOG.info("the ambiguous create of launch {} in {} did make Machine {}", launch, app, found.get(0).getString("id"));
         return Future.succeededFuture(found.get(0));
       }
-      return delay(Math.max(api.retryAfterMillis(), 500L * attempt))
+      return vertx.timer(Math.max(api.retryAfterMillis(), 500L * attempt))
           .compose(v -> create(app, config, secretsVersion, attempt + 1));
     });
   }
@@ -344,7 +343,7 @@ public final class FlyBackend implements Backend {
             return Future.failedFuture(new ProvisioningException("the runner on the Fly Machine did not become healthy"
                 + " within " + healthTimeout.toSeconds() + " s (" + url.getHost() + ")"));
           }
-          return delay(500).compose(v -> pollHealth(url, deadline));
+          return vertx.timer(500).compose(v -> pollHealth(url, deadline));
         });
   }
 
@@ -414,9 +413,4 @@ public final class FlyBackend implements Backend {
     return out;
   }
 
-  private Future<Void> delay(long millis) {
-    Promise<Void> promise = Promise.promise();
-    vertx.setTimer(Math.max(1, millis), t -> promise.complete());
-    return promise.future();
-  }
 }

@@ -1,7 +1,6 @@
 package dev.catwalk.deploy.fly;
 
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -108,16 +107,6 @@ public final class FlyMachinesClient {
     JsonObject body = new JsonObject().put("values", new JsonObject(new java.util.LinkedHashMap<>(values)));
     return send(HttpMethod.POST, "/v1/apps/" + app + "/secrets", body, Map.of(), true)
         .map(response -> response.bodyAsJsonObject().getLong("version", 0L));
-  }
-
-  /** The names of the app's secrets. */
-  public Future<List<String>> secretNames(String app) {
-    return send(HttpMethod.GET, "/v1/apps/" + app + "/secrets", null, Map.of(), true).map(response -> {
-      List<String> names = new ArrayList<>();
-      response.bodyAsJsonObject().getJsonArray("secrets", new JsonArray())
-          .forEach(secret -> names.add(((JsonObject) secret).getString("name")));
-      return names;
-    });
   }
 
   /** The app's Machines whose metadata has {@code key = value}. */
@@ -231,7 +220,7 @@ public final class FlyMachinesClient {
       long delay = backoff(attempt, api);
       LOG.info("Fly API {} {} failed ({}); retry {} of {} in {} ms", method, stripQuery(path), api.getMessage(),
           attempt, tries - 1, delay);
-      return sleep(delay).compose(v -> attempt(method, path, body, headers, tokenValue, tries, attempt + 1));
+      return vertx.timer(Math.max(1, delay)).compose(v -> attempt(method, path, body, headers, tokenValue, tries, attempt + 1));
     });
   }
 
@@ -270,12 +259,6 @@ public final class FlyMachinesClient {
   private long backoff(int attempt, FlyApiException api) {
     long base = firstBackoff.toMillis() << Math.min(attempt - 1, 6);
     return Math.max(api.retryAfterMillis(), base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1));
-  }
-
-  private Future<Void> sleep(long millis) {
-    Promise<Void> promise = Promise.promise();
-    vertx.setTimer(Math.max(1, millis), t -> promise.complete());
-    return promise.future();
   }
 
   private static String errorText(HttpResponse<Buffer> response) {
