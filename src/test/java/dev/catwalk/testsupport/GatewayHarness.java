@@ -141,7 +141,7 @@ public final class GatewayHarness implements AutoCloseable {
         .requestBuilder(HttpRequest.newBuilder().header("Authorization", "Bearer " + token))
         .build();
     McpSyncClient mcp = McpClient.sync(transport)
-        .clientInfo(new McpSchema.Implementation("catwalk-gateway-test", "1.0.0"))
+        .clientInfo(McpSchema.Implementation.builder("catwalk-gateway-test", "1.0.0").build())
         .requestTimeout(Duration.ofSeconds(60))
         .initializationTimeout(Duration.ofSeconds(60))
         .build();
@@ -156,7 +156,7 @@ public final class GatewayHarness implements AutoCloseable {
 
   /** Calls a tool and returns its text. */
   public static String call(McpSyncClient mcp, String tool, Map<String, Object> arguments) {
-    return text(mcp.callTool(new McpSchema.CallToolRequest(tool, arguments)));
+    return text(mcp.callTool(McpSchema.CallToolRequest.builder(tool).arguments(arguments).build()));
   }
 
   /** Every response this harness received, as text. */
