@@ -133,7 +133,7 @@ public final class GatewayHarness implements AutoCloseable {
         Map.of("Accept", "application/json, text/event-stream", "MCP-Protocol-Version", "2025-06-18"));
   }
 
-  /** An MCP SDK client for a deployment, initialized. */
+  /** An MCP SDK client for a deployment, initialized (closed when that fails: left open, it retries by itself). */
   public McpSyncClient mcpClient(String deploymentId, String token) {
     HttpClientStreamableHttpTransport transport = HttpClientStreamableHttpTransport
         .builder("http://127.0.0.1:" + port())
@@ -145,7 +145,12 @@ public final class GatewayHarness implements AutoCloseable {
         .requestTimeout(Duration.ofSeconds(60))
         .initializationTimeout(Duration.ofSeconds(60))
         .build();
-    mcp.initialize();
+    try {
+      mcp.initialize();
+    } catch (RuntimeException e) {
+      mcp.close();
+      throw e;
+    }
     return mcp;
   }
 

@@ -1,6 +1,7 @@
 package dev.catwalk.deploy.fly;
 
 import dev.catwalk.config.CatwalkConfig.FlyOptions;
+import dev.catwalk.config.CatwalkConfig.FlyTiming;
 import dev.catwalk.deploy.Backend;
 import dev.catwalk.deploy.Deployment;
 import dev.catwalk.deploy.DeploymentEnv;
@@ -55,7 +56,6 @@ public final class FlyBackend implements Backend {
   /** Field added to a Machine's JSON on its way through provisioning: the secrets version it boots with. */
   private static final String SECRETS_VERSION = "catwalk_secrets_version";
   private static final int CREATE_ATTEMPTS = 4;
-  private static final Duration WAIT_WINDOW = Duration.ofSeconds(10);
   private static final Set<String> DEAD_STATES = Set.of("failed", "stopped", "destroyed", "suspended");
 
   private final Vertx vertx;
@@ -63,22 +63,16 @@ public final class FlyBackend implements Backend {
   private final FlyMachinesClient client;
   private final RemoteUpstreams remotes;
   private final WebClient health;
-  private final Duration bootTimeout;
-  private final Duration healthTimeout;
+  private final FlyTiming timing;
 
-  /**
-   * @param bootTimeout   how long a Machine may take to reach {@code started}
-   * @param healthTimeout how long its runner may take to answer {@code /health} after that
-   */
-  public FlyBackend(Vertx vertx, FlyOptions options, FlyMachinesClient client, RemoteUpstreams remotes,
-                    Duration bootTimeout, Duration healthTimeout) {
+  /** A backend whose waits and retries follow {@code options.timing()}. */
+  public FlyBackend(Vertx vertx, FlyOptions options, FlyMachinesClient client, RemoteUpstreams remotes) {
     this.vertx = vertx;
     this.options = options;
     this.client = client;
     this.remotes = remotes;
     this.health = WebClient.create(vertx);
-    this.bootTimeout = bootTimeout;
-    this.healthTimeout = healthTimeout;
+    this.timing = options.timing();
   }
 
   @Override
@@ -288,21 +282,23 @@ public final class FlyBackend implements Backend {
         LOG.info("the ambiguous create of launch {} in {} did make Machine {}", launch, app, found.get(0).getString("id"));
         return Future.succeededFuture(found.get(0));
       }
-      return vertx.timer(Math.max(api.retryAfterMillis(), 500L * attempt))
+      long backoff = timing.apiBackoff().toMillis() << (attempt - 1);
+      return vertx.timer(Math.max(api.retryAfterMillis(), backoff))
           .compose(v -> create(app, config, secretsVersion, attempt + 1));
     });
   }
 
+  /** Waits until the Machine runs its version {@code instance_id} (an update's, not the one it replaces). */
   private Future<JsonObject> awaitStarted(String app, JsonObject machine) {
-    long deadline = System.nanoTime() + bootTimeout.toNanos();
-    return waitStarted(app, machine.getString("id"), deadline)
+    long deadline = System.nanoTime() + timing.bootTimeout().toNanos();
+    return waitStarted(app, machine.getString("id"), machine.getString("instance_id"), deadline)
         .map(started -> started.put(SECRETS_VERSION, machine.getValue(SECRETS_VERSION)));
   }
 
-  private Future<JsonObject> waitStarted(String app, String id, long deadline) {
-    Duration window = Duration.ofNanos(Math.max(1_000_000_000L, Math.min(WAIT_WINDOW.toNanos(),
+  private Future<JsonObject> waitStarted(String app, String id, String instanceId, long deadline) {
+    Duration window = Duration.ofNanos(Math.max(1_000_000_000L, Math.min(timing.waitWindow().toNanos(),
         deadline - System.nanoTime())));
-    return client.waitFor(app, id, "started", null, window)
+    return client.waitFor(app, id, "started", instanceId, window)
         .compose(started -> client.machine(app, id))
         .compose(found -> {
           JsonObject machine = found.orElse(null);
@@ -312,7 +308,7 @@ public final class FlyBackend implements Backend {
           if (machine == null || DEAD_STATES.contains(machine.getString("state")) || System.nanoTime() > deadline) {
             return bootFailure(app, id, machine);
           }
-          return waitStarted(app, id, deadline);
+          return waitStarted(app, id, instanceId, deadline);
         });
   }
 
@@ -327,7 +323,7 @@ public final class FlyBackend implements Backend {
     URI url = URI.create(machineUrl(new JsonObject().put("app", app).put("machineId", machine.getString("id"))
         .put("privateIp", machine.getString("private_ip"))));
     URI healthUrl = url.resolve(url.getPath().replaceAll("/mcp$", "") + "/health");
-    long deadline = System.nanoTime() + healthTimeout.toNanos();
+    long deadline = System.nanoTime() + timing.healthTimeout().toNanos();
     return pollHealth(healthUrl, deadline).map(machine);
   }
 
@@ -341,9 +337,9 @@ public final class FlyBackend implements Backend {
           }
           if (System.nanoTime() > deadline) {
             return Future.failedFuture(new ProvisioningException("the runner on the Fly Machine did not become healthy"
-                + " within " + healthTimeout.toSeconds() + " s (" + url.getHost() + ")"));
+                + " within " + timing.healthTimeout().toSeconds() + " s (" + url.getHost() + ")"));
           }
-          return vertx.timer(500).compose(v -> pollHealth(url, deadline));
+          return vertx.timer(timing.pollInterval().toMillis()).compose(v -> pollHealth(url, deadline));
         });
   }
 
