@@ -17,13 +17,19 @@ import io.vertx.ext.web.client.WebClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Predicate;
 
@@ -53,6 +59,8 @@ public final class FlyBackend implements Backend {
   public static final String RUNNER_TOKEN_SECRET = "CATWALK_RUNNER_TOKEN";
 
   private static final Logger LOG = LoggerFactory.getLogger(FlyBackend.class);
+  /** Backend state key: the digest of the secrets the last provisioning set (see {@link #digest}). */
+  private static final String SECRETS_DIGEST = "secretsDigest";
   /** Field added to a Machine's JSON on its way through provisioning: the secrets version it boots with. */
   private static final String SECRETS_VERSION = "catwalk_secrets_version";
   private static final int CREATE_ATTEMPTS = 4;
@@ -96,14 +104,16 @@ public final class FlyBackend implements Backend {
     String app = appName(deployment.id());
     Map<String, String> secrets = new LinkedHashMap<>(env.secrets());
     secrets.put(RUNNER_TOKEN_SECRET, env.runnerToken());
+    String digest = digest(secrets, env.runnerToken());
     return ensureApp(app)
-        .compose(v -> client.setSecrets(app, secrets))
+        .compose(v -> syncSecrets(app, secrets, digest, deployment.backendState()))
         .compose(version -> ensureMachine(deployment, app, env, version))
         .compose(machine -> awaitStarted(app, machine))
         .compose(machine -> awaitHealthy(app, machine))
         .map(machine -> new JsonObject().put("app", app).put("machineId", machine.getString("id"))
             .put("instanceId", machine.getString("instance_id")).put("privateIp", machine.getString("private_ip"))
-            .put("region", machine.getString("region")).put("secretsVersion", machine.getLong(SECRETS_VERSION)))
+            .put("region", machine.getString("region")).put("secretsVersion", machine.getLong(SECRETS_VERSION))
+            .put(SECRETS_DIGEST, digest))
         .recover(e -> Future.failedFuture(e instanceof ProvisioningException ? e
             : new ProvisioningException(e.getMessage())));
   }
@@ -207,6 +217,37 @@ public final class FlyBackend implements Backend {
       return org == null || org.equals(options.org()) ? Future.succeededFuture()
           : Future.failedFuture(new ProvisioningException("the Fly app '" + app + "' belongs to another organization"));
     });
+  }
+
+  /**
+   * Brings the app's secrets to {@code wanted}: sets them and, in the same call, deletes the others
+   * (variables removed from the configuration). Nothing is sent when the app has exactly these names
+   * and the last provisioning set these values ({@code digest}, in the backend state), so that a
+   * Machine is not rebooted for a secrets version that changes nothing. The secrets version.
+   */
+  private Future<Long> syncSecrets(String app, Map<String, String> wanted, String digest, JsonObject state) {
+    return client.secretNames(app).compose(names -> {
+      Long version = state.getLong("secretsVersion");
+      if (version != null && digest.equals(state.getString(SECRETS_DIGEST)) && Set.copyOf(names).equals(wanted.keySet())) {
+        return Future.succeededFuture(version);
+      }
+      Map<String, String> values = new LinkedHashMap<>(wanted);
+      names.stream().filter(name -> !wanted.containsKey(name)).forEach(name -> values.put(name, null));
+      return client.setSecrets(app, values);
+    });
+  }
+
+  /** HMAC-SHA256 of the secrets' names and values, keyed with the runner token: it shows a change, not a value. */
+  private static String digest(Map<String, String> secrets, String key) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(key.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+      new TreeMap<>(secrets).forEach((name, value) -> mac.update((name + '\0' + value + '\0')
+          .getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of().formatHex(mac.doFinal());
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is not available", e);
+    }
   }
 
   private Future<JsonObject> ensureMachine(Deployment deployment, String app, DeploymentEnv env, long secretsVersion) {

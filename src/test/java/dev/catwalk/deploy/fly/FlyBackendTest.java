@@ -31,10 +31,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * The fly backend end to end against a fake Machines API that boots each Machine's
  * {@code init.cmd} (the runner) as a local process on its own loopback address: a deployment of the
  * SDK fixture server becomes {@code running}, the MCP Java SDK client reaches it through the gateway
- * and sees the secret, delete removes Machine and app, a PATCH updates the Machine in place; and the
- * faults: 429 storms, an ambiguous 408
- * create, a Machine that cannot boot, a Machine killed or destroyed behind the gateway's back, an API
- * that is down. The gateway runs with the short Fly waits of {@link TestConfig#raw}.
+ * and sees the secret, delete removes Machine and app, a PATCH updates the Machine in place (and a
+ * secret removed from the configuration leaves the app), a restart that changes nothing leaves the
+ * Machine alone; and the faults: 429 storms, an ambiguous 408 create, a Machine that cannot boot, a
+ * Machine killed or destroyed behind the gateway's back, an API that is down. The gateway runs with the short Fly waits of {@link TestConfig#raw}.
  */
 @Timeout(300)
 class FlyBackendTest {
@@ -131,6 +131,14 @@ class FlyBackendTest {
     assertThat(fly.requests()).anyMatch(r -> r.method().equals("POST") && r.path().endsWith("/lease"));
     serves(id, deployment.getString("accessToken"), "FLY_SECRET", "fly-secret-2", "the updated Machine serves");
 
+    Reply removed = gateway.admin(HttpMethod.PATCH, "/api/deployments/" + id, new JsonObject().put("config",
+        new JsonObject().putNull("FLY_SECRET")));
+    assertThat(removed.json().getString("status")).as(removed.body()).isEqualTo("running");
+    GatewayHarness.eventually(() -> !fly.secrets(app).containsKey("FLY_SECRET"),
+        "a secret removed from the configuration leaves the app", BOOT);
+    assertThat(fly.secrets(app)).containsKey(FlyBackend.RUNNER_TOKEN_SECRET);
+    serves(id, deployment.getString("accessToken"), "FLY_SECRET", "(unset)", "the server no longer sees it");
+
     JsonObject stopped = gateway.admin(HttpMethod.POST, "/api/deployments/" + id + "/stop", null).json();
     assertThat(stopped.getString("status")).isEqualTo("stopped");
     GatewayHarness.eventually(() -> "stopped".equals(live(app).get(0).getString("state")), "the Machine stops");
@@ -191,6 +199,7 @@ class FlyBackendTest {
     assertThat(GatewayHarness.call(mcp, "echo", Map.of("message", "before"))).isEqualTo("before");
 
     String first = live(app).get(0).getString("id");
+    String version = live(app).get(0).getString("instance_id");
     fly.kill(first);
     assertThatThrownBy(() -> GatewayHarness.call(mcp, "echo", Map.of("message", "lost")))
         .as("the runner session died with the Machine").isNotNull();
@@ -198,11 +207,16 @@ class FlyBackendTest {
     GatewayHarness.eventually(() -> runnerAnswers(fly.machine(first).orElseThrow()),
         "the Machine's restart policy brings the runner back", BOOT);
     serves(id, deployment.getString("accessToken"), "FLY_MODE", "fly-mode", "a new session works");
+    Reply restarted = gateway.admin(HttpMethod.POST, "/api/deployments/" + id + "/restart", null);
+    assertThat(restarted.json().getString("status")).as(restarted.body()).isEqualTo("running");
+    assertThat(fly.machine(first).orElseThrow().getString("instance_id"))
+        .as("provisioning that changes nothing leaves the Machine as it is: no update, no reboot").isEqualTo(version);
 
     WebClient.create(resources.vertx()).deleteAbs(fly.url() + "/v1/apps/" + app + "/machines/" + first + "?force=true")
         .putHeader("Authorization", "Bearer " + fly.token()).send().await();
-    GatewayHarness.eventually(() -> live(app).size() == 1 && !live(app).get(0).getString("id").equals(first)
-        && runnerAnswers(live(app).get(0)), "reconciliation replaces the destroyed Machine", BOOT);
+    GatewayHarness.eventually(() -> live(app).stream()
+        .anyMatch(m -> !m.getString("id").equals(first) && runnerAnswers(m)), "reconciliation replaces it", BOOT);
+    assertThat(live(app)).hasSize(1);
     serves(id, deployment.getString("accessToken"), "FLY_MODE", "fly-mode", "the new Machine serves");
   }
 
