@@ -81,12 +81,6 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
         previousEncryptionKey, adminToken, publicUrl, shutdownTimeout, httpInstances, home, serve);
   }
 
-  /** This configuration listening on another port (tests bind port 0, then learn the real one). */
-  public CatwalkConfig withPort(int otherPort) {
-    return new CatwalkConfig(otherPort, host, databaseUrl, migrationDatabaseUrl, poolSize, migrateOnStart,
-        encryptionKey, previousEncryptionKey, adminToken, publicUrl, shutdownTimeout, httpInstances, home, serve);
-  }
-
   /**
    * Settings of the running gateway beyond HTTP and the database.
    *

@@ -18,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -182,14 +181,6 @@ public record DatabaseUrl(String host, int port, String database, String user, S
       url.append("&prepareThreshold=0");
     }
     return url.toString();
-  }
-
-  /** JDBC connection properties with the credentials. */
-  public Properties jdbcProperties() {
-    Properties properties = new Properties();
-    properties.setProperty("user", user);
-    properties.setProperty("password", password);
-    return properties;
   }
 
   /** Connect timeout in milliseconds for the reactive client, or the given default. */
