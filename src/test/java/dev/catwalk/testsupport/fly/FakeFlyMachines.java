@@ -47,9 +47,8 @@ import java.util.regex.Pattern;
 /**
  * A local stand-in for the Fly.io Machines API ({@code https://api.machines.dev}): a real HTTP
  * server on 127.0.0.1 with the routes {@code FlyMachinesClient} calls, answering them as the
- * published API does (superfly/docs {@code machines/api/*}, superfly/fly-go {@code flaps/*}; the
- * digest in {@code /work/shared/reference/fly-machines-api.md}), and booting each Machine as a local
- * process.
+ * published API does (superfly/docs {@code machines/api/*}, superfly/fly-go {@code flaps/*}), and
+ * booting each Machine as a local process.
  *
  * <h2>Routes</h2>
  * All need {@code Authorization: Bearer <token>} or {@code FlyV1 <token>} (else 401 {@code unauthorized});
