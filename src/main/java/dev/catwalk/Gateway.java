@@ -63,8 +63,6 @@ public final class Gateway {
   private static final Duration ANALYSIS_LLM_TIMEOUT = Duration.ofSeconds(30);
   private static final int ANALYSIS_MAX_API_CALLS = 40;
   private static final int ANALYSIS_MAX_FILE_BYTES = 512 * 1024;
-  private static final Duration FLY_BOOT_TIMEOUT = Duration.ofMinutes(5);
-  private static final Duration FLY_HEALTH_TIMEOUT = Duration.ofMinutes(2);
 
   private final Vertx vertx;
   private final CatwalkConfig config;
@@ -164,10 +162,9 @@ public final class Gateway {
       Map<String, Backend> available = new java.util.LinkedHashMap<>();
       available.put(LocalBackend.NAME, new LocalBackend(vertx, serve.localPath(), serve.allowPrivateUpstreams(), remotes));
       if (serve.fly().configured()) {
-        FlyMachinesClient machines = new FlyMachinesClient(vertx, serve.fly().apiUrl(), this::flyToken, 5,
-            Duration.ofMillis(500));
-        available.put(FlyBackend.NAME, new FlyBackend(vertx, serve.fly(), machines, remotes, FLY_BOOT_TIMEOUT,
-            FLY_HEALTH_TIMEOUT));
+        FlyMachinesClient machines = new FlyMachinesClient(vertx, serve.fly().apiUrl(), this::flyToken,
+            serve.fly().timing().apiAttempts(), serve.fly().timing().apiBackoff());
+        available.put(FlyBackend.NAME, new FlyBackend(vertx, serve.fly(), machines, remotes));
       }
       this.backends = Map.copyOf(available);
       RelayOptions relay = RelayOptions.defaults().withDnsRebindingProtection(config.bindsLoopback())

@@ -7,11 +7,6 @@ import dev.catwalk.cli.ServeCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.util.Properties;
-
 /** Command line entry point: {@code catwalk serve | migrate | runner | admin}, plus {@code --help} and {@code --version}. */
 @Command(name = "catwalk",
     mixinStandardHelpOptions = true,
@@ -20,11 +15,6 @@ import java.util.Properties;
     subcommands = {ServeCommand.class, MigrateCommand.class, RunnerCommand.class, AdminCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
-
-  /** Exit code for invalid configuration or usage. */
-  public static final int EXIT_USAGE = 2;
-  /** Exit code for a failure at run time (database unreachable, migration failed...). */
-  public static final int EXIT_FAILURE = 1;
 
   @CommandLine.Spec
   private CommandLine.Model.CommandSpec spec;
@@ -43,24 +33,11 @@ public final class Main implements Runnable {
     spec.commandLine().usage(System.out);
   }
 
-  /** Reads the version Maven wrote into {@code catwalk-version.properties}. */
+  /** {@code --version}: the build's version. */
   public static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      return new String[] {"catwalk " + version()};
-    }
-
-    /** The build's version. */
-    public static String version() {
-      try (InputStream in = Main.class.getResourceAsStream("/catwalk-version.properties")) {
-        Properties properties = new Properties();
-        if (in != null) {
-          properties.load(in);
-        }
-        return properties.getProperty("version", "unknown");
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
+      return new String[] {"catwalk " + BuildInfo.version()};
     }
   }
 }

@@ -48,7 +48,7 @@ class DeploymentFilesTest {
 
     JsonArray entry = new JsonArray(entrypoint);
     assertThat(entry.getString(0)).isEqualTo("java");
-    assertThat(entry.getList()).contains("-jar");
+    assertThat(entry).contains("-jar");
     JsonArray command = new JsonArray(cmd);
     assertThat(Main.commandLine().getSubcommands()).containsKey(command.getString(0));
     assertThat(user).isNotBlank().isNotEqualTo("root").isNotEqualTo("0");
@@ -63,7 +63,7 @@ class DeploymentFilesTest {
     JsonArray command = new JsonArray(last(lines, "CMD"));
 
     assertThat(entry.getString(0)).isEqualTo("java");
-    assertThat(entry.getList()).contains("-jar");
+    assertThat(entry).contains("-jar");
     assertThat(command.getString(0)).isEqualTo("runner");
     assertThat(Main.commandLine().getSubcommands()).containsKey("runner");
     assertThat(last(lines, "USER")).isNotBlank().isNotEqualTo("root").isNotEqualTo("0");

@@ -12,7 +12,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** "What must just work" #1: the same database as a Fly-style URL and as a SQLAlchemy URL both migrate and serve. */
+/**
+ * "What must just work" #1: the same database as a Fly-style URL, as a SQLAlchemy URL and as libpq
+ * key=value settings all migrate (Flyway over JDBC) and serve (the reactive pool).
+ */
 class GatewayDatabaseUrlTest {
 
   @RegisterExtension
@@ -27,6 +30,14 @@ class GatewayDatabaseUrlTest {
   @Test
   void psycopgStyleUrlOfTheSameDatabaseMigratesAndServes() {
     assertServesReady(TestConfig.url("postgresql+psycopg", resources.database(), "disable"));
+  }
+
+  @Test
+  void libpqKeyValueSettingsOfTheSameDatabaseMigrateAndServe() {
+    DatabaseUrl database = resources.database();
+    String password = database.password().replace("\\", "\\\\").replace("'", "\\'");
+    assertServesReady("host=" + database.host() + " port = " + database.port() + " dbname='" + database.database()
+        + "' user=" + database.user() + " password='" + password + "' sslmode=disable");
   }
 
   private static void assertServesReady(String url) {

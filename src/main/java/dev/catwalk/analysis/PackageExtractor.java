@@ -6,7 +6,6 @@ import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -75,8 +74,8 @@ public final class PackageExtractor {
       return null;
     }
     List<String> scripts = new ArrayList<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = project.path("scripts").fields(); it.hasNext(); ) {
-      scripts.add(it.next().getKey());
+    for (Map.Entry<String, JsonNode> script : project.path("scripts").properties()) {
+      scripts.add(script.getKey());
     }
     if (scripts.isEmpty()) {
       return new Evidence(path, Evidence.PACKAGE, null, List.of(),

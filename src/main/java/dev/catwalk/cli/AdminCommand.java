@@ -1,6 +1,5 @@
 package dev.catwalk.cli;
 
-import dev.catwalk.Main;
 import dev.catwalk.admin.AdminClient;
 import dev.catwalk.config.CatwalkConfig;
 import dev.catwalk.config.ConfigKeys;
@@ -40,7 +39,7 @@ public final class AdminCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     spec.commandLine().usage(System.err);
-    return Main.EXIT_USAGE;
+    return ExitCodes.USAGE;
   }
 
   /** What every admin subcommand shares: the channel's port, the token, the output format, the exit codes. */
@@ -70,11 +69,11 @@ public final class AdminCommand implements Callable<Integer> {
       if (port == null && channelPort == 0) {
         System.err.println("catwalk: the admin channel is off (" + ConfigKeys.ADMIN_PORT + "=0): set "
             + ConfigKeys.ADMIN_PORT + " as for serve, or pass --port");
-        return Main.EXIT_USAGE;
+        return ExitCodes.USAGE;
       }
       if (channelPort < 1 || channelPort > 65535) {
         System.err.println("catwalk: --port: " + channelPort + " is not a port (1 to 65535)");
-        return Main.EXIT_USAGE;
+        return ExitCodes.USAGE;
       }
       AdminClient client = new AdminClient(vertx, channelPort, config.adminToken());
       try {
@@ -83,7 +82,7 @@ public final class AdminCommand implements Callable<Integer> {
         return 0;
       } catch (AdminClient.AdminException e) {
         System.err.println("catwalk: " + e.getMessage());
-        return Main.EXIT_FAILURE;
+        return ExitCodes.FAILURE;
       } finally {
         client.close().await();
       }

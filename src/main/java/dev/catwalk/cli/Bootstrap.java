@@ -1,6 +1,5 @@
 package dev.catwalk.cli;
 
-import dev.catwalk.Main;
 import dev.catwalk.config.CatwalkConfig;
 import dev.catwalk.config.ConfigException;
 import dev.catwalk.config.ConfigLoader;
@@ -37,14 +36,14 @@ abstract class Bootstrap implements Callable<Integer> {
       return run(vertx, config);
     } catch (ConfigException e) {
       System.err.println("catwalk: " + e.getMessage());
-      return Main.EXIT_USAGE;
+      return ExitCodes.USAGE;
     } catch (DatabaseException e) {
       System.err.println("catwalk: " + e.getMessage());
-      return Main.EXIT_FAILURE;
+      return ExitCodes.FAILURE;
     } catch (Exception e) {
       LOG.error("catwalk failed", e);
       System.err.println("catwalk: " + e.getMessage());
-      return Main.EXIT_FAILURE;
+      return ExitCodes.FAILURE;
     } finally {
       vertx.close().await();
     }

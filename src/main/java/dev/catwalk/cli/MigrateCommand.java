@@ -1,6 +1,5 @@
 package dev.catwalk.cli;
 
-import dev.catwalk.Main;
 import dev.catwalk.config.CatwalkConfig;
 import dev.catwalk.db.Migrations;
 import io.vertx.core.Vertx;
@@ -21,7 +20,7 @@ public final class MigrateCommand extends Bootstrap {
   protected int run(Vertx vertx, CatwalkConfig config) {
     if (config.migrationDatabaseUrl() == null) {
       System.err.println("catwalk: migrate needs DATABASE_URL (or CATWALK_MIGRATION_DATABASE_URL)");
-      return Main.EXIT_USAGE;
+      return ExitCodes.USAGE;
     }
     MigrateResult result = new Migrations(vertx, config.migrationDatabaseUrl()).migrate().await();
     System.out.println("migrated " + config.migrationDatabaseUrl().location() + ": " + result.migrationsExecuted

@@ -81,12 +81,6 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
         previousEncryptionKey, adminToken, publicUrl, shutdownTimeout, httpInstances, home, serve);
   }
 
-  /** This configuration listening on another port (tests bind port 0, then learn the real one). */
-  public CatwalkConfig withPort(int otherPort) {
-    return new CatwalkConfig(otherPort, host, databaseUrl, migrationDatabaseUrl, poolSize, migrateOnStart,
-        encryptionKey, previousEncryptionKey, adminToken, publicUrl, shutdownTimeout, httpInstances, home, serve);
-  }
-
   /**
    * Settings of the running gateway beyond HTTP and the database.
    *
@@ -127,9 +121,12 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
    * @param machineUrl  template of a Machine's runner MCP URL
    * @param runnerPort  the runner's port inside the Machine
    * @param appPrefix   prefix of per-deployment app names
+   * @param timing      how long the fly backend waits, and how often it asks again; null (and not read)
+   *                    while the fly backend is not configured
    */
   public record FlyOptions(String apiUrl, String apiToken, String org, String region, String image, String cpuKind,
-                           int cpus, int memoryMb, String machineUrl, int runnerPort, String appPrefix) {
+                           int cpus, int memoryMb, String machineUrl, int runnerPort, String appPrefix,
+                           FlyTiming timing) {
 
     /** Whether deployments may choose the fly backend. */
     public boolean configured() {
@@ -141,6 +138,21 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
       return "FlyOptions[apiUrl=" + apiUrl + ", org=" + org + ", image=" + image + ", token=" + (apiToken == null
           ? "(setting)" : "****") + "]";
     }
+  }
+
+  /**
+   * The fly backend's waits and retries.
+   *
+   * @param bootTimeout   how long a Machine may take to reach {@code started}
+   * @param healthTimeout how long its runner may then take to answer {@code /health}
+   * @param waitWindow    the longest single {@code wait} call (1–60 s); the Machine's state is looked at
+   *                      between calls, so this bounds how late a Machine that failed to boot is noticed
+   * @param pollInterval  delay between two {@code /health} requests to a booting runner
+   * @param apiAttempts   tries per Machines API request that is safe to repeat
+   * @param apiBackoff    delay before the first retry (doubled each time, with jitter; {@code Retry-After} wins)
+   */
+  public record FlyTiming(Duration bootTimeout, Duration healthTimeout, Duration waitWindow, Duration pollInterval,
+                          int apiAttempts, Duration apiBackoff) {
   }
 
   @Override
@@ -250,9 +262,20 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
       if (!prefix.matches("[a-z][a-z0-9-]{0,30}")) {
         problems.add(ConfigKeys.FLY_APP_PREFIX + ": lower-case letters, digits and hyphens, starting with a letter");
       }
+      String org = nullIfEmpty(text(ConfigKeys.FLY_ORG, ""));
+      String image = nullIfEmpty(text(ConfigKeys.FLY_IMAGE, ""));
       return new FlyOptions(apiUrl.replaceAll("/+$", ""), nullIfEmpty(text(ConfigKeys.FLY_API_TOKEN_OVERRIDE, "")),
-          nullIfEmpty(text(ConfigKeys.FLY_ORG, "")), nullIfEmpty(text(ConfigKeys.FLY_REGION, "")),
-          nullIfEmpty(text(ConfigKeys.FLY_IMAGE, "")), parts[0], cpus, memory, machineUrl, runnerPort, prefix);
+          org, nullIfEmpty(text(ConfigKeys.FLY_REGION, "")), image, parts[0], cpus, memory, machineUrl, runnerPort,
+          prefix, org != null && image != null ? flyTiming() : null);
+    }
+
+    private FlyTiming flyTiming() {
+      return new FlyTiming(Duration.ofSeconds(integer(ConfigKeys.FLY_BOOT_TIMEOUT, 1, 3600)),
+          Duration.ofSeconds(integer(ConfigKeys.FLY_HEALTH_TIMEOUT, 1, 3600)),
+          Duration.ofSeconds(integer(ConfigKeys.FLY_WAIT_WINDOW, 1, 60)),
+          Duration.ofMillis(integer(ConfigKeys.FLY_POLL_MILLIS, 10, 60_000)),
+          integer(ConfigKeys.FLY_API_ATTEMPTS, 1, 20),
+          Duration.ofMillis(integer(ConfigKeys.FLY_API_BACKOFF_MILLIS, 1, 60_000)));
     }
 
     private static String nullIfEmpty(String value) {

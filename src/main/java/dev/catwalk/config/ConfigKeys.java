@@ -83,6 +83,18 @@ public final class ConfigKeys {
   public static final String FLY_RUNNER_PORT = "CATWALK_FLY_RUNNER_PORT";
   /** Prefix of the per-deployment Fly app names (the rest is the deployment id's first 12 hex digits). */
   public static final String FLY_APP_PREFIX = "CATWALK_FLY_APP_PREFIX";
+  /** Seconds a new or updated Machine may take to reach {@code started} before its deployment fails. */
+  public static final String FLY_BOOT_TIMEOUT = "CATWALK_FLY_BOOT_TIMEOUT";
+  /** Seconds a started Machine's runner may take to answer {@code /health} before its deployment fails. */
+  public static final String FLY_HEALTH_TIMEOUT = "CATWALK_FLY_HEALTH_TIMEOUT";
+  /** Longest single Machines API {@code wait} call, 1–60 s; the Machine's state is checked between calls. */
+  public static final String FLY_WAIT_WINDOW = "CATWALK_FLY_WAIT_WINDOW";
+  /** Milliseconds between {@code /health} requests to a booting runner. */
+  public static final String FLY_POLL_MILLIS = "CATWALK_FLY_POLL_MILLIS";
+  /** Tries per Machines API request that is safe to repeat (408, 429, 5xx, no answer). */
+  public static final String FLY_API_ATTEMPTS = "CATWALK_FLY_API_ATTEMPTS";
+  /** Milliseconds before the first retry of a Machines API request; doubled per retry, {@code Retry-After} wins. */
+  public static final String FLY_API_BACKOFF_MILLIS = "CATWALK_FLY_API_BACKOFF_MILLIS";
 
   /** Keys whose values are never printed. */
   public static final java.util.Set<String> SECRETS =
@@ -95,7 +107,8 @@ public final class ConfigKeys {
       SHUTDOWN_TIMEOUT, HTTP_INSTANCES, HOME, ADMIN_PORT, LOCAL_PATH, ALLOW_PRIVATE_UPSTREAMS, ALLOWED_ORIGINS, RECONCILE_INTERVAL,
       OPENROUTER_API_KEY, FLY_API_TOKEN, GITHUB_TOKEN, FLY_API_URL, FLY_API_TOKEN_OVERRIDE, FLY_ORG, FLY_REGION,
       FLY_IMAGE, FLY_GUEST, FLY_MACHINE_URL, FLY_RUNNER_PORT, FLY_APP_PREFIX, GITHUB_API_URL, GITHUB_HOSTS, LLM_BASE_URL,
-      LLM_MODEL);
+      LLM_MODEL, FLY_BOOT_TIMEOUT, FLY_HEALTH_TIMEOUT, FLY_WAIT_WINDOW, FLY_POLL_MILLIS, FLY_API_ATTEMPTS,
+      FLY_API_BACKOFF_MILLIS);
 
   private ConfigKeys() {
   }

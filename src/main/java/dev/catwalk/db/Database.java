@@ -56,14 +56,6 @@ public final class Database {
         .eventually(pool::close);
   }
 
-  /** Drops database {@code name} (and ends its connections) on the server {@code admin} points at. */
-  public static Future<Void> dropDatabase(Vertx vertx, DatabaseUrl admin, String name) {
-    requireSafeName(name);
-    Pool pool = pool(vertx, admin, 1);
-    return pool.query("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)").execute().<Void>mapEmpty()
-        .eventually(pool::close);
-  }
-
   private static Future<Void> createDatabase(Pool pool, String name) {
     return pool.query("CREATE DATABASE " + name).execute().<Void>mapEmpty()
         .recover(e -> alreadyCreatedConcurrently(e) ? Future.succeededFuture() : Future.failedFuture(e));

@@ -18,12 +18,21 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
- * A Postgres connection URL in any of the forms users paste (libpq, SQLAlchemy driver-qualified
- * and JDBC), parsed once into the settings both the reactive client and Flyway's JDBC connection need.
+ * A Postgres connection URL in any of the forms users paste (libpq URIs, SQLAlchemy driver-qualified
+ * and JDBC URLs, and libpq's {@code key=value} connection strings), parsed once into the settings both
+ * the reactive client and Flyway's JDBC connection need.
+ *
+ * <p>The {@code key=value} form follows libpq ("Keyword/Value Connection Strings"): settings are
+ * separated by whitespace, spaces around {@code =} are allowed, a value with spaces (or an empty one)
+ * is written in single quotes, and a backslash makes the next character literal ({@code \'} and
+ * {@code \\}), in quotes or not; when a keyword repeats, the last value counts. Keywords libpq does
+ * not know are refused, as libpq refuses them; libpq's own that Catwalk does not use are reported in
+ * {@link #ignoredParameters()}. {@code host} is a name or an address (IPv6 without brackets), or
+ * {@code hostaddr} an address.
  *
  * <p>{@code sslmode} follows libpq: {@code disable} never attempts TLS, {@code allow} and
  * {@code prefer} use TLS when offered without verifying, {@code require} insists on TLS without
@@ -54,7 +63,9 @@ public record DatabaseUrl(String host, int port, String database, String user, S
       "  postgresql+psycopg://…, postgresql+psycopg2://…, postgresql+asyncpg://… (SQLAlchemy forms)",
       "  jdbc:postgresql://HOST:PORT/DATABASE?user=USER&password=PASSWORD",
       "  (IPv6 hosts in brackets: [fdaa::3]; percent-encode special characters in USER and PASSWORD;",
-      "   query parameters: sslmode, sslrootcert, application_name, connect_timeout, pgbouncer)");
+      "   query parameters: sslmode, sslrootcert, application_name, connect_timeout, pgbouncer)",
+      "  host=HOST port=PORT dbname=DATABASE user=USER password='PASS WORD' sslmode=require",
+      "  (libpq key=value settings: quote values that hold spaces, \\' and \\\\ for a quote and a backslash)");
 
   /** libpq sslmode values, in order of increasing strictness. */
   public static final List<String> SSL_MODES =
@@ -69,15 +80,26 @@ public record DatabaseUrl(String host, int port, String database, String user, S
   private static final Set<String> KNOWN_PARAMETERS = Set.of("user", "password", "sslmode", "ssl", "sslrootcert",
       "application_name", "ApplicationName", "connect_timeout", "connectTimeout", "pgbouncer");
   private static final Set<String> IGNORED_QUIETLY = Set.of("target_session_attrs", "options", "gssencmode");
+  /** A libpq key=value connection string starts with a keyword and {@code =}. */
+  private static final Pattern KEY_VALUE = Pattern.compile("[A-Za-z_]+\\s*=");
+  /** Keywords of libpq's connection strings (PostgreSQL 17 "Parameter Key Words"), plus Catwalk's pgbouncer. */
+  private static final Set<String> LIBPQ_KEYWORDS = Set.of("host", "hostaddr", "port", "dbname", "user", "password",
+      "passfile", "require_auth", "channel_binding", "connect_timeout", "client_encoding", "options",
+      "application_name", "fallback_application_name", "keepalives", "keepalives_idle", "keepalives_interval",
+      "keepalives_count", "tcp_user_timeout", "replication", "gssencmode", "sslmode", "requiressl", "sslnegotiation",
+      "sslcompression", "sslcert", "sslkey", "sslkeylogfile", "sslpassword", "sslcertmode", "sslrootcert", "sslcrl",
+      "sslcrldir", "sslsni", "requirepeer", "ssl_min_protocol_version", "ssl_max_protocol_version", "min_protocol_version",
+      "max_protocol_version", "krbsrvname", "gsslib", "gssdelegation", "service", "target_session_attrs",
+      "load_balance_hosts", "pgbouncer");
 
   public DatabaseUrl {
     ignoredParameters = List.copyOf(ignoredParameters);
   }
 
   /**
-   * Parses a URL.
+   * Parses a URL or a libpq key=value connection string.
    *
-   * @param url             the URL as pasted
+   * @param url             the URL or connection string as pasted
    * @param pgbouncerSetting {@code auto} to detect pgbouncer from the host and port, or {@code true}/{@code false}
    * @throws InvalidDatabaseUrlException naming what is wrong, with the password masked, and the accepted forms
    */
@@ -88,13 +110,16 @@ public record DatabaseUrl(String host, int port, String database, String user, S
     String trimmed = url.strip();
     int schemeEnd = trimmed.indexOf("://");
     if (schemeEnd < 0) {
-      throw new InvalidDatabaseUrlException("it is not a URL (no '://')", "");
+      if (KEY_VALUE.matcher(trimmed).lookingAt()) {
+        return new Parser(trimmed).keyValue(pgbouncerSetting);
+      }
+      throw new InvalidDatabaseUrlException("it is not a URL (no '://') nor key=value settings (host=…)", "");
     }
     String scheme = trimmed.substring(0, schemeEnd).toLowerCase(Locale.ROOT);
     if (!SCHEMES.contains(scheme)) {
       throw new InvalidDatabaseUrlException("unknown scheme '" + scheme + "'", trimmed);
     }
-    return new Parser(trimmed, trimmed.substring(schemeEnd + 3)).parse(pgbouncerSetting);
+    return new Parser(trimmed).url(trimmed.substring(schemeEnd + 3), pgbouncerSetting);
   }
 
   /** Parses with pgbouncer detection on. */
@@ -158,14 +183,6 @@ public record DatabaseUrl(String host, int port, String database, String user, S
     return url.toString();
   }
 
-  /** JDBC connection properties with the credentials. */
-  public Properties jdbcProperties() {
-    Properties properties = new Properties();
-    properties.setProperty("user", user);
-    properties.setProperty("password", password);
-    return properties;
-  }
-
   /** Connect timeout in milliseconds for the reactive client, or the given default. */
   public int connectTimeoutMillis(int defaultMillis) {
     return connectTimeoutSeconds > 0 ? connectTimeoutSeconds * 1000 : defaultMillis;
@@ -204,17 +221,15 @@ public record DatabaseUrl(String host, int port, String database, String user, S
     return URLEncoder.encode(value, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
-  /** One parse of one URL; keeps the original text so errors can show it masked. */
+  /** One parse of one URL or connection string; keeps the original text so errors can show it masked. */
   private static final class Parser {
     private final String original;
-    private final String rest;
 
-    Parser(String original, String rest) {
+    Parser(String original) {
       this.original = original;
-      this.rest = rest;
     }
 
-    DatabaseUrl parse(String pgbouncerSetting) {
+    DatabaseUrl url(String rest, String pgbouncerSetting) {
       int authorityEnd = indexOfAny(rest, "/?#");
       String authority = authorityEnd < 0 ? rest : rest.substring(0, authorityEnd);
       String afterAuthority = authorityEnd < 0 ? "" : rest.substring(authorityEnd);
@@ -235,16 +250,118 @@ public record DatabaseUrl(String host, int port, String database, String user, S
       password = query.getOrDefault("password", password);
 
       String[] hostAndPort = splitHostPort(hostPort);
-      String host = hostAndPort[0];
-      int port = parsePort(hostAndPort[1]);
       String database = decode(path.startsWith("/") ? path.substring(1) : path, "database name");
       if (database.contains("/")) {
         throw fail("the database name '" + database + "' contains '/'");
       }
-      if (database.isEmpty()) {
-        database = user.isEmpty() ? "postgres" : user;
-      }
+      return settings(hostAndPort[0], hostAndPort[1], database, user, password, query, pgbouncerSetting);
+    }
 
+    /** A libpq key=value connection string. */
+    DatabaseUrl keyValue(String pgbouncerSetting) {
+      Map<String, String> settings = keyValues();
+      for (String keyword : settings.keySet()) {
+        if (!LIBPQ_KEYWORDS.contains(keyword)) {
+          throw fail("'" + keyword + "' is not a connection setting libpq knows");
+        }
+      }
+      String host = settings.remove("host");
+      String hostAddress = settings.remove("hostaddr");
+      if (host != null && hostAddress != null) {
+        throw fail("it gives both host and hostaddr; give one");
+      }
+      String port = settings.remove("port");
+      String database = settings.remove("dbname");
+      String user = settings.remove("user");
+      String password = settings.remove("password");
+      return settings(host(host != null ? host : hostAddress), port == null ? "" : port,
+          database == null ? "" : database, user == null ? "" : user, password == null ? "" : password, settings,
+          pgbouncerSetting);
+    }
+
+    /** The settings in order, the last value of a repeated keyword winning (libpq's conninfo_parse). */
+    private Map<String, String> keyValues() {
+      Map<String, String> settings = new LinkedHashMap<>();
+      int i = 0;
+      while (true) {
+        i = skipSpaces(i);
+        if (i >= original.length()) {
+          return settings;
+        }
+        int start = i;
+        while (i < original.length() && original.charAt(i) != '=' && !Character.isWhitespace(original.charAt(i))) {
+          i++;
+        }
+        String keyword = original.substring(start, i);
+        i = skipSpaces(i);
+        if (i >= original.length() || original.charAt(i) != '=') {
+          throw fail("missing '=' after '" + keyword + "'");
+        }
+        i = skipSpaces(i + 1);
+        StringBuilder value = new StringBuilder();
+        i = original.startsWith("'", i) ? quoted(i + 1, value, keyword) : unquoted(i, value);
+        settings.put(keyword, value.toString());
+      }
+    }
+
+    /** Reads a value up to the closing quote; the index after it. */
+    private int quoted(int from, StringBuilder value, String keyword) {
+      for (int i = from; i < original.length(); i++) {
+        char c = original.charAt(i);
+        if (c == '\\' && i + 1 < original.length()) {
+          value.append(original.charAt(++i));
+        } else if (c == '\'') {
+          return i + 1;
+        } else {
+          value.append(c);
+        }
+      }
+      throw fail("the quoted value of '" + keyword + "' has no closing quote");
+    }
+
+    /** Reads a value up to whitespace; the index after it. */
+    private int unquoted(int from, StringBuilder value) {
+      int i = from;
+      while (i < original.length() && !Character.isWhitespace(original.charAt(i))) {
+        char c = original.charAt(i++);
+        if (c == '\\' && i < original.length()) {
+          c = original.charAt(i++);
+        }
+        value.append(c);
+      }
+      return i;
+    }
+
+    private int skipSpaces(int from) {
+      int i = from;
+      while (i < original.length() && Character.isWhitespace(original.charAt(i))) {
+        i++;
+      }
+      return i;
+    }
+
+    /** A key=value host: a name or an address (IPv6 without brackets). */
+    private String host(String host) {
+      if (host == null || host.isEmpty()) {
+        throw fail("it names no host (host=…)");
+      }
+      if (host.startsWith("/") || host.startsWith("@")) {
+        throw fail("Unix-socket directories are not supported; give a host name or address");
+      }
+      if (host.contains(",")) {
+        throw fail("it names several hosts; give one");
+      }
+      if (!host.matches("[A-Za-z0-9._-]+") && !host.matches("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")) {
+        throw fail("the host '" + host + "' is not a valid host name or address");
+      }
+      return host;
+    }
+
+    /** The settings both forms have given, checked and completed with libpq's defaults. */
+    private DatabaseUrl settings(String host, String portText, String databaseName, String user, String password,
+                                 Map<String, String> query, String pgbouncerSetting) {
+      int port = parsePort(portText);
+      String database = databaseName.isEmpty() ? (user.isEmpty() ? "postgres" : user) : databaseName;
       String sslMode = sslMode(query);
       String sslRootCert = blankToNull(query.get("sslrootcert"));
       String applicationName = query.getOrDefault("application_name",

@@ -3,13 +3,16 @@ package dev.catwalk.db;
 import java.util.regex.Pattern;
 
 /**
- * A database URL that cannot be used. The message names the problem, shows the URL with its
- * password masked, and lists the accepted forms.
+ * A database URL (or key=value connection string) that cannot be used. The message names the
+ * problem, shows the input with its password masked, and lists the accepted forms.
  */
 public final class InvalidDatabaseUrlException extends IllegalArgumentException {
 
   private static final Pattern PASSWORD_IN_AUTHORITY = Pattern.compile("(://[^:/?#@]*:)[^/?#]*@");
   private static final Pattern PASSWORD_IN_QUERY = Pattern.compile("(?i)([?&]password=)[^&]*");
+  /** {@code password=} or {@code sslpassword=} in libpq key=value settings, quoted or not, closed or not. */
+  private static final Pattern PASSWORD_SETTING = Pattern.compile(
+      "(?i)((?:^|\\s)(?:ssl)?password\\s*=\\s*)(?:'(?:\\\\.|[^'\\\\])*'?|(?:\\\\.|[^\\s\\\\])*)");
 
   private final String problem;
 
@@ -24,8 +27,11 @@ public final class InvalidDatabaseUrlException extends IllegalArgumentException 
     return problem;
   }
 
-  /** The URL with any password replaced by {@code ****}. */
+  /** The URL (or key=value settings) with any password replaced by {@code ****}. */
   public static String mask(String url) {
+    if (!url.contains("://")) {
+      return PASSWORD_SETTING.matcher(url).replaceAll("$1****");
+    }
     String masked = PASSWORD_IN_AUTHORITY.matcher(url).replaceAll("$1****@");
     return PASSWORD_IN_QUERY.matcher(masked).replaceAll("$1****");
   }

@@ -8,7 +8,7 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * Where deployments run. {@code local} runs each session's server as a child process of this
- * host; {@code fly} (later) runs one Fly Machine per deployment.
+ * host; {@code fly} runs one Fly Machine per deployment.
  */
 public interface Backend {
 

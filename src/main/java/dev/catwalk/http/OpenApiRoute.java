@@ -1,6 +1,6 @@
 package dev.catwalk.http;
 
-import dev.catwalk.Main;
+import dev.catwalk.BuildInfo;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -77,7 +77,7 @@ public final class OpenApiRoute {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    json.getJsonObject("info").put("version", Main.Version.version());
+    json.getJsonObject("info").put("version", BuildInfo.version());
     json.put("servers", new JsonArray().add(new JsonObject().put("url", publicUrl)
         .put("description", "this gateway (CATWALK_PUBLIC_URL)")));
     byte[] document = json.toBuffer().getBytes();

@@ -53,6 +53,7 @@ class AdminClientTest {
     JsonObject deployment = gateway.createFixtureDeployment("admin-sessions", null, new JsonObject());
     String id = deployment.getString("id");
     try (McpSyncClient mcp = gateway.mcpClient(id, deployment.getString("accessToken"))) {
+      assertThat(mcp.isInitialized()).as("the session the admin channel lists").isTrue();
       JsonArray sessions = admin.sessions(id).await().getJsonArray("sessions");
       assertThat(sessions).hasSize(1);
       JsonObject session = sessions.getJsonObject(0);

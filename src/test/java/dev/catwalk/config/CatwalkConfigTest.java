@@ -89,6 +89,27 @@ class CatwalkConfigTest {
   }
 
   @Test
+  void flyTimingsComeFromConfYamlOnceTheFlyBackendIsConfigured() {
+    JsonObject overrides = TestConfig.raw("postgres://u:p@db/app").put(ConfigKeys.FLY_ORG, "acme")
+        .put(ConfigKeys.FLY_IMAGE, "registry.fly.io/runner:1");
+    java.util.List.of(ConfigKeys.FLY_BOOT_TIMEOUT, ConfigKeys.FLY_HEALTH_TIMEOUT, ConfigKeys.FLY_WAIT_WINDOW,
+        ConfigKeys.FLY_POLL_MILLIS, ConfigKeys.FLY_API_ATTEMPTS, ConfigKeys.FLY_API_BACKOFF_MILLIS)
+        .forEach(overrides::remove);
+    JsonObject defaults = ConfigLoader.loadRaw(resources.vertx(), overrides).await();
+
+    CatwalkConfig.FlyTiming timing = CatwalkConfig.from(defaults, CatwalkConfig.Purpose.SERVE).serve().fly().timing();
+    assertThat(timing).isEqualTo(new CatwalkConfig.FlyTiming(java.time.Duration.ofMinutes(5),
+        java.time.Duration.ofMinutes(2), java.time.Duration.ofSeconds(10), java.time.Duration.ofMillis(500), 5,
+        java.time.Duration.ofMillis(500)));
+    assertThatThrownBy(() -> CatwalkConfig.from(defaults.copy().put(ConfigKeys.FLY_WAIT_WINDOW, "90")
+        .put(ConfigKeys.FLY_API_ATTEMPTS, "0"), CatwalkConfig.Purpose.SERVE))
+        .hasMessageContaining(ConfigKeys.FLY_WAIT_WINDOW + ": '90' is not a whole number from 1 to 60")
+        .hasMessageContaining(ConfigKeys.FLY_API_ATTEMPTS + ": '0'");
+    assertThat(CatwalkConfig.from(TestConfig.raw("postgres://u:p@db/app"), CatwalkConfig.Purpose.SERVE).serve().fly()
+        .timing()).as("not read while the fly backend is off").isNull();
+  }
+
+  @Test
   void everyProblemIsNamedInOneMessageWithoutSecretValues() {
     JsonObject raw = new JsonObject()
         .put(ConfigKeys.PORT, "http")

@@ -71,7 +71,7 @@ class DatabaseUrlTest {
     assertThat(parsed.toString()).doesNotContain(password.isEmpty() ? "\u0000" : ":" + password + "@");
   }
 
-  /** url, what the error must say. */
+  /** url or key=value settings, what the error must say. */
   static Stream<Arguments> rejected() {
     return Stream.of(
         Arguments.of("mysql://u:hunter2secret@db/app", "unknown scheme 'mysql'"),
@@ -87,7 +87,18 @@ class DatabaseUrlTest {
         Arguments.of("postgres://u:hunter2secret@db/app?sslmode=sometimes", "sslmode 'sometimes'"),
         Arguments.of("postgres://u:hunter2secret@db/app?connect_timeout=soon", "connect_timeout 'soon'"),
         Arguments.of("postgres://u:hunter2secret%zz@db/app", "malformed percent-encoding"),
-        Arguments.of("jdbc:postgresql://db/app?user=u&password=hunter2secret&sslmode=bogus", "sslmode 'bogus'"));
+        Arguments.of("jdbc:postgresql://db/app?user=u&password=hunter2secret&sslmode=bogus", "sslmode 'bogus'"),
+        Arguments.of("host=db password=hunter2secret dbname", "missing '=' after 'dbname'"),
+        Arguments.of("host=db password='hunter2 secret", "the quoted value of 'password' has no closing quote"),
+        Arguments.of("host=db dbnmae=app password=hunter2secret", "'dbnmae' is not a connection setting"),
+        Arguments.of("host=/var/run/postgresql password=hunter2secret", "Unix-socket directories are not supported"),
+        Arguments.of("host=a,b password=hunter2secret", "several hosts"),
+        Arguments.of("dbname=app password=hunter2secret", "no host"),
+        Arguments.of("host=db port=abc password=hunter2secret", "port 'abc'"),
+        Arguments.of("host=db password='hunter2 \\' secret' sslmode=sometimes", "sslmode 'sometimes'"),
+        Arguments.of("host=db hostaddr=10.0.0.1 password=hunter2secret", "both host and hostaddr"),
+        Arguments.of("host=db sslpassword=hunter2secret connect_timeout=soon", "connect_timeout 'soon'"),
+        Arguments.of("host=db$ password=hunter2\\ secret", "not a valid host name or address"));
   }
 
   @ParameterizedTest(name = "[{index}] {0}")
@@ -98,7 +109,47 @@ class DatabaseUrlTest {
         .hasMessageContaining(problem)
         .hasMessageContaining("postgres://USER:PASSWORD@HOST:PORT/DATABASE")
         .hasMessageContaining("jdbc:postgresql://")
-        .message().doesNotContain("hunter2secret");
+        .hasMessageContaining("host=HOST port=PORT dbname=DATABASE")
+        .message().doesNotContain("hunter2");
+  }
+
+  /** libpq key=value settings, and a URL that says the same. */
+  static Stream<Arguments> keyValueSettings() {
+    return Stream.of(
+        Arguments.of("host=db.example.com port=5433 dbname=app user=u password=p sslmode=require",
+            "postgres://u:p@db.example.com:5433/app?sslmode=require"),
+        Arguments.of("  host = db   dbname = app\tuser=u  ", "postgres://u@db/app"),
+        Arguments.of("host=db dbname=app user=u password='p a s s'", "postgres://u:p%20a%20s%20s@db/app"),
+        Arguments.of("host=db dbname=app user=u password='it\\'s a \\\\ back'",
+            "postgres://u:it's%20a%20%5C%20back@db/app"),
+        Arguments.of("host=db user=u password=a\\ b\\'c", "postgres://u:a%20b'c@db"),
+        Arguments.of("host=db user=u password=''", "postgres://u@db"),
+        Arguments.of("host=fdaa::3 port=5432 dbname=app sslmode=disable", "postgres://[fdaa::3]:5432/app?sslmode=disable"),
+        Arguments.of("hostaddr=10.0.0.5 dbname=app", "postgres://10.0.0.5/app"),
+        Arguments.of("host=db dbname=first dbname=app", "postgres://db/app"),
+        Arguments.of("host=db dbname=app sslmode=verify-full sslrootcert=/etc/ca.pem application_name='my gw'"
+            + " connect_timeout=7", "postgres://db/app?sslmode=verify-full&sslrootcert=/etc/ca.pem"
+            + "&application_name=my%20gw&connect_timeout=7"),
+        Arguments.of("host=pgbouncer.abc.flympg.net dbname=fly-db user=fly-user password=p",
+            "postgresql://fly-user:p@pgbouncer.abc.flympg.net/fly-db"),
+        Arguments.of("host=db dbname=app keepalives=1 target_session_attrs=any",
+            "postgres://db/app?keepalives=1&target_session_attrs=any"));
+  }
+
+  @ParameterizedTest(name = "[{index}] {0}")
+  @MethodSource("keyValueSettings")
+  void readsLibpqKeyValueSettingsAsTheUrlThatSaysTheSame(String settings, String url) {
+    DatabaseUrl parsed = DatabaseUrl.parse(settings);
+
+    assertThat(parsed).isEqualTo(DatabaseUrl.parse(url));
+    assertThat(parsed.jdbcUrl()).isEqualTo(DatabaseUrl.parse(url).jdbcUrl());
+    assertThat(parsed.toPgConnectOptions().toJson()).isEqualTo(DatabaseUrl.parse(url).toPgConnectOptions().toJson());
+  }
+
+  @Test
+  void echoesBadKeyValueSettingsWithEveryPasswordMasked() {
+    assertThatThrownBy(() -> DatabaseUrl.parse("host=db password='hunter2 \\' x' sslpassword=hunter2\\ y port=x"))
+        .hasMessageContaining("'host=db password=**** sslpassword=**** port=x'");
   }
 
   @Test
@@ -135,7 +186,8 @@ class DatabaseUrlTest {
     assertThat(url.connectTimeoutMillis(5000)).isEqualTo(7000);
     assertThat(url.jdbcUrl()).isEqualTo(
         "jdbc:postgresql://db:5432/app?sslmode=verify-ca&ApplicationName=my%20gw&sslrootcert=%2Fca.pem&connectTimeout=7");
-    assertThat(url.jdbcProperties()).containsEntry("user", "u").containsEntry("password", "p");
+    assertThat(url.user()).as("Flyway's user, beside the JDBC URL").isEqualTo("u");
+    assertThat(url.password()).isEqualTo("p");
   }
 
   @Test

@@ -31,7 +31,7 @@ class LocalDatabaseTest {
       assertThat(local.resolve().await().database()).as("a second start reuses it").isEqualTo(name);
       new Migrations(resources.vertx(), resolved).migrate().await();
     } finally {
-      Database.dropDatabase(resources.vertx(), admin, name).await();
+      TestDatabase.drop(resources.vertx(), admin, name);
     }
   }
 

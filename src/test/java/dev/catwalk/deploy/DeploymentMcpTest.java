@@ -127,8 +127,7 @@ class DeploymentMcpTest {
         .isEqualTo(200);
 
     assertThat(gateway.gateway().mcpEndpoint().sessions(g -> tokenId.equals(g.credentialId()))).isEmpty();
-    assertThatThrownBy(() -> mcp.callTool(new io.modelcontextprotocol.spec.McpSchema.CallToolRequest("echo",
-        Map.of("message", "after")))).isNotNull();
+    assertThatThrownBy(() -> GatewayHarness.call(mcp, "echo", Map.of("message", "after"))).isNotNull();
     assertThat(initialize("/api/mcp/" + id, token).statusCode()).isEqualTo(401);
     assertThat(GatewayHarness.call(kept, "echo", Map.of("message", "other token"))).isEqualTo("other token");
     kept.close();

@@ -1,6 +1,6 @@
 package dev.catwalk.http;
 
-import dev.catwalk.Main;
+import dev.catwalk.BuildInfo;
 import dev.catwalk.config.ConfigKeys;
 import dev.catwalk.testsupport.ClassResources;
 import dev.catwalk.testsupport.FakeGitHub;
@@ -116,7 +116,7 @@ class OpenApiTest {
     String etag = served.headers().get("ETag");
     assertThat(etag).matches("\"[A-Za-z0-9_-]+\"");
     assertThat(document.getString("openapi")).matches("3\\.1\\.\\d+");
-    assertThat(document.getJsonObject("info").getString("version")).isEqualTo(Main.Version.version());
+    assertThat(document.getJsonObject("info").getString("version")).isEqualTo(BuildInfo.version());
     assertThat(document.getJsonArray("servers").getJsonObject(0).getString("url"))
         .isEqualTo(gateway.gateway().config().publicUrl());
 

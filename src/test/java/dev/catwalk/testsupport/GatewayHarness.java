@@ -133,7 +133,7 @@ public final class GatewayHarness implements AutoCloseable {
         Map.of("Accept", "application/json, text/event-stream", "MCP-Protocol-Version", "2025-06-18"));
   }
 
-  /** An MCP SDK client for a deployment, initialized. */
+  /** An MCP SDK client for a deployment, initialized (closed when that fails: left open, it retries by itself). */
   public McpSyncClient mcpClient(String deploymentId, String token) {
     HttpClientStreamableHttpTransport transport = HttpClientStreamableHttpTransport
         .builder("http://127.0.0.1:" + port())
@@ -141,11 +141,16 @@ public final class GatewayHarness implements AutoCloseable {
         .requestBuilder(HttpRequest.newBuilder().header("Authorization", "Bearer " + token))
         .build();
     McpSyncClient mcp = McpClient.sync(transport)
-        .clientInfo(new McpSchema.Implementation("catwalk-gateway-test", "1.0.0"))
+        .clientInfo(McpSchema.Implementation.builder("catwalk-gateway-test", "1.0.0").build())
         .requestTimeout(Duration.ofSeconds(60))
         .initializationTimeout(Duration.ofSeconds(60))
         .build();
-    mcp.initialize();
+    try {
+      mcp.initialize();
+    } catch (RuntimeException e) {
+      mcp.close();
+      throw e;
+    }
     return mcp;
   }
 
@@ -156,7 +161,7 @@ public final class GatewayHarness implements AutoCloseable {
 
   /** Calls a tool and returns its text. */
   public static String call(McpSyncClient mcp, String tool, Map<String, Object> arguments) {
-    return text(mcp.callTool(new McpSchema.CallToolRequest(tool, arguments)));
+    return text(mcp.callTool(McpSchema.CallToolRequest.builder(tool).arguments(arguments).build()));
   }
 
   /** Every response this harness received, as text. */

@@ -36,7 +36,14 @@ public final class TestConfig {
         .put(ConfigKeys.HTTP_INSTANCES, 2)
         .put(ConfigKeys.ADMIN_PORT, 0)
         .put(ConfigKeys.ALLOW_PRIVATE_UPSTREAMS, true)
-        .put(ConfigKeys.RECONCILE_INTERVAL, 30);
+        .put(ConfigKeys.RECONCILE_INTERVAL, 30)
+        // The fly backend's waits, short: the fake Machines API answers at once and boots in a second.
+        .put(ConfigKeys.FLY_BOOT_TIMEOUT, 60)
+        .put(ConfigKeys.FLY_HEALTH_TIMEOUT, 60)
+        .put(ConfigKeys.FLY_WAIT_WINDOW, 1)
+        .put(ConfigKeys.FLY_POLL_MILLIS, 50)
+        .put(ConfigKeys.FLY_API_ATTEMPTS, 5)
+        .put(ConfigKeys.FLY_API_BACKOFF_MILLIS, 20);
   }
 
   /** A checked configuration for a gateway on {@code database}. */

@@ -3,6 +3,7 @@ package dev.catwalk.testsupport;
 import dev.catwalk.db.Database;
 import dev.catwalk.db.DatabaseUrl;
 import io.vertx.core.Vertx;
+import io.vertx.sqlclient.Pool;
 import org.testcontainers.postgresql.PostgreSQLContainer;
 
 import java.util.Locale;
@@ -41,7 +42,16 @@ public final class TestDatabase {
 
   /** Drops a database made by {@link #create}. */
   public static void drop(Vertx vertx, DatabaseUrl database) {
-    Database.dropDatabase(vertx, admin(), database.database()).await();
+    drop(vertx, admin(), database.database());
+  }
+
+  /** Drops database {@code name} (and ends its connections) on the server {@code admin} points at. */
+  public static void drop(Vertx vertx, DatabaseUrl admin, String name) {
+    if (!name.matches("[a-z_][a-z0-9_]{0,62}")) {
+      throw new IllegalArgumentException("unsafe database name: " + name);
+    }
+    Pool pool = Database.pool(vertx, admin, 1);
+    pool.query("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)").execute().eventually(pool::close).await();
   }
 
   @SuppressWarnings("resource")

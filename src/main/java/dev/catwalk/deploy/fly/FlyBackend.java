@@ -1,6 +1,7 @@
 package dev.catwalk.deploy.fly;
 
 import dev.catwalk.config.CatwalkConfig.FlyOptions;
+import dev.catwalk.config.CatwalkConfig.FlyTiming;
 import dev.catwalk.deploy.Backend;
 import dev.catwalk.deploy.Deployment;
 import dev.catwalk.deploy.DeploymentEnv;
@@ -16,13 +17,19 @@ import io.vertx.ext.web.client.WebClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Predicate;
 
@@ -52,10 +59,11 @@ public final class FlyBackend implements Backend {
   public static final String RUNNER_TOKEN_SECRET = "CATWALK_RUNNER_TOKEN";
 
   private static final Logger LOG = LoggerFactory.getLogger(FlyBackend.class);
+  /** Backend state key: the digest of the secrets the last provisioning set (see {@link #digest}). */
+  private static final String SECRETS_DIGEST = "secretsDigest";
   /** Field added to a Machine's JSON on its way through provisioning: the secrets version it boots with. */
   private static final String SECRETS_VERSION = "catwalk_secrets_version";
   private static final int CREATE_ATTEMPTS = 4;
-  private static final Duration WAIT_WINDOW = Duration.ofSeconds(10);
   private static final Set<String> DEAD_STATES = Set.of("failed", "stopped", "destroyed", "suspended");
 
   private final Vertx vertx;
@@ -63,22 +71,16 @@ public final class FlyBackend implements Backend {
   private final FlyMachinesClient client;
   private final RemoteUpstreams remotes;
   private final WebClient health;
-  private final Duration bootTimeout;
-  private final Duration healthTimeout;
+  private final FlyTiming timing;
 
-  /**
-   * @param bootTimeout   how long a Machine may take to reach {@code started}
-   * @param healthTimeout how long its runner may take to answer {@code /health} after that
-   */
-  public FlyBackend(Vertx vertx, FlyOptions options, FlyMachinesClient client, RemoteUpstreams remotes,
-                    Duration bootTimeout, Duration healthTimeout) {
+  /** A backend whose waits and retries follow {@code options.timing()}. */
+  public FlyBackend(Vertx vertx, FlyOptions options, FlyMachinesClient client, RemoteUpstreams remotes) {
     this.vertx = vertx;
     this.options = options;
     this.client = client;
     this.remotes = remotes;
     this.health = WebClient.create(vertx);
-    this.bootTimeout = bootTimeout;
-    this.healthTimeout = healthTimeout;
+    this.timing = options.timing();
   }
 
   @Override
@@ -102,14 +104,16 @@ public final class FlyBackend implements Backend {
     String app = appName(deployment.id());
     Map<String, String> secrets = new LinkedHashMap<>(env.secrets());
     secrets.put(RUNNER_TOKEN_SECRET, env.runnerToken());
+    String digest = digest(secrets, env.runnerToken());
     return ensureApp(app)
-        .compose(v -> client.setSecrets(app, secrets))
+        .compose(v -> syncSecrets(app, secrets, digest, deployment.backendState()))
         .compose(version -> ensureMachine(deployment, app, env, version))
         .compose(machine -> awaitStarted(app, machine))
         .compose(machine -> awaitHealthy(app, machine))
         .map(machine -> new JsonObject().put("app", app).put("machineId", machine.getString("id"))
             .put("instanceId", machine.getString("instance_id")).put("privateIp", machine.getString("private_ip"))
-            .put("region", machine.getString("region")).put("secretsVersion", machine.getLong(SECRETS_VERSION)))
+            .put("region", machine.getString("region")).put("secretsVersion", machine.getLong(SECRETS_VERSION))
+            .put(SECRETS_DIGEST, digest))
         .recover(e -> Future.failedFuture(e instanceof ProvisioningException ? e
             : new ProvisioningException(e.getMessage())));
   }
@@ -215,6 +219,37 @@ public final class FlyBackend implements Backend {
     });
   }
 
+  /**
+   * Brings the app's secrets to {@code wanted}: sets them and, in the same call, deletes the others
+   * (variables removed from the configuration). Nothing is sent when the app has exactly these names
+   * and the last provisioning set these values ({@code digest}, in the backend state), so that a
+   * Machine is not rebooted for a secrets version that changes nothing. The secrets version.
+   */
+  private Future<Long> syncSecrets(String app, Map<String, String> wanted, String digest, JsonObject state) {
+    return client.secretNames(app).compose(names -> {
+      Long version = state.getLong("secretsVersion");
+      if (version != null && digest.equals(state.getString(SECRETS_DIGEST)) && Set.copyOf(names).equals(wanted.keySet())) {
+        return Future.succeededFuture(version);
+      }
+      Map<String, String> values = new LinkedHashMap<>(wanted);
+      names.stream().filter(name -> !wanted.containsKey(name)).forEach(name -> values.put(name, null));
+      return client.setSecrets(app, values);
+    });
+  }
+
+  /** HMAC-SHA256 of the secrets' names and values, keyed with the runner token: it shows a change, not a value. */
+  private static String digest(Map<String, String> secrets, String key) {
+    try {
+      Mac mac = Mac.getInstance("HmacSHA256");
+      mac.init(new SecretKeySpec(key.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+      new TreeMap<>(secrets).forEach((name, value) -> mac.update((name + '\0' + value + '\0')
+          .getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of().formatHex(mac.doFinal());
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 is not available", e);
+    }
+  }
+
   private Future<JsonObject> ensureMachine(Deployment deployment, String app, DeploymentEnv env, long secretsVersion) {
     JsonObject config = machineConfig(deployment, env);
     return client.machines(app, DEPLOYMENT_KEY, deployment.id().toString()).compose(found -> {
@@ -288,21 +323,23 @@ public final class FlyBackend implements Backend {
         LOG.info("the ambiguous create of launch {} in {} did make Machine {}", launch, app, found.get(0).getString("id"));
         return Future.succeededFuture(found.get(0));
       }
-      return vertx.timer(Math.max(api.retryAfterMillis(), 500L * attempt))
+      long backoff = timing.apiBackoff().toMillis() << (attempt - 1);
+      return vertx.timer(Math.max(api.retryAfterMillis(), backoff))
           .compose(v -> create(app, config, secretsVersion, attempt + 1));
     });
   }
 
+  /** Waits until the Machine runs its version {@code instance_id} (an update's, not the one it replaces). */
   private Future<JsonObject> awaitStarted(String app, JsonObject machine) {
-    long deadline = System.nanoTime() + bootTimeout.toNanos();
-    return waitStarted(app, machine.getString("id"), deadline)
+    long deadline = System.nanoTime() + timing.bootTimeout().toNanos();
+    return waitStarted(app, machine.getString("id"), machine.getString("instance_id"), deadline)
         .map(started -> started.put(SECRETS_VERSION, machine.getValue(SECRETS_VERSION)));
   }
 
-  private Future<JsonObject> waitStarted(String app, String id, long deadline) {
-    Duration window = Duration.ofNanos(Math.max(1_000_000_000L, Math.min(WAIT_WINDOW.toNanos(),
+  private Future<JsonObject> waitStarted(String app, String id, String instanceId, long deadline) {
+    Duration window = Duration.ofNanos(Math.max(1_000_000_000L, Math.min(timing.waitWindow().toNanos(),
         deadline - System.nanoTime())));
-    return client.waitFor(app, id, "started", null, window)
+    return client.waitFor(app, id, "started", instanceId, window)
         .compose(started -> client.machine(app, id))
         .compose(found -> {
           JsonObject machine = found.orElse(null);
@@ -312,7 +349,7 @@ public final class FlyBackend implements Backend {
           if (machine == null || DEAD_STATES.contains(machine.getString("state")) || System.nanoTime() > deadline) {
             return bootFailure(app, id, machine);
           }
-          return waitStarted(app, id, deadline);
+          return waitStarted(app, id, instanceId, deadline);
         });
   }
 
@@ -327,7 +364,7 @@ public final class FlyBackend implements Backend {
     URI url = URI.create(machineUrl(new JsonObject().put("app", app).put("machineId", machine.getString("id"))
         .put("privateIp", machine.getString("private_ip"))));
     URI healthUrl = url.resolve(url.getPath().replaceAll("/mcp$", "") + "/health");
-    long deadline = System.nanoTime() + healthTimeout.toNanos();
+    long deadline = System.nanoTime() + timing.healthTimeout().toNanos();
     return pollHealth(healthUrl, deadline).map(machine);
   }
 
@@ -341,9 +378,9 @@ public final class FlyBackend implements Backend {
           }
           if (System.nanoTime() > deadline) {
             return Future.failedFuture(new ProvisioningException("the runner on the Fly Machine did not become healthy"
-                + " within " + healthTimeout.toSeconds() + " s (" + url.getHost() + ")"));
+                + " within " + timing.healthTimeout().toSeconds() + " s (" + url.getHost() + ")"));
           }
-          return vertx.timer(500).compose(v -> pollHealth(url, deadline));
+          return vertx.timer(timing.pollInterval().toMillis()).compose(v -> pollHealth(url, deadline));
         });
   }
 

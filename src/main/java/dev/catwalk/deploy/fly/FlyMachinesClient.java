@@ -20,6 +20,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -94,17 +95,27 @@ public final class FlyMachinesClient {
 
   /** The names of the org's apps. */
   public Future<List<String>> appNames(String org) {
-    return send(HttpMethod.GET, "/v1/apps?org_slug=" + encode(org), null, Map.of(), true).map(response -> {
+    return names("/v1/apps?org_slug=" + encode(org), "apps");
+  }
+
+  /** The names of the app's secrets (the API never shows their values here). */
+  public Future<List<String>> secretNames(String app) {
+    return names("/v1/apps/" + app + "/secrets", "secrets");
+  }
+
+  /** The {@code name} of each object in the array {@code field} of what {@code GET path} answers. */
+  private Future<List<String>> names(String path, String field) {
+    return send(HttpMethod.GET, path, null, Map.of(), true).map(response -> {
       List<String> names = new ArrayList<>();
-      response.bodyAsJsonObject().getJsonArray("apps", new JsonArray())
-          .forEach(app -> names.add(((JsonObject) app).getString("name")));
+      response.bodyAsJsonObject().getJsonArray(field, new JsonArray())
+          .forEach(item -> names.add(((JsonObject) item).getString("name")));
       return names;
     });
   }
 
   /** Sets (non-null) or deletes (null) app secrets in one call; the new secrets version. */
   public Future<Long> setSecrets(String app, Map<String, String> values) {
-    JsonObject body = new JsonObject().put("values", new JsonObject(new java.util.LinkedHashMap<>(values)));
+    JsonObject body = new JsonObject().put("values", new JsonObject(new LinkedHashMap<>(values)));
     return send(HttpMethod.POST, "/v1/apps/" + app + "/secrets", body, Map.of(), true)
         .map(response -> response.bodyAsJsonObject().getLong("version", 0L));
   }

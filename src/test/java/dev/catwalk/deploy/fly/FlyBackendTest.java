@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -30,9 +31,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * The fly backend end to end against a fake Machines API that boots each Machine's
  * {@code init.cmd} (the runner) as a local process on its own loopback address: a deployment of the
  * SDK fixture server becomes {@code running}, the MCP Java SDK client reaches it through the gateway
- * and sees the secret, delete removes Machine and app; and the faults: 429 storms, an ambiguous 408
- * create, a Machine that cannot boot, a Machine killed or destroyed behind the gateway's back, an API
- * that is down.
+ * and sees the secret, delete removes Machine and app, a PATCH updates the Machine in place (and a
+ * secret removed from the configuration leaves the app), a restart that changes nothing leaves the
+ * Machine alone; and the faults: 429 storms, an ambiguous 408 create, a Machine that cannot boot, a
+ * Machine killed or destroyed behind the gateway's back, an API that is down. The gateway runs with the short Fly waits of {@link TestConfig#raw}.
  */
 @Timeout(300)
 class FlyBackendTest {
@@ -44,13 +46,17 @@ class FlyBackendTest {
       .put("FLY_SECRET", new JsonObject().put("type", "string").put("writeOnly", true))
       .put("FLY_MODE", new JsonObject().put("type", "string")));
 
+  /** How long a Machine may take to boot the runner on a busy machine. */
+  private static final Duration BOOT = Duration.ofSeconds(60);
+
   private static FakeFlyMachines fly;
   private static GatewayHarness gateway;
+  private static int runnerPort;
 
   @BeforeAll
   static void start() {
     fly = new FakeFlyMachines().start(resources.vertx());
-    int runnerPort = TestConfig.freePort();
+    runnerPort = TestConfig.freePort();
     gateway = GatewayHarness.start(resources, raw -> raw.put(ConfigKeys.FLY_API_URL, fly.url())
         .put(ConfigKeys.FLY_API_TOKEN_OVERRIDE, fly.token()).put(ConfigKeys.FLY_ORG, "catwalk-test-org")
         .put(ConfigKeys.FLY_IMAGE, "registry.fly.io/catwalk-runner:test")
@@ -85,7 +91,7 @@ class FlyBackendTest {
     List<JsonObject> machines = live(app);
     assertThat(machines).hasSize(1);
     JsonObject config = machines.get(0).getJsonObject("config");
-    assertThat(config.getJsonObject("init").getJsonArray("cmd").getList()).startsWith("runner", "--port");
+    assertThat(config.getJsonObject("init").getJsonArray("cmd")).startsWith("runner", "--port");
     assertThat(config.getJsonObject("env").encode()).contains("fly-mode").doesNotContain("fly-secret-value");
     assertThat(config.getJsonObject("metadata").getString(FlyBackend.DEPLOYMENT_KEY)).isEqualTo(id);
     assertThat(fly.secrets(app)).containsEntry("FLY_SECRET", "fly-secret-value").containsKey("CATWALK_RUNNER_TOKEN");
@@ -123,13 +129,15 @@ class FlyBackendTest {
     assertThat(after.getJsonObject("config").getJsonObject("env").getString("FLY_MODE")).isEqualTo("fly-mode-2");
     assertThat(fly.secrets(app)).containsEntry("FLY_SECRET", "fly-secret-2");
     assertThat(fly.requests()).anyMatch(r -> r.method().equals("POST") && r.path().endsWith("/lease"));
-    GatewayHarness.eventually(() -> {
-      try (McpSyncClient mcp = gateway.mcpClient(id, deployment.getString("accessToken"))) {
-        return "fly-secret-2".equals(GatewayHarness.call(mcp, "get_env", Map.of("name", "FLY_SECRET")));
-      } catch (RuntimeException e) {
-        return false;
-      }
-    }, "the updated Machine serves the new secret", java.time.Duration.ofSeconds(60));
+    serves(id, deployment.getString("accessToken"), "FLY_SECRET", "fly-secret-2", "the updated Machine serves");
+
+    Reply removed = gateway.admin(HttpMethod.PATCH, "/api/deployments/" + id, new JsonObject().put("config",
+        new JsonObject().putNull("FLY_SECRET")));
+    assertThat(removed.json().getString("status")).as(removed.body()).isEqualTo("running");
+    GatewayHarness.eventually(() -> !fly.secrets(app).containsKey("FLY_SECRET"),
+        "a secret removed from the configuration leaves the app", BOOT);
+    assertThat(fly.secrets(app)).containsKey(FlyBackend.RUNNER_TOKEN_SECRET);
+    serves(id, deployment.getString("accessToken"), "FLY_SECRET", "(unset)", "the server no longer sees it");
 
     JsonObject stopped = gateway.admin(HttpMethod.POST, "/api/deployments/" + id + "/stop", null).json();
     assertThat(stopped.getString("status")).isEqualTo("stopped");
@@ -191,29 +199,55 @@ class FlyBackendTest {
     assertThat(GatewayHarness.call(mcp, "echo", Map.of("message", "before"))).isEqualTo("before");
 
     String first = live(app).get(0).getString("id");
+    String version = live(app).get(0).getString("instance_id");
     fly.kill(first);
-    assertThatThrownBy(() -> mcp.callTool(new McpSchema.CallToolRequest("echo", Map.of("message", "lost"))))
+    assertThatThrownBy(() -> GatewayHarness.call(mcp, "echo", Map.of("message", "lost")))
         .as("the runner session died with the Machine").isNotNull();
     mcp.close();
-    GatewayHarness.eventually(() -> "started".equals(fly.machine(first).orElseThrow().getString("state")),
-        "the Machine runs again");
-    GatewayHarness.eventually(() -> echoes(id, deployment.getString("accessToken")), "a new session works",
-        java.time.Duration.ofSeconds(60));
+    GatewayHarness.eventually(() -> runnerAnswers(fly.machine(first).orElseThrow()),
+        "the Machine's restart policy brings the runner back", BOOT);
+    serves(id, deployment.getString("accessToken"), "FLY_MODE", "fly-mode", "a new session works");
+    Reply restarted = gateway.admin(HttpMethod.POST, "/api/deployments/" + id + "/restart", null);
+    assertThat(restarted.json().getString("status")).as(restarted.body()).isEqualTo("running");
+    assertThat(fly.machine(first).orElseThrow().getString("instance_id"))
+        .as("provisioning that changes nothing leaves the Machine as it is: no update, no reboot").isEqualTo(version);
 
     WebClient.create(resources.vertx()).deleteAbs(fly.url() + "/v1/apps/" + app + "/machines/" + first + "?force=true")
         .putHeader("Authorization", "Bearer " + fly.token()).send().await();
-    GatewayHarness.eventually(() -> live(app).size() == 1 && !live(app).get(0).getString("id").equals(first)
-        && "running".equals(status(id)), "reconciliation replaces the destroyed Machine", java.time.Duration.ofSeconds(60));
-    GatewayHarness.eventually(() -> echoes(id, deployment.getString("accessToken")), "the new Machine serves",
-        java.time.Duration.ofSeconds(60));
+    GatewayHarness.eventually(() -> live(app).stream()
+        .anyMatch(m -> !m.getString("id").equals(first) && runnerAnswers(m)), "reconciliation replaces it", BOOT);
+    assertThat(live(app)).hasSize(1);
+    serves(id, deployment.getString("accessToken"), "FLY_MODE", "fly-mode", "the new Machine serves");
   }
 
-  /** Whether a new SDK session through the gateway can call a tool now (a restarted runner takes a moment to listen). */
-  private static boolean echoes(String id, String token) {
-    try (McpSyncClient mcp = gateway.mcpClient(id, token)) {
-      return "again".equals(GatewayHarness.call(mcp, "echo", Map.of("message", "again")));
-    } catch (RuntimeException e) {
+  /** Whether the Machine is started and its runner answers {@code /health} (a restarted runner takes a moment). */
+  private static boolean runnerAnswers(JsonObject machine) {
+    try {
+      return "started".equals(machine.getString("state")) && WebClient.create(resources.vertx())
+          .get(runnerPort, machine.getString("private_ip"), "/health").timeout(2_000).send().await().statusCode() == 200;
+    } catch (Exception e) {
       return false;
+    }
+  }
+
+  /**
+   * Waits until a new SDK session sees {@code name = value}: the gateway answers a provisioning that
+   * outlasts its wait with the status it had, so a reply alone does not say the new Machine is up.
+   */
+  private static void serves(String id, String token, String name, String value, String what) {
+    GatewayHarness.eventually(() -> {
+      try {
+        return value.equals(env(id, token, name));
+      } catch (RuntimeException e) {
+        return false;
+      }
+    }, what, BOOT);
+  }
+
+  /** A variable as the deployment's server sees it, through a new SDK session. */
+  private static String env(String id, String token, String name) {
+    try (McpSyncClient mcp = gateway.mcpClient(id, token)) {
+      return GatewayHarness.call(mcp, "get_env", Map.of("name", name));
     }
   }
 
@@ -225,16 +259,22 @@ class FlyBackendTest {
     assertThat(down.getString("statusReason")).contains("could not be reached").doesNotContain(fly.token());
     fly.down(false);
     GatewayHarness.eventually(() -> "running".equals(status(down.getString("id"))), "reconciliation provisions it",
-        java.time.Duration.ofSeconds(60));
+        BOOT);
     assertThat(live(app(down))).hasSize(1);
   }
 
+  /**
+   * Creates a fly deployment and returns it once provisioning has ended (the reply says
+   * {@code provisioning} when that takes longer than the gateway waits, as on a busy machine).
+   */
   private static JsonObject create(String name) {
     JsonObject body = GatewayHarness.fixtureDeployment(name, SCHEMA,
         new JsonObject().put("FLY_SECRET", "fly-secret-value").put("FLY_MODE", "fly-mode")).put("backend", "fly");
     Reply reply = gateway.admin(HttpMethod.POST, "/api/deployments", body);
     assertThat(reply.status()).as(reply.body()).isEqualTo(201);
-    return reply.json();
+    String id = reply.json().getString("id");
+    GatewayHarness.eventually(() -> !"provisioning".equals(status(id)), "provisioning ends", BOOT);
+    return reply.json().mergeIn(gateway.admin(HttpMethod.GET, "/api/deployments/" + id, null).json());
   }
 
   private static String status(String id) {
@@ -271,11 +311,11 @@ class FlyBackendTest {
         .putHeader("Authorization", "Bearer " + token).putHeader("MCP-Session-Id", session)
         .putHeader("MCP-Protocol-Version", "2025-11-25");
     java.util.concurrent.CompletableFuture<String> firstId = new java.util.concurrent.CompletableFuture<>();
+    StringBuilder received = new StringBuilder();
     request.send(new JsonObject().put("jsonrpc", "2.0").put("id", 7).put("method", "tools/call")
             .put("params", new JsonObject().put("name", "slow").put("arguments", new JsonObject().put("millis", 1500)))
             .encode())
-        .onSuccess(response -> response.handler(chunk -> chunk.toString().lines().filter(l -> l.startsWith("id:"))
-            .findFirst().ifPresent(l -> firstId.complete(l.substring(3).strip()))));
+        .onSuccess(response -> response.handler(chunk -> firstEventId(received.append(chunk), firstId)));
     String lastEventId = firstId.join();
     assertThat(lastEventId).as("the priming event").endsWith("-0");
     request.connection().close().await();
@@ -286,6 +326,12 @@ class FlyBackendTest {
     http.close();
     assertThat(resumed.statusCode()).isEqualTo(200);
     return resumed.bodyAsString();
+  }
+
+  /** Completes {@code id} with the first {@code id:} line of the SSE text so far (chunks may split a line). */
+  private static void firstEventId(StringBuilder text, java.util.concurrent.CompletableFuture<String> id) {
+    text.substring(0, text.lastIndexOf("\n") + 1).lines().filter(l -> l.startsWith("id:")).findFirst()
+        .ifPresent(l -> id.complete(l.substring(3).strip()));
   }
 
   private static HttpResponse<Buffer> post(WebClient web, String path, String session, String token, JsonObject body) {

@@ -8,6 +8,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -39,75 +40,63 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
  * A local stand-in for the Fly.io Machines API ({@code https://api.machines.dev}): a real HTTP
- * server on 127.0.0.1 that follows the published API closely enough that a client written against
- * the documentation cannot tell the difference, and that "boots" each Machine as a local process.
+ * server on 127.0.0.1 with the routes {@code FlyMachinesClient} calls, answering them as the
+ * published API does (superfly/docs {@code machines/api/*}, superfly/fly-go {@code flaps/*}), and
+ * booting each Machine as a local process.
  *
- * <h2>What it follows</h2>
+ * <h2>Routes</h2>
+ * All need {@code Authorization: Bearer <token>} or {@code FlyV1 <token>} (else 401 {@code unauthorized});
+ * errors are {@code {"error": "<text>"}}.
  * <ul>
- *   <li>Base URL, {@code /v1} paths, {@code Authorization: Bearer <token>} (or {@code FlyV1 <token>},
- *   as superfly/fly-go tokens/tokens.go sends macaroons), status codes: superfly/docs
- *   machines/api/working-with-machines-api.html.markerb. Wrong or missing token: 401
- *   {@code {"error":"unauthorized"}}.</li>
- *   <li>Apps ({@code POST /v1/apps} → 201 {@code {id, created_at}}, name taken → 422
- *   {@code {"error":"Name has already been taken","status":"name_taken"}}, {@code GET|DELETE /v1/apps/{app}},
- *   {@code GET /v1/apps?org_slug=}): superfly/docs machines/api/apps-resource.html.markerb,
- *   superfly/fly-go flaps/flaps_apps.go (which sends {@code name} instead of {@code app_name}: both are
- *   accepted) and flaps/flaps_error.go.</li>
- *   <li>Secrets ({@code GET|POST /v1/apps/{app}/secrets}, {@code GET|POST|DELETE .../secrets/{name}},
- *   {@code {values:{NAME:"v"|null}}} → {@code {secrets:[{name,digest}], version}}): superfly/fly-go
- *   flaps/flaps_secrets.go and app_secrets types. A Machine reads the app's secrets when it is created
- *   or updated (apps-resource "Set app secrets": existing Machines must be updated to see new ones).</li>
- *   <li>Machines (list with {@code include_deleted}, {@code region}, {@code metadata.KEY=VAL}; create;
- *   get; update = full config replace with {@code current_version}; start; stop {@code {signal, timeout}};
- *   restart; delete {@code ?force=true|kill=true}, 412 for a running Machine without it; wait;
- *   events; lease): superfly/docs machines/api/machines-resource.html.markerb and the example bodies in
- *   reference/machines/_machines_*.erb, superfly/fly-go flaps/flaps_machines.go,
- *   flaps/flaps_machines_wait.go and machine_types.go. States: superfly/docs
- *   machines/machine-states.html.markerb. Restart policies ({@code no}, {@code always},
- *   {@code on-failure} = default, 10 retries): superfly/docs machines/guides-examples/machine-restart-policy.</li>
- *   <li>Wait: {@code state} (repeatable) ∈ started|stopped|suspended|destroyed, {@code timeout} 1–60 s
- *   (default 60; outside → 400 {@code invalid_argument: …}), {@code instance_id} or {@code version};
- *   not reached in time → 408 {@code deadline_exceeded: …}; reached → 200 {@code {"ok":true,"state":…}}.</li>
- *   <li>Leases: {@code POST /lease} ({@code {ttl, description}} or {@code ?ttl=}) → 201
- *   {@code {status:"success", data:{nonce, expires_at (epoch s), owner, description, version}}}; the same
- *   POST with the {@code fly-machine-lease-nonce} header refreshes; while a lease is held every mutating
- *   call without that nonce gets 409 {@code aborted: machine ID … lease currently held by …, expires at …};
- *   {@code DELETE /lease} with the nonce releases.</li>
+ *   <li>{@code POST /v1/apps {app_name, org_slug}} → 201 {@code {id, created_at}}; a taken name → 422
+ *   {@code {error: "Name has already been taken", status: "name_taken"}}. {@code GET /v1/apps?org_slug=} →
+ *   {@code {total_apps, apps: [{id, name, machine_count, network}]}}. {@code GET /v1/apps/{app}} →
+ *   {@code {id, name, status, organization: {name, slug}, network}}. {@code DELETE /v1/apps/{app}} → 202,
+ *   and its Machines are destroyed.</li>
+ *   <li>{@code GET /v1/apps/{app}/secrets} → {@code {secrets: [{name, digest}]}} (never values);
+ *   {@code POST} {@code {values: {NAME: "v" | null}}} sets and deletes (null) in one new version →
+ *   {@code {secrets, version}}. A Machine reads the secrets when it is created or updated.</li>
+ *   <li>{@code GET .../machines?metadata.KEY=VAL} lists the app's Machines that are not destroyed;
+ *   {@code POST .../machines {config, region?, min_secrets_version?}} creates and boots one → 200 Machine;
+ *   {@code GET .../machines/{id}} (destroyed ones too, while the app exists); {@code POST .../machines/{id}
+ *   {config, current_version?, min_secrets_version?}} replaces the whole config (409 on another version)
+ *   and reboots; {@code POST .../start} (412 unless created, stopped or failed) → {@code {previous_state,
+ *   migrated, new_host}}; {@code POST .../stop} → {@code {ok: true}}: SIGINT, 5 s, then SIGKILL;
+ *   {@code DELETE .../machines/{id}} (412 while running unless {@code ?force=true}; from then on only a GET
+ *   reaches the Machine, anything else gets 404); {@code GET .../events} (newest first).</li>
+ *   <li>{@code GET .../wait?state=started|stopped|suspended|destroyed&timeout=1..60&instance_id=} → 200
+ *   {@code {ok, state}}; not reached in time → 408 {@code deadline_exceeded: …}; timeout out of range →
+ *   400 {@code invalid_argument: …}.</li>
+ *   <li>{@code POST .../lease {ttl, description}} → 201 {@code {status: "success", data: {nonce, expires_at,
+ *   owner, description, version}}} (200 when refreshed with the held nonce); {@code DELETE .../lease} with
+ *   the nonce releases. While a lease is held, every mutating call without its nonce in
+ *   {@code fly-machine-lease-nonce} gets 409 {@code aborted: machine ID … lease currently held by …}.</li>
  * </ul>
+ * Any other {@code /v1} path, and any body field these routes do not simulate, gets 501
+ * {@code unimplemented: …}, so that a client that starts relying on more of the API fails loudly.
  *
  * <h2>Booting a Machine</h2>
  * The image is not pulled: a Machine runs {@code java -cp <this JVM's class path> dev.catwalk.Main
- * <config.init.cmd…>} (the Catwalk image's ENTRYPOINT; {@code init.entrypoint} replaces that prefix,
- * {@code init.exec} replaces the whole command), with exactly {@code PATH}, {@code HOME} and
- * {@code JAVA_HOME} inherited, then {@code config.env}, then the app's secrets (they win), then
- * {@code FLY_PRIVATE_IP}, {@code FLY_MACHINE_ID}, {@code FLY_ALLOC_ID}, {@code FLY_APP_NAME},
- * {@code FLY_REGION}, {@code FLY_IMAGE_REF} and {@code FLY_MACHINE_VERSION}. Each Machine gets its own
- * loopback address as {@code private_ip} (127.0.B.2, 127.0.B.3, … where B is picked at random once per
- * JVM so that concurrent test JVMs on one host do not collide; an address whose {@code --port} is
- * already taken is skipped). {@code started} means the process was spawned, as on Fly it means the VM
- * booted: whether the app inside is ready is the client's business. A process that exits by itself is
- * handled by the restart policy (an {@code exit} event with its exit code either way); a process that
- * cannot be spawned, or any boot while {@link #bootFailure(boolean)} is on, leaves the Machine
- * {@code failed} with an {@code exit} event (exit code 1). Stops send {@code signal} (default
- * {@code config.stop_config.signal}, else SIGINT), wait {@code timeout} (default
- * {@code stop_config.timeout}, else 5 s), then SIGKILL the whole process tree. Process output goes to
- * {@link #logFile(String)}.
+ * <init.cmd…>} (the Catwalk image's ENTRYPOINT) or {@code init.exec}, with exactly {@code PATH},
+ * {@code HOME} and {@code JAVA_HOME} inherited, then {@code config.env}, then the secrets (they win), then
+ * {@code FLY_PRIVATE_IP}, {@code FLY_MACHINE_ID}, {@code FLY_APP_NAME}, {@code FLY_REGION}. Each Machine
+ * gets its own loopback address as {@code private_ip} (127.0.B.x, B random per JVM so that test JVMs on
+ * one host do not collide; an address whose {@code --port} is taken is skipped). {@code started} means the
+ * process was spawned, as on Fly it means the VM booted. A process that exits by itself follows
+ * {@code restart.policy} ({@code no}, {@code always}, {@code on-failure} — the default — with
+ * {@code max_retries}, default 10); a boot while {@link #bootFailure(boolean)} is on leaves the Machine
+ * {@code failed}. Each transition adds the event Fly records ({@code launch}, {@code start}, {@code exit}
+ * with its {@code exit_event}, {@code stop}, {@code update}, {@code destroy}). Output goes to
+ * {@code target/fake-fly/run-*}.
  *
- * <h2>Not simulated</h2>
- * Rate limits (only {@link #failNext}), organizations and 403, volumes, IP assignments, certificates,
- * suspend, cordon, metadata endpoints, exec, signal, ps, versions, health-check results
- * ({@code config.checks} is stored, never run), {@code services} and the Fly Proxy, regions (stored
- * only), image pulls, secrets history ({@code ?version=}), and the brief window in which a destroyed
- * Machine still shows (here it shows as {@code destroyed} for good). Such paths answer 501
- * {@code {"error":"unimplemented: …"}} so that a client relying on them fails loudly.
- *
- * <p>Test controls are plain Java methods meant to be called from the test thread (not from an event
- * loop): they run on the fake's own context and wait for it.
+ * <p>Test controls are plain Java methods for the test thread (not an event loop): they run on the
+ * fake's own context and wait for it.
  */
 public final class FakeFlyMachines implements AutoCloseable {
 
@@ -119,28 +108,20 @@ public final class FakeFlyMachines implements AutoCloseable {
   public static final String NONCE_HEADER = "fly-machine-lease-nonce";
   /** The owner reported on leases (Fly reports the token's user). */
   public static final String LEASE_OWNER = "catwalk-tests@tokens.fly.io";
-  /** Region of Machines created without one. */
-  public static final String DEFAULT_REGION = "iad";
 
-  private static final Pattern APP_NAME = Pattern.compile("[a-z0-9][a-z0-9-]{1,62}");
+  private static final String DEFAULT_REGION = "iad";
   private static final Set<String> WAIT_STATES = Set.of("started", "stopped", "suspended", "destroyed");
-  private static final Set<String> SIGNALS = Set.of("SIGABRT", "SIGALRM", "SIGFPE", "SIGHUP", "SIGILL", "SIGINT",
-      "SIGKILL", "SIGPIPE", "SIGQUIT", "SIGSEGV", "SIGTERM", "SIGTRAP", "SIGUSR1", "SIGUSR2");
-  private static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(5);
+  private static final Set<String> CONFIG_FIELDS = Set.of("image", "init", "env", "guest", "restart", "checks",
+      "metadata");
+  private static final Set<String> STARTABLE = Set.of(FakeMachine.CREATED, FakeMachine.STOPPED, FakeMachine.FAILED);
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
   private static final long RESTART_DELAY_MILLIS = 200;
-  private static final long BOOT_FAILURE_DELAY_MILLIS = 100;
-  private static final int DEFAULT_LEASE_TTL = 30;
   private static final int ON_FAILURE_RETRIES = 10;
-  private static final String[] ADJECTIVES = {"aged", "bold", "calm", "damp", "eager", "fancy", "gentle", "hidden",
-      "icy", "jolly", "lively", "misty", "noisy", "proud", "quiet", "rough", "silent", "still", "tiny", "wild"};
-  private static final String[] NOUNS = {"bird", "brook", "cloud", "dawn", "dew", "field", "fire", "flower", "forest",
-      "frost", "glade", "lake", "leaf", "moon", "pine", "rain", "river", "sea", "snow", "thunder"};
-
   /** Loopback block of this JVM (127.0.BLOCK.x), and how many addresses were handed out. */
   private static final int BLOCK = 1 + ThreadLocalRandom.current().nextInt(200);
   private static final AtomicInteger ADDRESSES = new AtomicInteger();
 
-  private final String token;
+  private final String token = "fo1_" + HexFormat.of().formatHex(FakeMachine.randomBytes(24));
   private final Map<String, FakeApp> apps = new LinkedHashMap<>();
   private final Map<String, FakeMachine> machines = new LinkedHashMap<>();
   private final Set<MachineProcess> processes = ConcurrentHashMap.newKeySet();
@@ -149,6 +130,7 @@ public final class FakeFlyMachines implements AutoCloseable {
   private final List<Request> requests = new CopyOnWriteArrayList<>();
   private final AtomicBoolean ambiguousCreate = new AtomicBoolean();
   private final AtomicBoolean bootFailure = new AtomicBoolean();
+  private final Thread shutdownHook = new Thread(() -> processes.forEach(MachineProcess::killNow), "fake-fly-shutdown");
   private Vertx vertx;
   private Context context;
   private Router router;
@@ -156,32 +138,19 @@ public final class FakeFlyMachines implements AutoCloseable {
   private volatile int port;
   private volatile boolean closed;
   private Path logDir;
-  private Thread shutdownHook;
-
-  /** A fake that accepts a random token (see {@link #token()}). */
-  public FakeFlyMachines() {
-    this("fo1_" + HexFormat.of().formatHex(FakeMachine.randomBytes(24)));
-  }
-
-  /** A fake that accepts {@code token}. */
-  public FakeFlyMachines(String token) {
-    this.token = token;
-  }
 
   private static final class FakeApp {
     final String id = HexFormat.of().formatHex(FakeMachine.randomBytes(8));
     final String name;
     final String org;
-    final String network;
     final long createdAt = System.currentTimeMillis();
     final Map<String, String> secrets = new TreeMap<>();
     long secretsVersion;
     final Map<String, FakeMachine> machines = new LinkedHashMap<>();
 
-    FakeApp(String name, String org, String network) {
+    FakeApp(String name, String org) {
       this.name = name;
       this.org = org;
-      this.network = network;
     }
 
     long active() {
@@ -190,56 +159,30 @@ public final class FakeFlyMachines implements AutoCloseable {
 
     JsonObject toJson() {
       return new JsonObject().put("id", id).put("name", name).put("status", active() > 0 ? "deployed" : "pending")
-          .put("organization", new JsonObject().put("name", org).put("slug", org)).put("network", network)
-          .put("machine_count", active()).put("volume_count", 0);
+          .put("organization", new JsonObject().put("name", org).put("slug", org)).put("network", "default");
     }
 
-    JsonArray secretList(boolean values) {
+    JsonArray secretList() {
       JsonArray list = new JsonArray();
-      secrets.forEach((name, value) -> {
-        JsonObject secret = new JsonObject().put("name", name).put("digest", digest(value));
-        if (values) {
-          secret.put("value", value);
-        }
-        list.add(secret);
-      });
+      secrets.forEach((secret, value) -> list.add(new JsonObject().put("name", secret).put("digest", digest(value))));
       return list;
     }
   }
 
-  private static final class FailureRule {
-    final String method;
-    final Pattern path;
-    final int status;
-    final AtomicInteger remaining;
-
-    FailureRule(String method, String path, int status, int times) {
-      this.method = method;
-      this.path = Pattern.compile(path);
-      this.status = status;
-      this.remaining = new AtomicInteger(times);
-    }
+  private record FailureRule(String method, Pattern path, int status, AtomicInteger remaining) {
   }
 
   // ---------------------------------------------------------------- lifecycle
 
   /** Starts listening on a free port of 127.0.0.1; returns this. */
   public FakeFlyMachines start(Vertx vertx) {
-    if (this.vertx != null) {
-      throw new IllegalStateException("already started");
-    }
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     try {
-      Path target = Path.of("target");
-      logDir = Files.isDirectory(target)
-          ? Files.createDirectories(target.resolve("fake-fly")).resolve("run-" + FakeMachine.ulid())
-          : Files.createTempDirectory("fake-fly-");
-      Files.createDirectories(logDir);
+      logDir = Files.createDirectories(Path.of("target", "fake-fly", "run-" + FakeMachine.ulid()));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    shutdownHook = new Thread(() -> processes.forEach(MachineProcess::killNow), "fake-fly-shutdown");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
     call(() -> {
       router = router();
@@ -258,22 +201,13 @@ public final class FakeFlyMachines implements AutoCloseable {
     try {
       call(() -> {
         List<Future<Void>> done = new ArrayList<>();
-        for (FakeMachine machine : machines.values()) {
-          if (machine.process != null) {
-            machine.process.kill(true);
-          }
-          done.add(machine.enqueue(() -> killProcess(machine)));
-        }
+        machines.values().forEach(machine -> done.add(machine.enqueue(() -> killProcess(machine))));
         Future<Void> stopped = server == null ? Future.succeededFuture() : server.close();
         return Future.join(stopped, Future.join(done)).transform(ar -> Future.<Void>succeededFuture());
       });
     } finally {
       processes.forEach(MachineProcess::killNow);
-      try {
-        Runtime.getRuntime().removeShutdownHook(shutdownHook);
-      } catch (IllegalStateException e) {
-        // the JVM is already shutting down
-      }
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
     }
   }
 
@@ -296,30 +230,24 @@ public final class FakeFlyMachines implements AutoCloseable {
 
   /** Every Machine of {@code app}, destroyed ones included, as {@code GET .../machines/{id}} shows it. */
   public List<JsonObject> machines(String app) {
-    return call(() -> {
-      FakeApp found = apps.get(app);
-      return Future.succeededFuture(found == null ? List.of()
-          : found.machines.values().stream().map(FakeMachine::toJson).toList());
-    });
+    return call(() -> Future.succeededFuture(Optional.ofNullable(apps.get(app))
+        .map(found -> found.machines.values().stream().map(FakeMachine::toJson).toList()).orElse(List.of())));
   }
 
-  /** One Machine (of any app, also after its app was deleted), as {@code GET .../machines/{id}} shows it. */
+  /** One Machine (of any app, also after its app was deleted). */
   public Optional<JsonObject> machine(String machineId) {
     return call(() -> Future.succeededFuture(Optional.ofNullable(machines.get(machineId)).map(FakeMachine::toJson)));
   }
 
-  /** The values of {@code app}'s secrets (the API never shows them without {@code show_secrets}). */
+  /** The values of {@code app}'s secrets (the API never shows them). */
   public Map<String, String> secrets(String app) {
-    return call(() -> {
-      FakeApp found = apps.get(app);
-      return Future.succeededFuture(found == null ? Map.of() : Map.copyOf(found.secrets));
-    });
+    return call(() -> Future.succeededFuture(Optional.ofNullable(apps.get(app))
+        .<Map<String, String>>map(found -> Map.copyOf(found.secrets)).orElse(Map.of())));
   }
 
   /**
    * Kills the Machine's process tree behind the client's back, like a crash (SIGKILL, exit code 137),
-   * and returns once the fake has handled the exit: an {@code exit} event, then {@code stopped} under
-   * restart policy {@code no} (or once retries are used up), else a restart as the policy says.
+   * and returns once the fake has seen the exit: the restart policy decides what follows.
    */
   public void kill(String machineId) {
     call(() -> {
@@ -332,15 +260,12 @@ public final class FakeFlyMachines implements AutoCloseable {
   }
 
   /**
-   * The next {@code times} requests whose method is {@code method} (or {@code *}) and whose path
-   * (without query) matches {@code pathRegex} entirely get {@code status} with the body Fly gives for it
-   * (408 {@code deadline_exceeded}, 429 with {@code Retry-After}, 5xx), before anything is done.
+   * The next {@code times} requests with {@code method} whose path (without query) matches
+   * {@code pathRegex} get {@code status} with the body Fly gives for it (429 with {@code Retry-After: 1}),
+   * before anything is done.
    */
   public void failNext(String method, String pathRegex, int status, int times) {
-    if (status < 400 || status > 599 || times < 1) {
-      throw new IllegalArgumentException("status must be 4xx or 5xx and times positive");
-    }
-    failures.add(new FailureRule(method, pathRegex, status, times));
+    failures.add(new FailureRule(method, Pattern.compile(pathRegex), status, new AtomicInteger(times)));
   }
 
   /** The next Machine create is carried out but answered 408 {@code deadline_exceeded} (the ambiguous create). */
@@ -359,13 +284,13 @@ public final class FakeFlyMachines implements AutoCloseable {
       if (on == (server == null)) {
         return Future.succeededFuture();
       }
-      if (on) {
-        HttpServer closing = server;
-        server = null;
-        List.copyOf(connections).forEach(HttpConnection::close);
-        return closing.close();
+      if (!on) {
+        return listen(port);
       }
-      return listen(port);
+      HttpServer closing = server;
+      server = null;
+      List.copyOf(connections).forEach(HttpConnection::close);
+      return closing.close();
     });
   }
 
@@ -380,11 +305,6 @@ public final class FakeFlyMachines implements AutoCloseable {
     return processes.size();
   }
 
-  /** Where the output of the Machine's processes goes. */
-  public Path logFile(String machineId) {
-    return logDir.resolve(machineId + ".log");
-  }
-
   // ---------------------------------------------------------------- HTTP
 
   private Router router() {
@@ -393,13 +313,11 @@ public final class FakeFlyMachines implements AutoCloseable {
     r.route().handler(BodyHandler.create().setBodyLimit(1024 * 1024));
     r.post("/v1/apps").handler(this::createApp);
     r.get("/v1/apps").handler(this::listApps);
-    r.get("/v1/apps/:app").handler(this::getApp);
+    r.get("/v1/apps/:app").handler(ctx -> withApp(ctx, app -> json(ctx, 200, app.toJson())));
     r.delete("/v1/apps/:app").handler(this::deleteApp);
-    r.get("/v1/apps/:app/secrets").handler(this::listSecrets);
+    r.get("/v1/apps/:app/secrets").handler(ctx -> withApp(ctx, app -> json(ctx, 200,
+        new JsonObject().put("secrets", app.secretList()))));
     r.post("/v1/apps/:app/secrets").handler(this::updateSecrets);
-    r.get("/v1/apps/:app/secrets/:name").handler(this::getSecret);
-    r.post("/v1/apps/:app/secrets/:name").handler(this::setSecret);
-    r.delete("/v1/apps/:app/secrets/:name").handler(this::deleteSecret);
     r.get("/v1/apps/:app/machines").handler(this::listMachines);
     r.post("/v1/apps/:app/machines").handler(this::createMachine);
     r.get("/v1/apps/:app/machines/:id").handler(ctx -> withMachine(ctx, m -> json(ctx, 200, m.toJson())));
@@ -407,24 +325,14 @@ public final class FakeFlyMachines implements AutoCloseable {
     r.delete("/v1/apps/:app/machines/:id").handler(this::destroyMachine);
     r.post("/v1/apps/:app/machines/:id/start").handler(this::startMachine);
     r.post("/v1/apps/:app/machines/:id/stop").handler(this::stopMachine);
-    r.post("/v1/apps/:app/machines/:id/restart").handler(this::restartMachine);
     r.get("/v1/apps/:app/machines/:id/wait").handler(this::waitMachine);
     r.get("/v1/apps/:app/machines/:id/events").handler(ctx -> withMachine(ctx, m -> json(ctx, 200, m.events())));
     r.post("/v1/apps/:app/machines/:id/lease").handler(this::acquireLease);
-    r.get("/v1/apps/:app/machines/:id/lease").handler(this::getLease);
     r.delete("/v1/apps/:app/machines/:id/lease").handler(this::releaseLease);
-    r.route().handler(ctx -> error(ctx, ctx.request().path().startsWith("/v1/") ? 501 : 404,
-        (ctx.request().path().startsWith("/v1/") ? "unimplemented: " : "not_found: ") + ctx.request().method() + " "
-            + ctx.request().path() + " is not simulated by FakeFlyMachines"));
-    r.route().failureHandler(ctx -> {
-      if (ctx.response().headWritten()) {
-        ctx.response().reset();
-      } else if (ctx.statusCode() == 413) {
-        error(ctx, 413, "invalid_argument: request body too large");
-      } else {
-        error(ctx, 500, "internal: " + (ctx.failure() == null ? "error" : ctx.failure().getMessage()));
-      }
-    });
+    r.route().handler(ctx -> error(ctx, 501, "unimplemented: " + ctx.request().method() + " " + ctx.request().path()
+        + " is not simulated by FakeFlyMachines"));
+    r.route().failureHandler(ctx -> error(ctx, ctx.statusCode() == 413 ? 413 : 500,
+        ctx.statusCode() == 413 ? "invalid_argument: request body too large" : "internal: " + ctx.failure()));
     return r;
   }
 
@@ -440,7 +348,7 @@ public final class FakeFlyMachines implements AutoCloseable {
     });
   }
 
-  /** Logs the request's status, checks the token, then applies injected failures. */
+  /** Records the request and its status, checks the token, then applies injected failures. */
   private void gate(RoutingContext ctx) {
     String method = ctx.request().method().name();
     String path = ctx.request().path();
@@ -452,12 +360,16 @@ public final class FakeFlyMachines implements AutoCloseable {
       return;
     }
     for (FailureRule rule : failures) {
-      if ((rule.method.equals("*") || rule.method.equalsIgnoreCase(method)) && rule.path.matcher(path).matches()
-          && rule.remaining.getAndDecrement() > 0) {
-        if (rule.remaining.get() <= 0) {
-          failures.remove(rule);
+      if (rule.method().equalsIgnoreCase(method) && rule.path().matcher(path).matches()
+          && rule.remaining().getAndDecrement() > 0) {
+        if (rule.status() == 429) {
+          ctx.response().putHeader("Retry-After", "1");
         }
-        injected(ctx, rule.status);
+        error(ctx, rule.status(), switch (rule.status()) {
+          case 408 -> "deadline_exceeded: context deadline exceeded";
+          case 429 -> "rate limit exceeded, please retry later";
+          default -> "unavailable: injected failure " + rule.status();
+        });
         return;
       }
     }
@@ -465,300 +377,155 @@ public final class FakeFlyMachines implements AutoCloseable {
   }
 
   private boolean authorized(String header) {
-    if (header == null) {
-      return false;
-    }
-    int space = header.indexOf(' ');
-    if (space < 0) {
-      return false;
-    }
-    String scheme = header.substring(0, space);
-    String presented = header.substring(space + 1).strip();
-    return (scheme.equalsIgnoreCase("Bearer") || scheme.equalsIgnoreCase("FlyV1"))
-        && MessageDigest.isEqual(presented.getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8));
+    String[] parts = header == null ? new String[0] : header.split(" ", 2);
+    return parts.length == 2 && (parts[0].equalsIgnoreCase("Bearer") || parts[0].equalsIgnoreCase("FlyV1"))
+        && MessageDigest.isEqual(parts[1].strip().getBytes(StandardCharsets.UTF_8),
+        token.getBytes(StandardCharsets.UTF_8));
   }
 
-  private void injected(RoutingContext ctx, int status) {
-    switch (status) {
-      case 408 -> error(ctx, 408, "deadline_exceeded: context deadline exceeded");
-      case 429 -> {
-        ctx.response().putHeader("Retry-After", "1");
-        error(ctx, 429, "rate limit exceeded, please retry later");
-      }
-      case 500 -> error(ctx, 500, "internal: an internal error occurred");
-      case 502 -> error(ctx, 502, "unavailable: bad gateway");
-      case 503 -> error(ctx, 503, "unavailable: service unavailable");
-      case 504 -> error(ctx, 504, "deadline_exceeded: gateway timeout");
-      default -> error(ctx, status, "injected failure");
-    }
-  }
-
-  // ---------------------------------------------------------------- apps
+  // ---------------------------------------------------------------- apps and secrets
 
   private void createApp(RoutingContext ctx) {
-    JsonObject body = body(ctx);
+    JsonObject body = body(ctx, "app_name", "org_slug");
     if (body == null) {
       return;
     }
-    String name = string(body, "app_name", string(body, "name", ""));
-    String org = string(body, "org_slug", "");
+    String name = string(body, "app_name");
+    String org = string(body, "org_slug");
     if (name.isEmpty() || org.isEmpty()) {
       error(ctx, 400, "invalid_argument: app_name and org_slug are required");
-    } else if (!APP_NAME.matcher(name).matches()) {
-      error(ctx, 422, "Name may only contain numbers, lowercase letters and dashes", "unknown");
     } else if (apps.containsKey(name)) {
-      error(ctx, 422, "Name has already been taken", "name_taken");
+      json(ctx, 422, new JsonObject().put("error", "Name has already been taken").put("status", "name_taken"));
     } else {
-      String network = string(body, "network", "");
-      FakeApp app = new FakeApp(name, org, network.isEmpty() ? "default" : network);
+      FakeApp app = new FakeApp(name, org);
       apps.put(name, app);
       json(ctx, 201, new JsonObject().put("id", app.id).put("created_at", app.createdAt));
     }
   }
 
   private void listApps(RoutingContext ctx) {
-    String org = ctx.request().getParam("org_slug");
-    if (org == null || org.isEmpty()) {
-      error(ctx, 400, "invalid_argument: org_slug is required");
-      return;
-    }
+    String org = ctx.request().getParam("org_slug", "");
     JsonArray list = new JsonArray();
     apps.values().stream().filter(app -> app.org.equals(org)).forEach(app -> list.add(new JsonObject()
-        .put("id", app.id).put("name", app.name).put("machine_count", app.active()).put("network", app.network)));
+        .put("id", app.id).put("name", app.name).put("machine_count", app.active()).put("network", "default")));
     json(ctx, 200, new JsonObject().put("total_apps", list.size()).put("apps", list));
   }
 
-  private void getApp(RoutingContext ctx) {
-    FakeApp app = app(ctx);
-    if (app != null) {
-      json(ctx, 200, app.toJson());
-    }
-  }
-
   private void deleteApp(RoutingContext ctx) {
-    FakeApp app = app(ctx);
-    if (app == null) {
-      return;
-    }
-    apps.remove(app.name);
-    for (FakeMachine machine : app.machines.values()) {
-      machine.enqueue(() -> destroy(machine));
-    }
-    ctx.response().setStatusCode(202).end();
-  }
-
-  private FakeApp app(RoutingContext ctx) {
-    FakeApp app = apps.get(ctx.pathParam("app"));
-    if (app == null) {
-      error(ctx, 404, "app not found");
-    }
-    return app;
-  }
-
-  // ---------------------------------------------------------------- secrets
-
-  private void listSecrets(RoutingContext ctx) {
-    FakeApp app = app(ctx);
-    if (app != null) {
-      json(ctx, 200, new JsonObject().put("secrets", app.secretList(showSecrets(ctx))));
-    }
+    withApp(ctx, app -> {
+      apps.remove(app.name);
+      app.machines.values().stream().filter(machine -> !machine.gone()).forEach(this::destroyLater);
+      ctx.response().setStatusCode(202).end();
+    });
   }
 
   private void updateSecrets(RoutingContext ctx) {
-    FakeApp app = app(ctx);
-    JsonObject body = app == null ? null : body(ctx);
-    if (body == null) {
-      return;
-    }
-    Object values = body.getValue("values");
-    if (!(values instanceof JsonObject map) || map.isEmpty()) {
-      error(ctx, 400, "invalid_argument: values must be a non-empty object");
-      return;
-    }
-    for (Map.Entry<String, Object> entry : map) {
-      if (entry.getValue() != null && !(entry.getValue() instanceof String) || entry.getKey().isEmpty()) {
-        error(ctx, 400, "invalid_argument: secret values must be strings or null");
+    withApp(ctx, app -> {
+      JsonObject body = body(ctx, "values");
+      if (body == null) {
         return;
       }
-    }
-    for (Map.Entry<String, Object> entry : map) {
-      if (entry.getValue() == null) {
-        app.secrets.remove(entry.getKey());
-      } else {
-        app.secrets.put(entry.getKey(), (String) entry.getValue());
+      if (!(body.getValue("values") instanceof JsonObject values) || values.isEmpty()
+          || values.stream().anyMatch(e -> e.getValue() != null && !(e.getValue() instanceof String))) {
+        error(ctx, 400, "invalid_argument: values must map names to strings (or null to delete)");
+        return;
       }
-    }
-    app.secretsVersion++;
-    json(ctx, 200, new JsonObject().put("secrets", app.secretList(false)).put("version", app.secretsVersion));
-  }
-
-  private void getSecret(RoutingContext ctx) {
-    FakeApp app = app(ctx);
-    if (app == null) {
-      return;
-    }
-    String name = ctx.pathParam("name");
-    String value = app.secrets.get(name);
-    if (value == null) {
-      error(ctx, 404, "secret not found");
-      return;
-    }
-    JsonObject secret = new JsonObject().put("name", name).put("digest", digest(value));
-    if (showSecrets(ctx)) {
-      secret.put("value", value);
-    }
-    json(ctx, 200, secret);
-  }
-
-  private void setSecret(RoutingContext ctx) {
-    FakeApp app = app(ctx);
-    JsonObject body = app == null ? null : body(ctx);
-    if (body == null) {
-      return;
-    }
-    if (!(body.getValue("value") instanceof String value)) {
-      error(ctx, 400, "invalid_argument: value must be a string");
-      return;
-    }
-    String name = ctx.pathParam("name");
-    app.secrets.put(name, value);
-    app.secretsVersion++;
-    json(ctx, 200, new JsonObject().put("name", name).put("digest", digest(value)).put("version", app.secretsVersion));
-  }
-
-  private void deleteSecret(RoutingContext ctx) {
-    FakeApp app = app(ctx);
-    if (app == null) {
-      return;
-    }
-    if (app.secrets.remove(ctx.pathParam("name")) == null) {
-      error(ctx, 404, "secret not found");
-      return;
-    }
-    app.secretsVersion++;
-    json(ctx, 200, new JsonObject().put("version", app.secretsVersion));
-  }
-
-  private static boolean showSecrets(RoutingContext ctx) {
-    return "true".equals(ctx.request().getParam("show_secrets"));
+      values.forEach(entry -> {
+        if (entry.getValue() == null) {
+          app.secrets.remove(entry.getKey());
+        } else {
+          app.secrets.put(entry.getKey(), (String) entry.getValue());
+        }
+      });
+      app.secretsVersion++;
+      json(ctx, 200, new JsonObject().put("secrets", app.secretList()).put("version", app.secretsVersion));
+    });
   }
 
   private static String digest(String value) {
-    return FakeMachine.sha256(value).substring(0, 16);
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+          .digest(value.getBytes(StandardCharsets.UTF_8))).substring(0, 16);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   // ---------------------------------------------------------------- machines
 
   private void listMachines(RoutingContext ctx) {
-    FakeApp app = app(ctx);
-    if (app == null) {
-      return;
-    }
-    boolean deleted = "true".equals(ctx.request().getParam("include_deleted"));
-    String region = ctx.request().getParam("region");
-    Map<String, String> metadata = new LinkedHashMap<>();
-    ctx.queryParams().forEach(entry -> {
-      if (entry.getKey().startsWith("metadata.")) {
-        metadata.put(entry.getKey().substring("metadata.".length()), entry.getValue());
-      }
+    withApp(ctx, app -> {
+      Map<String, String> metadata = new LinkedHashMap<>();
+      ctx.queryParams().forEach((key, value) -> {
+        if (key.startsWith("metadata.")) {
+          metadata.put(key.substring("metadata.".length()), value);
+        }
+      });
+      json(ctx, 200, new JsonArray(app.machines.values().stream()
+          .filter(m -> !m.state.equals(FakeMachine.DESTROYED))
+          .filter(m -> metadata.entrySet().stream().allMatch(e -> e.getValue().equals(m.metadata().getValue(e.getKey()))))
+          .map(FakeMachine::toJson).toList()));
     });
-    JsonArray list = new JsonArray();
-    for (FakeMachine machine : app.machines.values()) {
-      boolean matches = (deleted || !machine.state.equals(FakeMachine.DESTROYED))
-          && (region == null || region.isEmpty() || region.equals(machine.region))
-          && metadata.entrySet().stream().allMatch(e -> e.getValue().equals(machine.metadata().getValue(e.getKey())));
-      if (matches) {
-        list.add(machine.toJson());
-      }
-    }
-    json(ctx, 200, list);
   }
 
   private void createMachine(RoutingContext ctx) {
-    FakeApp app = app(ctx);
-    JsonObject body = app == null ? null : body(ctx);
-    if (body == null) {
-      return;
-    }
-    JsonObject config = validConfig(ctx, body, app);
-    if (config == null) {
-      return;
-    }
-    String name = string(body, "name", "");
-    String region = string(body, "region", "");
-    boolean skipLaunch = Boolean.TRUE.equals(body.getValue("skip_launch"));
-    int leaseTtl = body.getValue("lease_ttl") instanceof Number ttl ? ttl.intValue() : 0;
-    allocateAddress(port(command(config))).onComplete(ar -> {
-      if (ar.failed()) {
-        error(ctx, 500, "internal: " + ar.cause().getMessage());
+    withApp(ctx, app -> {
+      JsonObject body = body(ctx, "config", "region", "min_secrets_version");
+      JsonObject config = body == null ? null : validConfig(ctx, body, app);
+      if (config == null) {
         return;
       }
-      if (apps.get(app.name) != app) {
-        error(ctx, 404, "app not found");
-        return;
-      }
-      FakeMachine machine = new FakeMachine(app.name, name.isEmpty() ? randomName() : name,
-          region.isEmpty() ? DEFAULT_REGION : region, ar.result(), config, Map.copyOf(app.secrets));
-      app.machines.put(machine.id, machine);
-      machines.put(machine.id, machine);
-      machine.event("launch", FakeMachine.CREATED, "user", null);
-      if (leaseTtl > 0) {
-        machine.lease = newLease(leaseTtl, "");
-      }
-      JsonObject created = machine.toJson();
-      if (!skipLaunch) {
+      String region = string(body, "region");
+      allocateAddress(port(command(config))).onComplete(address -> {
+        if (address.failed() || apps.get(app.name) != app) {
+          error(ctx, 404, "app not found");
+          return;
+        }
+        FakeMachine machine = new FakeMachine(app.name, region.isEmpty() ? DEFAULT_REGION : region, address.result(),
+            config, Map.copyOf(app.secrets));
+        app.machines.put(machine.id, machine);
+        machines.put(machine.id, machine);
+        machine.event("launch", FakeMachine.CREATED, "user", null);
+        JsonObject created = machine.toJson();
         machine.enqueue(() -> boot(machine));
-      }
-      if (ambiguousCreate.getAndSet(false)) {
-        error(ctx, 408, "deadline_exceeded: context deadline exceeded");
-      } else {
-        json(ctx, 200, created);
-      }
+        if (ambiguousCreate.getAndSet(false)) {
+          error(ctx, 408, "deadline_exceeded: context deadline exceeded");
+        } else {
+          json(ctx, 200, created);
+        }
+      });
     });
   }
 
   private void updateMachine(RoutingContext ctx) {
-    withMachine(ctx, machine -> {
-      JsonObject body = body(ctx);
-      if (body == null || !leaseAllows(ctx, machine)) {
-        return;
-      }
+    withLeasedMachine(ctx, machine -> {
       FakeApp app = apps.get(machine.app);
-      JsonObject config = validConfig(ctx, body, app);
+      JsonObject body = body(ctx, "config", "current_version", "min_secrets_version");
+      JsonObject config = body == null ? null : validConfig(ctx, body, app);
       if (config == null) {
         return;
       }
-      String currentVersion = string(body, "current_version", "");
-      String name = string(body, "name", "");
-      String region = string(body, "region", "");
+      String currentVersion = string(body, "current_version");
       if (!currentVersion.isEmpty() && !currentVersion.equals(machine.instanceId)) {
         error(ctx, 409, "aborted: machine " + machine.id + " current version is " + machine.instanceId
             + ", not " + currentVersion);
         return;
       }
-      if (!name.isEmpty() && !name.equals(machine.name) || !region.isEmpty() && !region.equals(machine.region)) {
-        error(ctx, 400, "invalid_argument: a machine's name and region cannot be changed");
-        return;
-      }
-      boolean skipLaunch = Boolean.TRUE.equals(body.getValue("skip_launch"));
       machine.config = config;
       machine.instanceId = FakeMachine.ulid();
       machine.secrets = Map.copyOf(app.secrets);
       machine.restarts = 0;
       machine.event("update", "replacing", "user", null);
-      machine.enqueue(() -> stop(machine, stopSignal(machine, null), stopTimeout(machine, null), "replacing",
-          FakeMachine.STOPPED).compose(v -> skipLaunch ? Future.succeededFuture() : boot(machine)));
+      machine.state("replacing");
+      machine.enqueue(() -> stop(machine, "replacing").compose(v -> boot(machine)));
       json(ctx, 200, machine.toJson());
     });
   }
 
   private void startMachine(RoutingContext ctx) {
-    withMachine(ctx, machine -> {
-      if (!leaseAllows(ctx, machine)) {
-        return;
-      }
+    withLeasedMachine(ctx, machine -> {
       String previous = machine.state;
-      if (!Set.of(FakeMachine.CREATED, FakeMachine.STOPPED, FakeMachine.FAILED).contains(previous)) {
+      if (!STARTABLE.contains(previous)) {
         error(ctx, 412, "failed_precondition: unable to start machine from current state: '" + previous + "'");
         return;
       }
@@ -769,60 +536,26 @@ public final class FakeFlyMachines implements AutoCloseable {
   }
 
   private void stopMachine(RoutingContext ctx) {
-    withMachine(ctx, machine -> {
-      JsonObject body = body(ctx);
-      if (body == null || !leaseAllows(ctx, machine)) {
-        return;
-      }
-      String signal = stopSignal(machine, body.getValue("signal"));
-      Duration timeout = stopTimeout(machine, body.getValue("timeout"));
-      if (signal == null || timeout == null) {
-        error(ctx, 400, "invalid_argument: bad signal or timeout");
+    withLeasedMachine(ctx, machine -> {
+      if (body(ctx) == null) {
         return;
       }
       if (machine.process != null || machine.state.equals(FakeMachine.STARTING)) {
         machine.event("stop", FakeMachine.STOPPING, "user", null);
-        machine.enqueue(() -> stop(machine, signal, timeout, FakeMachine.STOPPING, FakeMachine.STOPPED));
+        machine.enqueue(() -> stop(machine, FakeMachine.STOPPING));
       }
-      json(ctx, 200, new JsonObject().put("ok", true));
-    });
-  }
-
-  private void restartMachine(RoutingContext ctx) {
-    withMachine(ctx, machine -> {
-      if (!leaseAllows(ctx, machine)) {
-        return;
-      }
-      boolean force = "true".equals(ctx.request().getParam("force_stop"));
-      String signal = force ? "SIGKILL" : stopSignal(machine, ctx.request().getParam("signal"));
-      Duration timeout = stopTimeout(machine, ctx.request().getParam("timeout"));
-      if (signal == null || timeout == null) {
-        error(ctx, 400, "invalid_argument: bad signal or timeout");
-        return;
-      }
-      if (!machine.state.equals(FakeMachine.STARTED)) {
-        error(ctx, 412, "failed_precondition: unable to restart machine from current state: '" + machine.state + "'");
-        return;
-      }
-      machine.event("restart", "restarting", "user", null);
-      machine.restarts = 0;
-      machine.enqueue(() -> stop(machine, signal, timeout, "restarting", "restarting").compose(v -> boot(machine)));
       json(ctx, 200, new JsonObject().put("ok", true));
     });
   }
 
   private void destroyMachine(RoutingContext ctx) {
-    withMachine(ctx, machine -> {
-      if (!leaseAllows(ctx, machine)) {
-        return;
-      }
-      boolean force = "true".equals(ctx.request().getParam("force")) || "true".equals(ctx.request().getParam("kill"));
-      if (!force && !Set.of(FakeMachine.CREATED, FakeMachine.STOPPED, FakeMachine.FAILED).contains(machine.state)) {
+    withLeasedMachine(ctx, machine -> {
+      if (!"true".equals(ctx.request().getParam("force")) && !STARTABLE.contains(machine.state)) {
         error(ctx, 412, "failed_precondition: unable to destroy machine, not currently stopped, suspended, failed"
             + " or created");
         return;
       }
-      machine.enqueue(() -> destroy(machine));
+      destroyLater(machine);
       json(ctx, 200, new JsonObject().put("ok", true));
     });
   }
@@ -830,45 +563,27 @@ public final class FakeFlyMachines implements AutoCloseable {
   private void waitMachine(RoutingContext ctx) {
     withMachine(ctx, machine -> {
       Set<String> states = new LinkedHashSet<>();
-      for (String value : ctx.queryParam("state")) {
-        for (String state : value.split(",")) {
-          if (!state.isBlank()) {
-            states.add(state.strip());
-          }
-        }
-      }
+      ctx.queryParam("state").forEach(value -> states.addAll(List.of(value.split(","))));
+      states.removeIf(String::isBlank);
       if (states.isEmpty()) {
         states.add(FakeMachine.STARTED);
       }
-      if (!WAIT_STATES.containsAll(states)) {
-        error(ctx, 400, "invalid_argument: state must be one of started, stopped, suspended or destroyed");
-        return;
-      }
-      String timeoutParam = ctx.request().getParam("timeout", "60");
-      int timeout;
-      try {
-        timeout = Integer.parseInt(timeoutParam.strip());
-      } catch (NumberFormatException e) {
-        timeout = -1;
-      }
-      if (timeout < 1 || timeout > 60) {
-        error(ctx, 400, "invalid_argument: timeout must be between 1 and 60 seconds, got " + timeoutParam);
+      int timeout = seconds(ctx.request().getParam("timeout", "60"));
+      if (!WAIT_STATES.containsAll(states) || timeout < 1 || timeout > 60) {
+        error(ctx, 400, "invalid_argument: state must be started, stopped, suspended or destroyed and timeout"
+            + " 1 to 60 seconds");
         return;
       }
       String instance = ctx.request().getParam("instance_id");
-      if (instance == null || instance.isEmpty()) {
-        instance = ctx.request().getParam("version");
-      }
       if (machine.reached(states, instance)) {
         json(ctx, 200, new JsonObject().put("ok", true).put("state", machine.state));
         return;
       }
       Future<String> reached = machine.await(states, instance);
-      int seconds = timeout;
-      long timer = vertx.setTimer(seconds * 1000L, id -> {
+      long timer = vertx.setTimer(timeout * 1000L, id -> {
         machine.forget(reached);
         error(ctx, 408, "deadline_exceeded: machine " + machine.id + " did not reach state " + String.join("|", states)
-            + " within " + seconds + "s");
+            + " within " + timeout + "s");
       });
       ctx.response().closeHandler(v -> {
         vertx.cancelTimer(timer);
@@ -881,73 +596,33 @@ public final class FakeFlyMachines implements AutoCloseable {
     });
   }
 
-  // ---------------------------------------------------------------- leases
-
   private void acquireLease(RoutingContext ctx) {
     withMachine(ctx, machine -> {
-      JsonObject body = body(ctx);
-      if (body == null) {
+      JsonObject body = body(ctx, "ttl", "description");
+      if (body == null || !leaseAllows(ctx, machine)) {
         return;
       }
-      int ttl = DEFAULT_LEASE_TTL;
-      String ttlParam = ctx.request().getParam("ttl");
-      try {
-        if (ttlParam != null) {
-          ttl = Integer.parseInt(ttlParam);
-        } else if (body.getValue("ttl") instanceof Number number) {
-          ttl = number.intValue();
-        }
-      } catch (NumberFormatException e) {
-        ttl = -1;
-      }
+      int ttl = body.getValue("ttl") instanceof Number number ? number.intValue() : 30;
       if (ttl < 1) {
         error(ctx, 400, "invalid_argument: ttl must be a positive number of seconds");
         return;
       }
       FakeMachine.Lease held = machine.activeLease();
-      String nonce = ctx.request().getHeader(NONCE_HEADER);
-      if (held != null && !held.nonce().equals(nonce)) {
-        leaseHeld(ctx, machine, held);
-        return;
-      }
-      String description = string(body, "description", held == null ? "" : held.description());
-      machine.lease = held == null ? newLease(ttl, description) : new FakeMachine.Lease(held.nonce(), held.owner(),
-          description, held.version(), Instant.now().getEpochSecond() + ttl);
+      String nonce = held == null ? HexFormat.of().formatHex(FakeMachine.randomBytes(6)) : held.nonce();
+      machine.lease = new FakeMachine.Lease(nonce, string(body, "description"), Instant.now().getEpochSecond() + ttl);
       json(ctx, held == null ? 201 : 200, new JsonObject().put("status", "success").put("data", machine.lease.toJson()));
-    });
-  }
-
-  private void getLease(RoutingContext ctx) {
-    withMachine(ctx, machine -> {
-      FakeMachine.Lease held = machine.activeLease();
-      if (held == null) {
-        error(ctx, 404, "lease not found");
-      } else {
-        json(ctx, 200, new JsonObject().put("status", "success").put("data", held.toJson()));
-      }
     });
   }
 
   private void releaseLease(RoutingContext ctx) {
     withMachine(ctx, machine -> {
-      String nonce = ctx.request().getHeader(NONCE_HEADER);
-      if (nonce == null || nonce.isBlank()) {
+      if (ctx.request().getHeader(NONCE_HEADER) == null) {
         error(ctx, 400, "invalid_argument: the " + NONCE_HEADER + " header is required to release a lease");
-        return;
+      } else if (leaseAllows(ctx, machine)) {
+        machine.lease = null;
+        json(ctx, 200, new JsonObject().put("status", "success").put("data", new JsonObject().put("ok", true)));
       }
-      FakeMachine.Lease held = machine.activeLease();
-      if (held != null && !held.nonce().equals(nonce)) {
-        leaseHeld(ctx, machine, held);
-        return;
-      }
-      machine.lease = null;
-      json(ctx, 200, new JsonObject().put("status", "success").put("data", new JsonObject().put("ok", true)));
     });
-  }
-
-  private static FakeMachine.Lease newLease(int ttl, String description) {
-    return new FakeMachine.Lease(HexFormat.of().formatHex(FakeMachine.randomBytes(6)), LEASE_OWNER, description,
-        FakeMachine.ulid(), Instant.now().getEpochSecond() + ttl);
   }
 
   /** False (and 409 sent) when a lease is held and the request does not carry its nonce. */
@@ -956,52 +631,38 @@ public final class FakeFlyMachines implements AutoCloseable {
     if (held == null || held.nonce().equals(ctx.request().getHeader(NONCE_HEADER))) {
       return true;
     }
-    leaseHeld(ctx, machine, held);
+    error(ctx, 409, "aborted: machine ID " + machine.id + " lease currently held by " + LEASE_OWNER + ", expires at "
+        + Instant.ofEpochSecond(held.expiresAtSeconds()));
     return false;
   }
 
-  private static void leaseHeld(RoutingContext ctx, FakeMachine machine, FakeMachine.Lease held) {
-    error(ctx, 409, "aborted: machine ID " + machine.id + " lease currently held by " + held.owner() + ", expires at "
-        + Instant.ofEpochSecond(held.expiresAtSeconds()));
-  }
+  // ---------------------------------------------------------------- lifecycle (queued per Machine)
 
-  // ---------------------------------------------------------------- lifecycle operations (queued per Machine)
-
-  /** Spawns the Machine's process: created/stopped/failed → starting → started (or failed). */
+  /** Spawns the Machine's process: → starting → started, or failed. */
   private Future<Void> boot(FakeMachine machine) {
-    if (closed || machine.process != null || machine.state.equals(FakeMachine.DESTROYED)
-        || machine.state.equals(FakeMachine.DESTROYING)) {
+    if (closed || machine.process != null || machine.gone()) {
       return Future.succeededFuture();
     }
     machine.state(FakeMachine.STARTING);
-    if (bootFailure.get()) {
-      return vertx.timer(BOOT_FAILURE_DELAY_MILLIS).map(v -> {
-        bootFailed(machine);
-        return null;
-      });
-    }
-    return MachineProcess.spawn(context, command(machine.config), environment(machine), logFile(machine.id))
-        .transform(ar -> {
-          if (ar.failed()) {
-            bootFailed(machine);
-            return Future.succeededFuture();
-          }
-          MachineProcess process = ar.result();
-          processes.add(process);
-          if (closed) {
-            return process.kill(true).mapEmpty();
-          }
-          machine.process = process;
-          machine.event("start", FakeMachine.STARTED, "flyd", null);
-          machine.state(FakeMachine.STARTED);
-          process.exited().onSuccess(code -> exitedByItself(machine, process, code));
-          return Future.succeededFuture();
-        });
-  }
-
-  private static void bootFailed(FakeMachine machine) {
-    machine.event("exit", FakeMachine.FAILED, "flyd", FakeMachine.exit(1, false, false));
-    machine.state(FakeMachine.FAILED);
+    Future<MachineProcess> spawned = bootFailure.get() ? Future.failedFuture("boot failure")
+        : MachineProcess.spawn(context, command(machine.config), environment(machine), logDir.resolve(machine.id + ".log"));
+    return spawned.transform(ar -> {
+      if (ar.failed()) {
+        machine.event("exit", FakeMachine.FAILED, "flyd", FakeMachine.exit(1, false, false));
+        machine.state(FakeMachine.FAILED);
+        return Future.succeededFuture();
+      }
+      MachineProcess process = ar.result();
+      processes.add(process);
+      if (closed) {
+        return process.kill(true).mapEmpty();
+      }
+      machine.process = process;
+      machine.event("start", FakeMachine.STARTED, "flyd", null);
+      machine.state(FakeMachine.STARTED);
+      process.exited().onSuccess(code -> exitedByItself(machine, process, code));
+      return Future.succeededFuture();
+    });
   }
 
   /** A process exit nobody asked for: the restart policy decides. */
@@ -1011,46 +672,56 @@ public final class FakeFlyMachines implements AutoCloseable {
     }
     machine.process = null;
     JsonObject restart = machine.config.getValue("restart") instanceof JsonObject r ? r : new JsonObject();
-    String policy = string(restart, "policy", "on-failure");
+    String policy = restart.getString("policy", "on-failure");
     int retries = restart.getValue("max_retries") instanceof Number n && n.intValue() > 0 ? n.intValue()
         : ON_FAILURE_RETRIES;
     boolean again = !closed && (policy.equals("always")
-        || (policy.equals("on-failure") || policy.equals("on-fail") || policy.isEmpty())
-        && code != 0 && machine.restarts < retries);
+        || policy.equals("on-failure") && code != 0 && machine.restarts < retries);
     machine.event("exit", FakeMachine.STOPPED, "flyd", FakeMachine.exit(code, false, again));
-    if (again) {
-      machine.restarts++;
-      machine.state(FakeMachine.STARTING);
-      machine.enqueue(() -> vertx.timer(RESTART_DELAY_MILLIS)
-          .compose(v -> machine.state.equals(FakeMachine.STARTING) ? boot(machine) : Future.succeededFuture()));
-    } else {
+    if (!again) {
       machine.state(FakeMachine.STOPPED);
+      return;
     }
+    machine.restarts++;
+    machine.state(FakeMachine.STARTING);
+    machine.enqueue(() -> vertx.timer(RESTART_DELAY_MILLIS)
+        .compose(v -> machine.state.equals(FakeMachine.STARTING) ? boot(machine) : Future.succeededFuture()));
   }
 
-  /** Stops the process (if any): {@code during} while it stops, {@code after} once it has exited. */
-  private Future<Void> stop(FakeMachine machine, String signal, Duration timeout, String during, String after) {
+  /**
+   * Stops the process, if any (SIGINT, then SIGKILL after 5 s), showing {@code during} meanwhile; then
+   * stopped (unless a destroy came first).
+   */
+  private Future<Void> stop(FakeMachine machine, String during) {
     MachineProcess process = machine.process;
+    if (machine.gone()) {
+      return Future.succeededFuture();
+    }
     if (process == null) {
-      if (machine.state.equals(FakeMachine.STARTING)) {
-        machine.state(FakeMachine.STOPPED);
-      }
+      machine.state(FakeMachine.STOPPED);
       return Future.succeededFuture();
     }
     machine.state(during);
-    return process.stop(signal, timeout).map(code -> {
+    return process.stop("SIGINT", STOP_TIMEOUT).map(code -> {
       machine.process = null;
       machine.event("exit", FakeMachine.STOPPED, "flyd", FakeMachine.exit(code, true, false));
-      machine.state(after);
+      if (!machine.gone()) {
+        machine.state(FakeMachine.STOPPED);
+      }
       return null;
     });
+  }
+
+  /** Marks the Machine {@code destroying} at once (no call reaches it any more), and destroys it in turn. */
+  private void destroyLater(FakeMachine machine) {
+    machine.state(FakeMachine.DESTROYING);
+    machine.enqueue(() -> destroy(machine));
   }
 
   private Future<Void> destroy(FakeMachine machine) {
     if (machine.state.equals(FakeMachine.DESTROYED)) {
       return Future.succeededFuture();
     }
-    machine.state(FakeMachine.DESTROYING);
     return killProcess(machine).transform(ar -> {
       machine.lease = null;
       machine.event("destroy", FakeMachine.DESTROYED, "user", null);
@@ -1061,40 +732,29 @@ public final class FakeFlyMachines implements AutoCloseable {
 
   private Future<Void> killProcess(FakeMachine machine) {
     MachineProcess process = machine.process;
-    if (process == null) {
-      return Future.succeededFuture();
-    }
-    return process.kill(true).map(code -> {
-      machine.process = null;
-      return null;
-    });
+    machine.process = null;
+    return process == null ? Future.succeededFuture() : process.kill(true).mapEmpty();
   }
 
-  // ---------------------------------------------------------------- booting details
-
-  /** The argv of a boot: {@code init.exec}, else (entrypoint or the Catwalk image's) + {@code init.cmd}. */
-  static List<String> command(JsonObject config) {
+  /** The argv of a boot: {@code init.exec}, else the Catwalk image's entrypoint and {@code init.cmd}. */
+  private static List<String> command(JsonObject config) {
     JsonObject init = config.getValue("init") instanceof JsonObject i ? i : new JsonObject();
-    List<String> exec = strings(init.getValue("exec"));
-    if (!exec.isEmpty()) {
-      return exec;
+    if (init.getValue("exec") instanceof JsonArray exec) {
+      return strings(exec);
     }
-    List<String> entrypoint = strings(init.getValue("entrypoint"));
-    List<String> argv = new ArrayList<>(entrypoint.isEmpty() ? List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+    List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xshare:auto", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m",
-        "-cp", System.getProperty("java.class.path"), Main.class.getName()) : entrypoint);
-    argv.addAll(strings(init.getValue("cmd")));
+        "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    if (init.getValue("cmd") instanceof JsonArray cmd) {
+      argv.addAll(strings(cmd));
+    }
     return argv;
   }
 
-  private Map<String, String> environment(FakeMachine machine) {
+  private static Map<String, String> environment(FakeMachine machine) {
     Map<String, String> env = new LinkedHashMap<>();
     for (String inherited : List.of("PATH", "HOME", "JAVA_HOME")) {
-      String value = System.getenv(inherited);
-      if (value != null) {
-        env.put(inherited, value);
-      }
+      Optional.ofNullable(System.getenv(inherited)).ifPresent(value -> env.put(inherited, value));
     }
     if (machine.config.getValue("env") instanceof JsonObject configured) {
       configured.forEach(entry -> env.put(entry.getKey(), String.valueOf(entry.getValue())));
@@ -1102,32 +762,17 @@ public final class FakeFlyMachines implements AutoCloseable {
     env.putAll(machine.secrets);
     env.put("FLY_PRIVATE_IP", machine.privateIp);
     env.put("FLY_MACHINE_ID", machine.id);
-    env.put("FLY_ALLOC_ID", machine.id);
     env.put("FLY_APP_NAME", machine.app);
     env.put("FLY_REGION", machine.region);
-    env.put("FLY_IMAGE_REF", machine.image());
-    env.put("FLY_MACHINE_VERSION", machine.instanceId);
     return env;
   }
 
-  /** The {@code --port} of a command line, or 0. */
+  /** The {@code --port} of a command line (before any {@code --}), or 0. */
   private static int port(List<String> argv) {
-    for (int i = 0; i < argv.size(); i++) {
-      String arg = argv.get(i);
-      String value = arg.equals("--port") && i + 1 < argv.size() ? argv.get(i + 1)
-          : arg.startsWith("--port=") ? arg.substring("--port=".length()) : null;
-      if (value != null) {
-        try {
-          return Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-          return 0;
-        }
-      }
-      if (arg.equals("--")) {
-        break;
-      }
-    }
-    return 0;
+    int end = argv.contains("--") ? argv.indexOf("--") : argv.size();
+    int flag = argv.subList(0, end).indexOf("--port");
+    return flag >= 0 && flag + 1 < end && argv.get(flag + 1).matches("\\d{1,5}") ? Integer.parseInt(argv.get(flag + 1))
+        : 0;
   }
 
   /** The next loopback address of this JVM on which {@code port} (when not 0) is free. */
@@ -1153,157 +798,120 @@ public final class FakeFlyMachines implements AutoCloseable {
     }
   }
 
-  private static String stopSignal(FakeMachine machine, Object requested) {
-    Object signal = requested;
-    if (signal == null || signal instanceof String s && s.isEmpty()) {
-      JsonObject stopConfig = machine.config.getValue("stop_config") instanceof JsonObject c ? c : new JsonObject();
-      signal = stopConfig.getValue("signal", "SIGINT");
-    }
-    String name = String.valueOf(signal).strip().toUpperCase(java.util.Locale.ROOT);
-    if (!name.startsWith("SIG")) {
-      name = "SIG" + name;
-    }
-    return SIGNALS.contains(name) ? name : null;
-  }
-
-  /** A stop timeout: seconds as a number, or a Go duration such as {@code "10s"}, {@code "500ms"}, {@code "1m"}. */
-  private static Duration stopTimeout(FakeMachine machine, Object requested) {
-    Object timeout = requested;
-    if (timeout == null || timeout instanceof String s && s.isEmpty()) {
-      JsonObject stopConfig = machine.config.getValue("stop_config") instanceof JsonObject c ? c : new JsonObject();
-      timeout = stopConfig.getValue("timeout");
-    }
-    if (timeout == null) {
-      return DEFAULT_STOP_TIMEOUT;
-    }
-    if (timeout instanceof Number seconds) {
-      return Duration.ofSeconds(Math.min(seconds.longValue(), 300));
-    }
-    var matcher = Pattern.compile("(\\d+)(ms|s|m)?").matcher(String.valueOf(timeout).strip());
-    if (!matcher.matches()) {
-      return null;
-    }
-    long amount = Long.parseLong(matcher.group(1));
-    Duration duration = switch (matcher.group(2) == null ? "s" : matcher.group(2)) {
-      case "ms" -> Duration.ofMillis(amount);
-      case "m" -> Duration.ofMinutes(amount);
-      default -> Duration.ofSeconds(amount);
-    };
-    return duration.compareTo(Duration.ofMinutes(5)) > 0 ? Duration.ofMinutes(5) : duration;
-  }
-
   // ---------------------------------------------------------------- helpers
 
-  /** The create/update body's config, checked (400 sent and null returned when it is not usable). */
+  /**
+   * The body's config, checked (null returned after answering 400 when it is not usable, or 501 when
+   * it uses what the fake does not simulate: {@code guest} and {@code checks} are kept, never applied).
+   */
   private static JsonObject validConfig(RoutingContext ctx, JsonObject body, FakeApp app) {
-    if (!(body.getValue("config") instanceof JsonObject config)) {
-      error(ctx, 400, "invalid_argument: config is required");
-      return null;
-    }
-    if (!(config.getValue("image") instanceof String image) || image.isBlank()) {
-      error(ctx, 400, "invalid_argument: config.image is required");
-      return null;
-    }
-    if (config.getValue("env") != null && !(config.getValue("env") instanceof JsonObject env
-        && env.stream().allMatch(e -> e.getValue() instanceof String))) {
-      error(ctx, 400, "invalid_argument: config.env must map names to strings");
-      return null;
-    }
+    JsonObject config = body.getValue("config") instanceof JsonObject c ? c : new JsonObject();
     JsonObject init = config.getValue("init") instanceof JsonObject i ? i : new JsonObject();
-    for (String key : List.of("exec", "entrypoint", "cmd")) {
-      Object value = init.getValue(key);
-      if (value != null && !(value instanceof JsonArray array && array.stream().allMatch(String.class::isInstance))) {
-        error(ctx, 400, "invalid_argument: config.init." + key + " must be an array of strings");
-        return null;
-      }
+    if (!CONFIG_FIELDS.containsAll(config.fieldNames()) || !Set.of("exec", "cmd").containsAll(init.fieldNames())) {
+      error(ctx, 501, "unimplemented: config " + config.fieldNames() + ", init " + init.fieldNames()
+          + " go beyond what FakeFlyMachines simulates");
+      return null;
     }
-    if (body.getValue("min_secrets_version") instanceof Number min && min.longValue() > app.secretsVersion) {
-      error(ctx, 400, "invalid_argument: min_secrets_version " + min + " is newer than the app's secrets (version "
-          + app.secretsVersion + ")");
+    String problem = !(config.getValue("image") instanceof String image) || image.isBlank()
+        ? "config.image is required"
+        : config.getValue("env") != null && !(config.getValue("env") instanceof JsonObject env
+        && env.stream().allMatch(e -> e.getValue() instanceof String)) ? "config.env must map names to strings"
+        : init.stream().anyMatch(e -> !(e.getValue() instanceof JsonArray list
+        && list.stream().allMatch(String.class::isInstance))) ? "config.init values must be arrays of strings"
+        : body.getValue("min_secrets_version") instanceof Number min && min.longValue() > app.secretsVersion
+        ? "min_secrets_version is newer than the app's secrets (version " + app.secretsVersion + ")" : null;
+    if (problem != null) {
+      error(ctx, 400, "invalid_argument: " + problem);
       return null;
     }
     return config.copy();
   }
 
-  private void withMachine(RoutingContext ctx, java.util.function.Consumer<FakeMachine> action) {
-    FakeApp app = app(ctx);
+  private void withApp(RoutingContext ctx, Consumer<FakeApp> action) {
+    FakeApp app = apps.get(ctx.pathParam("app"));
     if (app == null) {
-      return;
-    }
-    FakeMachine machine = app.machines.get(ctx.pathParam("id"));
-    if (machine == null) {
-      error(ctx, 404, "not_found: machine not found");
-    } else if (machine.state.equals(FakeMachine.DESTROYED) && !ctx.request().method().name().equals("GET")) {
-      error(ctx, 404, "not_found: machine not found");
+      error(ctx, 404, "app not found");
     } else {
-      action.accept(machine);
+      action.accept(app);
     }
   }
 
-  /** The JSON object body ({} when empty), or null after answering 400. */
-  private static JsonObject body(RoutingContext ctx) {
-    String text = ctx.body().asString();
-    if (text == null || text.isBlank()) {
-      return new JsonObject();
-    }
-    try {
-      Object value = io.vertx.core.json.Json.decodeValue(text);
-      if (value instanceof JsonObject object) {
-        return object;
+  /** A Machine of the app; one being destroyed, or destroyed, only for GET. */
+  private void withMachine(RoutingContext ctx, Consumer<FakeMachine> action) {
+    withApp(ctx, app -> {
+      FakeMachine machine = app.machines.get(ctx.pathParam("id"));
+      if (machine == null || machine.gone() && !ctx.request().method().name().equals("GET")) {
+        error(ctx, 404, "not_found: machine not found");
+      } else {
+        action.accept(machine);
       }
+    });
+  }
+
+  /** A Machine for a mutating call: 409 while a lease is held and the call lacks its nonce. */
+  private void withLeasedMachine(RoutingContext ctx, Consumer<FakeMachine> action) {
+    withMachine(ctx, machine -> {
+      if (leaseAllows(ctx, machine)) {
+        action.accept(machine);
+      }
+    });
+  }
+
+  /**
+   * The JSON object body ({} when empty), or null after answering 400 when it is not one, or 501 when
+   * it has a field outside {@code simulated}.
+   */
+  private static JsonObject body(RoutingContext ctx, String... simulated) {
+    String text = ctx.body().asString();
+    Object value;
+    try {
+      value = text == null || text.isBlank() ? new JsonObject() : Json.decodeValue(text);
     } catch (DecodeException e) {
-      // answered below
+      value = null;
     }
-    error(ctx, 400, "invalid_argument: the request body is not a JSON object");
-    return null;
+    if (!(value instanceof JsonObject body)) {
+      error(ctx, 400, "invalid_argument: the request body is not a JSON object");
+      return null;
+    }
+    Set<String> extra = new LinkedHashSet<>(body.fieldNames());
+    extra.removeAll(Set.of(simulated));
+    if (!extra.isEmpty()) {
+      error(ctx, 501, "unimplemented: " + extra + " in " + ctx.request().path() + " is not simulated by FakeFlyMachines");
+      return null;
+    }
+    return body;
   }
 
-  private static String string(JsonObject json, String key, String fallback) {
-    return json.getValue(key) instanceof String value ? value : fallback;
+  private static int seconds(String text) {
+    return text.strip().matches("\\d{1,4}") ? Integer.parseInt(text.strip()) : -1;
   }
 
-  private static List<String> strings(Object value) {
-    return value instanceof JsonArray array ? array.stream().map(String::valueOf).toList() : List.of();
+  private static String string(JsonObject json, String key) {
+    return json.getValue(key) instanceof String value ? value : "";
   }
 
-  private static String randomName() {
-    ThreadLocalRandom random = ThreadLocalRandom.current();
-    return ADJECTIVES[random.nextInt(ADJECTIVES.length)] + "-" + NOUNS[random.nextInt(NOUNS.length)] + "-"
-        + (1000 + random.nextInt(9000));
+  private static List<String> strings(JsonArray array) {
+    return array.stream().map(String::valueOf).toList();
   }
 
   private static void json(RoutingContext ctx, int status, Object body) {
-    if (ctx.response().ended() || ctx.response().closed()) {
-      return;
+    if (!ctx.response().ended() && !ctx.response().closed()) {
+      ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json; charset=utf-8")
+          .end(Json.encode(body));
     }
-    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json; charset=utf-8")
-        .end(body instanceof JsonArray array ? array.encode() : ((JsonObject) body).encode());
   }
 
   private static void error(RoutingContext ctx, int status, String message) {
     json(ctx, status, new JsonObject().put("error", message));
   }
 
-  private static void error(RoutingContext ctx, int status, String message, String code) {
-    json(ctx, status, new JsonObject().put("error", message).put("status", code));
-  }
-
   /** Runs {@code action} on the fake's context and waits for its result (test thread only). */
   private <T> T call(Supplier<Future<T>> action) {
-    if (context == null) {
-      throw new IllegalStateException("the fake is not started");
-    }
     if (Context.isOnEventLoopThread()) {
       throw new IllegalStateException("FakeFlyMachines controls block: call them from the test thread");
     }
     Promise<T> promise = Promise.promise();
-    context.runOnContext(v -> {
-      try {
-        action.get().onComplete(promise);
-      } catch (RuntimeException e) {
-        promise.fail(e);
-      }
-    });
+    context.runOnContext(v -> action.get().onComplete(promise));
     return promise.future().await();
   }
 }

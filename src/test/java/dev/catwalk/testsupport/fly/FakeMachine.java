@@ -5,9 +5,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -20,10 +17,9 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * One fake Machine: its record as the Machines API shows it (superfly/docs
- * machines/api/machines-resource.html.markerb, "Machine properties"; superfly/fly-go machine_types.go),
- * its current process, lease, pending waits and the queue that runs its lifecycle operations one at
- * a time. Confined to the fake's context.
+ * One fake Machine: its record as the Machines API shows it (machines-resource "Machine properties";
+ * fly-go machine_types.go), its process, lease, pending waits, and the queue that runs its lifecycle
+ * operations one at a time. Confined to the fake's context.
  */
 final class FakeMachine {
 
@@ -38,11 +34,9 @@ final class FakeMachine {
 
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final String CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-  private static final int MAX_EVENTS = 100;
 
-  final String id;
+  final String id = HexFormat.of().formatHex(randomBytes(7));
   final String app;
-  final String name;
   final String region;
   final String privateIp;
   final Instant createdAt = now();
@@ -50,35 +44,33 @@ final class FakeMachine {
   String state = CREATED;
   String instanceId = ulid();
   JsonObject config;
-  /** The app's secrets as of this version (Machines read secrets when created or updated). */
+  /** The app's secrets as of this version: a Machine reads them when it is created or updated. */
   Map<String, String> secrets;
   MachineProcess process;
-  /** Automatic restarts since the last start by the user (restart policy on-failure). */
+  /** Automatic restarts since the last start asked for through the API. */
   int restarts;
   Lease lease;
   private final LinkedList<JsonObject> events = new LinkedList<>();
   private final List<Waiter> waiters = new ArrayList<>();
   private Future<Void> queue = Future.succeededFuture();
 
-  FakeMachine(String app, String name, String region, String privateIp, JsonObject config, Map<String, String> secrets) {
-    this.id = HexFormat.of().formatHex(randomBytes(7));
+  FakeMachine(String app, String region, String privateIp, JsonObject config, Map<String, String> secrets) {
     this.app = app;
-    this.name = name;
     this.region = region;
     this.privateIp = privateIp;
     this.config = config;
     this.secrets = secrets;
   }
 
-  /** A lease on the Machine (machines-resource "Create a Machine lease"). */
-  record Lease(String nonce, String owner, String description, String version, long expiresAtSeconds) {
+  /** A lease (machines-resource "Create a Machine lease"). */
+  record Lease(String nonce, String description, long expiresAtSeconds) {
     boolean active() {
       return Instant.now().getEpochSecond() < expiresAtSeconds;
     }
 
     JsonObject toJson() {
-      return new JsonObject().put("nonce", nonce).put("expires_at", expiresAtSeconds).put("owner", owner)
-          .put("description", description).put("version", version);
+      return new JsonObject().put("nonce", nonce).put("expires_at", expiresAtSeconds)
+          .put("owner", FakeFlyMachines.LEASE_OWNER).put("description", description).put("version", ulid());
     }
   }
 
@@ -87,14 +79,13 @@ final class FakeMachine {
 
   /** Runs {@code operation} after every operation queued before it. */
   Future<Void> enqueue(Supplier<Future<Void>> operation) {
-    queue = queue.transform(ar -> {
-      try {
-        return operation.get();
-      } catch (RuntimeException e) {
-        return Future.failedFuture(e);
-      }
-    });
+    queue = queue.transform(ar -> operation.get());
     return queue;
+  }
+
+  /** Whether the Machine is being destroyed or is destroyed: nothing but a GET reaches it any more. */
+  boolean gone() {
+    return state.equals(DESTROYING) || state.equals(DESTROYED);
   }
 
   /** The lease currently held, or null. */
@@ -114,13 +105,13 @@ final class FakeMachine {
     });
   }
 
-  /** Whether the Machine is in one of {@code states} (for {@code instanceId}, when given). */
+  /** Whether the Machine is in one of {@code states} (in version {@code instance}, when given). */
   boolean reached(Set<String> states, String instance) {
     return states.contains(state)
         && (instance == null || instance.isEmpty() || instance.equals(instanceId) || state.equals(DESTROYED));
   }
 
-  /** Completes with the state reached; the caller times it out with {@link #forget}. */
+  /** Completes with the state reached; the caller gives up with {@link #forget}. */
   Future<String> await(Set<String> states, String instance) {
     Promise<String> promise = Promise.promise();
     waiters.add(new Waiter(states, instance, promise));
@@ -131,7 +122,7 @@ final class FakeMachine {
     waiters.removeIf(waiter -> waiter.promise().future() == wait);
   }
 
-  /** Adds an event, newest first (superfly/fly-go machine_types.go MachineEvent). */
+  /** Adds an event, newest first (fly-go machine_types.go MachineEvent). */
   void event(String type, String status, String source, JsonObject request) {
     JsonObject event = new JsonObject().put("id", ulid()).put("type", type).put("status", status).put("source", source)
         .put("timestamp", System.currentTimeMillis());
@@ -139,47 +130,27 @@ final class FakeMachine {
       event.put("request", request);
     }
     events.addFirst(event);
-    if (events.size() > MAX_EVENTS) {
-      events.removeLast();
-    }
   }
 
   /** An exit event's request: {@code {exit_event: {exit_code, oom_killed, requested_stop, restarting, exited_at}}}. */
   static JsonObject exit(int code, boolean requested, boolean restarting) {
-    return new JsonObject().put("exit_event", new JsonObject().put("exit_code", code).put("guest_exit_code", code)
-        .put("oom_killed", false).put("requested_stop", requested).put("restarting", restarting)
-        .put("exited_at", now().toString()));
+    return new JsonObject().put("exit_event", new JsonObject().put("exit_code", code).put("oom_killed", false)
+        .put("requested_stop", requested).put("restarting", restarting).put("exited_at", now().toString()));
   }
 
   JsonArray events() {
     return new JsonArray(events.stream().map(JsonObject::copy).toList());
   }
 
-  String image() {
-    return config.getString("image", "");
-  }
-
   JsonObject metadata() {
-    JsonObject metadata = config.getJsonObject("metadata");
-    return metadata == null ? new JsonObject() : metadata;
+    return config.getValue("metadata") instanceof JsonObject metadata ? metadata : new JsonObject();
   }
 
-  /** The Machine object (machines-resource "Machine properties"; _machines_create_resp.erb). */
+  /** The Machine object (machines-resource "Machine properties"). */
   JsonObject toJson() {
-    JsonObject json = new JsonObject()
-        .put("id", id)
-        .put("name", name)
-        .put("state", state)
-        .put("region", region)
-        .put("instance_id", instanceId)
-        .put("private_ip", privateIp)
-        .put("config", config.copy())
-        .put("image_ref", imageRef(image()))
-        .put("created_at", createdAt.toString())
-        .put("updated_at", updatedAt.toString())
-        .put("events", events())
-        .put("host_status", "ok")
-        .put("cordoned", false);
+    JsonObject json = new JsonObject().put("id", id).put("name", "machine-" + id).put("state", state)
+        .put("region", region).put("instance_id", instanceId).put("private_ip", privateIp).put("config", config.copy())
+        .put("created_at", createdAt.toString()).put("updated_at", updatedAt.toString()).put("events", events());
     Lease held = activeLease();
     if (held != null) {
       json.put("nonce", held.nonce());
@@ -187,72 +158,19 @@ final class FakeMachine {
     return json;
   }
 
-  /** {@code registry/repository:tag@digest} split as the API's {@code image_ref} does. */
-  static JsonObject imageRef(String image) {
-    String rest = image;
-    String digest = null;
-    int at = rest.indexOf('@');
-    if (at >= 0) {
-      digest = rest.substring(at + 1);
-      rest = rest.substring(0, at);
-    }
-    String registry = "registry-1.docker.io";
-    int slash = rest.indexOf('/');
-    if (slash > 0) {
-      String first = rest.substring(0, slash);
-      if (first.contains(".") || first.contains(":") || first.equals("localhost")) {
-        registry = first;
-        rest = rest.substring(slash + 1);
-      }
-    }
-    if (registry.equals("registry-1.docker.io") && !rest.contains("/")) {
-      rest = "library/" + rest;
-    }
-    String tag = "latest";
-    int colon = rest.lastIndexOf(':');
-    if (colon > 0) {
-      tag = rest.substring(colon + 1);
-      rest = rest.substring(0, colon);
-    }
-    if (digest == null) {
-      digest = "sha256:" + sha256(image);
-    }
-    return new JsonObject().put("registry", registry).put("repository", rest).put("tag", tag).put("digest", digest)
-        .put("labels", new JsonObject());
-  }
-
-  static String sha256(String text) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  static Instant now() {
+  private static Instant now() {
     return Instant.now().truncatedTo(ChronoUnit.SECONDS);
   }
 
-  /** A ULID: 48-bit millisecond time and 80 random bits in Crockford base 32 (26 characters). */
+  /** A ULID, as Machine versions are: 48-bit milliseconds, then 80 random bits, in Crockford base 32. */
   static String ulid() {
     long time = System.currentTimeMillis();
-    byte[] random = randomBytes(10);
     StringBuilder out = new StringBuilder(26);
     for (int i = 9; i >= 0; i--) {
       out.append(CROCKFORD.charAt((int) (time >>> (i * 5)) & 31));
     }
-    long high = 0;
-    for (int i = 0; i < 5; i++) {
-      high = (high << 8) | (random[i] & 0xff);
-    }
-    long low = 0;
-    for (int i = 5; i < 10; i++) {
-      low = (low << 8) | (random[i] & 0xff);
-    }
-    for (long part : new long[] {high, low}) {
-      for (int i = 7; i >= 0; i--) {
-        out.append(CROCKFORD.charAt((int) (part >>> (i * 5)) & 31));
-      }
+    for (int i = 0; i < 16; i++) {
+      out.append(CROCKFORD.charAt(RANDOM.nextInt(32)));
     }
     return out.toString();
   }

@@ -20,12 +20,11 @@ import io.modelcontextprotocol.spec.McpSchema.CompleteResult.CompleteCompletion;
 import io.modelcontextprotocol.spec.McpSchema.Content;
 import io.modelcontextprotocol.spec.McpSchema.CreateMessageRequest;
 import io.modelcontextprotocol.spec.McpSchema.CreateMessageResult;
-import io.modelcontextprotocol.spec.McpSchema.ElicitRequest;
+import io.modelcontextprotocol.spec.McpSchema.ElicitFormRequest;
 import io.modelcontextprotocol.spec.McpSchema.ElicitResult;
 import io.modelcontextprotocol.spec.McpSchema.EmbeddedResource;
 import io.modelcontextprotocol.spec.McpSchema.GetPromptResult;
 import io.modelcontextprotocol.spec.McpSchema.ImageContent;
-import io.modelcontextprotocol.spec.McpSchema.JsonSchema;
 import io.modelcontextprotocol.spec.McpSchema.LoggingLevel;
 import io.modelcontextprotocol.spec.McpSchema.LoggingMessageNotification;
 import io.modelcontextprotocol.spec.McpSchema.ProgressNotification;
@@ -35,6 +34,7 @@ import io.modelcontextprotocol.spec.McpSchema.PromptMessage;
 import io.modelcontextprotocol.spec.McpSchema.PromptReference;
 import io.modelcontextprotocol.spec.McpSchema.ReadResourceResult;
 import io.modelcontextprotocol.spec.McpSchema.Resource;
+import io.modelcontextprotocol.spec.McpSchema.ResourceContents;
 import io.modelcontextprotocol.spec.McpSchema.ResourceTemplate;
 import io.modelcontextprotocol.spec.McpSchema.ResourcesUpdatedNotification;
 import io.modelcontextprotocol.spec.McpSchema.Role;
@@ -97,10 +97,8 @@ public final class FixtureServer {
   static final String GARBAGE_LINE = "this is not json {";
 
   private static CallToolResult elicit(McpSyncServerExchange exchange, String message, Map<String, Object> properties) {
-    ElicitResult answer = exchange.createElicitation(ElicitRequest.builder()
-        .message(message)
-        .requestedSchema(Map.of("type", "object", "properties", properties))
-        .build());
+    ElicitResult answer = exchange.createElicitation(ElicitFormRequest.builder(message,
+        Map.of("type", "object", "properties", properties)).build());
     String content = toJson(answer.content() == null ? Map.of() : answer.content());
     return text("Elicitation completed: action=" + answer.action().name().toLowerCase() + ", content=" + content);
   }
@@ -189,19 +187,19 @@ public final class FixtureServer {
     tools.add(tool("test_simple_text", "Tests simple text content response", noArgs(),
         (exchange, request) -> text("This is a simple text response for testing.")));
     tools.add(tool("test_image_content", "Tests image content response", noArgs(),
-        (exchange, request) -> result(new ImageContent(null, TEST_IMAGE_BASE64, "image/png"))));
+        (exchange, request) -> result(ImageContent.builder(TEST_IMAGE_BASE64, "image/png").build())));
     tools.add(tool("test_audio_content", "Tests audio content response", noArgs(),
-        (exchange, request) -> result(new AudioContent(null, TEST_AUDIO_BASE64, "audio/wav"))));
+        (exchange, request) -> result(AudioContent.builder(TEST_AUDIO_BASE64, "audio/wav").build())));
     tools.add(tool("test_embedded_resource", "Tests embedded resource content response", noArgs(),
-        (exchange, request) -> result(new EmbeddedResource(null, new TextResourceContents(
-            "test://embedded-resource", "text/plain", "This is an embedded resource content.")))));
+        (exchange, request) -> result(embedded(textResource("test://embedded-resource", "text/plain",
+            "This is an embedded resource content.")))));
     tools.add(tool("test_multiple_content_types",
         "Tests response with multiple content types (text, image, resource)", noArgs(),
         (exchange, request) -> result(
-            new TextContent("Multiple content types test:"),
-            new ImageContent(null, TEST_IMAGE_BASE64, "image/png"),
-            new EmbeddedResource(null, new TextResourceContents(
-                "test://mixed-content-resource", "application/json", "{\"test\":\"data\",\"value\":123}")))));
+            content("Multiple content types test:"),
+            ImageContent.builder(TEST_IMAGE_BASE64, "image/png").build(),
+            embedded(textResource("test://mixed-content-resource", "application/json",
+                "{\"test\":\"data\",\"value\":123}")))));
     tools.add(tool("test_tool_with_logging", "Tests tool that emits log messages during execution", noArgs(),
         (exchange, request) -> {
           log(exchange, "Tool execution started");
@@ -236,10 +234,8 @@ public final class FixtureServer {
         stringArgs(Map.of("prompt", "The prompt to send to the LLM")),
         (exchange, request) -> {
           String prompt = stringArg(request, "prompt");
-          CreateMessageResult answer = exchange.createMessage(CreateMessageRequest.builder()
-              .messages(List.of(new SamplingMessage(Role.USER, new TextContent(prompt))))
-              .maxTokens(100)
-              .build());
+          CreateMessageResult answer = exchange.createMessage(CreateMessageRequest.builder(
+              List.of(new SamplingMessage(Role.USER, content(prompt))), 100).build());
           String modelText = answer.content() instanceof TextContent t ? t.text() : "No response";
           return text("LLM response: " + modelText);
         }));
@@ -250,10 +246,8 @@ public final class FixtureServer {
           schema.put("type", "object");
           schema.put("properties", Map.of("response", Map.of("type", "string", "description", "User's response")));
           schema.put("required", List.of("response"));
-          ElicitResult answer = exchange.createElicitation(ElicitRequest.builder()
-              .message(stringArg(request, "message"))
-              .requestedSchema(schema)
-              .build());
+          ElicitResult answer = exchange.createElicitation(
+              ElicitFormRequest.builder(stringArg(request, "message"), schema).build());
           String content = toJson(answer.content() == null ? Map.of() : answer.content());
           return text("User response: action=" + answer.action().name().toLowerCase() + ", content=" + content);
         }));
@@ -322,28 +316,28 @@ public final class FixtureServer {
     return tools;
   }
 
-  private static SyncToolSpecification tool(String name, String description, JsonSchema inputSchema,
+  private static SyncToolSpecification tool(String name, String description, Map<String, Object> inputSchema,
       java.util.function.BiFunction<McpSyncServerExchange, CallToolRequest, CallToolResult> handler) {
     return SyncToolSpecification.builder()
-        .tool(Tool.builder().name(name).description(description).inputSchema(inputSchema).build())
+        .tool(Tool.builder(name, inputSchema).description(description).build())
         .callHandler(handler)
         .build();
   }
 
-  private static JsonSchema noArgs() {
-    return new JsonSchema("object", Map.of(), null, null, null, null);
+  private static Map<String, Object> noArgs() {
+    return Map.of("type", "object", "properties", Map.of());
   }
 
-  private static JsonSchema stringArgs(Map<String, String> descriptions) {
+  private static Map<String, Object> stringArgs(Map<String, String> descriptions) {
     Map<String, Object> properties = new LinkedHashMap<>();
     descriptions.forEach((name, description) ->
         properties.put(name, Map.of("type", "string", "description", description)));
-    return new JsonSchema("object", properties, List.copyOf(descriptions.keySet()), null, null, null);
+    return Map.of("type", "object", "properties", properties, "required", List.copyOf(descriptions.keySet()));
   }
 
-  private static JsonSchema intArg(String name, String description) {
-    return new JsonSchema("object", Map.of(name, Map.of("type", "integer", "description", description)),
-        List.of(name), null, null, null);
+  private static Map<String, Object> intArg(String name, String description) {
+    return Map.of("type", "object", "properties", Map.of(name, Map.of("type", "integer", "description", description)),
+        "required", List.of(name));
   }
 
   private static String stringArg(CallToolRequest request, String name) {
@@ -352,7 +346,23 @@ public final class FixtureServer {
   }
 
   private static CallToolResult text(String text) {
-    return result(new TextContent(text));
+    return result(content(text));
+  }
+
+  private static TextContent content(String text) {
+    return TextContent.builder(text).build();
+  }
+
+  private static TextResourceContents textResource(String uri, String mimeType, String text) {
+    return TextResourceContents.builder(uri, text).mimeType(mimeType).build();
+  }
+
+  private static EmbeddedResource embedded(TextResourceContents resource) {
+    return EmbeddedResource.builder(resource).build();
+  }
+
+  private static ReadResourceResult read(ResourceContents contents) {
+    return ReadResourceResult.builder(List.of(contents)).build();
   }
 
   private static CallToolResult result(Content... content) {
@@ -360,10 +370,8 @@ public final class FixtureServer {
   }
 
   private static void log(McpSyncServerExchange exchange, String message) {
-    exchange.loggingNotification(LoggingMessageNotification.builder()
-        .level(LoggingLevel.INFO)
+    exchange.loggingNotification(LoggingMessageNotification.builder(LoggingLevel.INFO, message)
         .logger("conformance-test-server")
-        .data(message)
         .build());
   }
 
@@ -372,25 +380,23 @@ public final class FixtureServer {
   static List<SyncResourceSpecification> resources() {
     return List.of(
         new SyncResourceSpecification(
-            Resource.builder().uri("test://static-text").name("static-text").title("Static Text Resource")
+            Resource.builder("test://static-text", "static-text").title("Static Text Resource")
                 .description("A static text resource for testing").mimeType("text/plain").build(),
-            (exchange, request) -> new ReadResourceResult(List.of(
-                new TextResourceContents("test://static-text", "text/plain", STATIC_TEXT)))),
+            (exchange, request) -> read(textResource("test://static-text", "text/plain", STATIC_TEXT))),
         new SyncResourceSpecification(
-            Resource.builder().uri("test://static-binary").name("static-binary").title("Static Binary Resource")
+            Resource.builder("test://static-binary", "static-binary").title("Static Binary Resource")
                 .description("A static binary resource (image) for testing").mimeType("image/png").build(),
-            (exchange, request) -> new ReadResourceResult(List.of(
-                new BlobResourceContents("test://static-binary", "image/png", TEST_IMAGE_BASE64)))),
+            (exchange, request) -> read(BlobResourceContents.builder("test://static-binary", TEST_IMAGE_BASE64)
+                .mimeType("image/png").build())),
         new SyncResourceSpecification(
-            Resource.builder().uri(WATCHED_URI).name("watched-resource").title("Watched Resource")
+            Resource.builder(WATCHED_URI, "watched-resource").title("Watched Resource")
                 .description("A resource that subscribers hear about periodically").mimeType("text/plain").build(),
-            (exchange, request) -> new ReadResourceResult(List.of(
-                new TextResourceContents(WATCHED_URI, "text/plain", "Watched resource content")))));
+            (exchange, request) -> read(textResource(WATCHED_URI, "text/plain", "Watched resource content"))));
   }
 
   static List<SyncResourceTemplateSpecification> resourceTemplates() {
     return List.of(new SyncResourceTemplateSpecification(
-        ResourceTemplate.builder().uriTemplate("test://template/{id}/data").name("template")
+        ResourceTemplate.builder("test://template/{id}/data", "template")
             .title("Resource Template").description("A resource template with parameter substitution")
             .mimeType("application/json").build(),
         (exchange, request) -> {
@@ -400,8 +406,7 @@ public final class FixtureServer {
           data.put("id", id);
           data.put("templateTest", true);
           data.put("data", "Data for ID: " + id);
-          return new ReadResourceResult(List.of(
-              new TextResourceContents(request.uri(), "application/json", toJson(data))));
+          return read(textResource(request.uri(), "application/json", toJson(data)));
         }));
   }
 
@@ -410,30 +415,40 @@ public final class FixtureServer {
   static List<SyncPromptSpecification> prompts() {
     return List.of(
         new SyncPromptSpecification(
-            new Prompt("test_simple_prompt", "Simple Test Prompt", "A simple prompt without arguments", List.of()),
-            (exchange, request) -> new GetPromptResult(null, List.of(
-                new PromptMessage(Role.USER, new TextContent("This is a simple prompt for testing."))))),
+            prompt("test_simple_prompt", "Simple Test Prompt", "A simple prompt without arguments"),
+            (exchange, request) -> promptResult(
+                new PromptMessage(Role.USER, content("This is a simple prompt for testing.")))),
         new SyncPromptSpecification(
-            new Prompt("test_prompt_with_arguments", "Prompt With Arguments", "A prompt with required arguments",
-                List.of(new PromptArgument("arg1", "First test argument", true),
-                    new PromptArgument("arg2", "Second test argument", true))),
-            (exchange, request) -> new GetPromptResult(null, List.of(new PromptMessage(Role.USER, new TextContent(
+            prompt("test_prompt_with_arguments", "Prompt With Arguments", "A prompt with required arguments",
+                required("arg1", "First test argument"), required("arg2", "Second test argument")),
+            (exchange, request) -> promptResult(new PromptMessage(Role.USER, content(
                 "Prompt with arguments: arg1='" + request.arguments().get("arg1")
-                    + "', arg2='" + request.arguments().get("arg2") + "'"))))),
+                    + "', arg2='" + request.arguments().get("arg2") + "'")))),
         new SyncPromptSpecification(
-            new Prompt("test_prompt_with_embedded_resource", "Prompt With Embedded Resource",
-                "A prompt that includes an embedded resource",
-                List.of(new PromptArgument("resourceUri", "URI of the resource to embed", true))),
-            (exchange, request) -> new GetPromptResult(null, List.of(
-                new PromptMessage(Role.USER, new EmbeddedResource(null, new TextResourceContents(
+            prompt("test_prompt_with_embedded_resource", "Prompt With Embedded Resource",
+                "A prompt that includes an embedded resource", required("resourceUri", "URI of the resource to embed")),
+            (exchange, request) -> promptResult(
+                new PromptMessage(Role.USER, embedded(textResource(
                     String.valueOf(request.arguments().get("resourceUri")), "text/plain",
                     "Embedded resource content for testing."))),
-                new PromptMessage(Role.USER, new TextContent("Please process the embedded resource above."))))),
+                new PromptMessage(Role.USER, content("Please process the embedded resource above.")))),
         new SyncPromptSpecification(
-            new Prompt("test_prompt_with_image", "Prompt With Image", "A prompt that includes image content", List.of()),
-            (exchange, request) -> new GetPromptResult(null, List.of(
-                new PromptMessage(Role.USER, new ImageContent(null, TEST_IMAGE_BASE64, "image/png")),
-                new PromptMessage(Role.USER, new TextContent("Please analyze the image above."))))));
+            prompt("test_prompt_with_image", "Prompt With Image", "A prompt that includes image content"),
+            (exchange, request) -> promptResult(
+                new PromptMessage(Role.USER, ImageContent.builder(TEST_IMAGE_BASE64, "image/png").build()),
+                new PromptMessage(Role.USER, content("Please analyze the image above.")))));
+  }
+
+  private static Prompt prompt(String name, String title, String description, PromptArgument... arguments) {
+    return Prompt.builder(name).title(title).description(description).arguments(List.of(arguments)).build();
+  }
+
+  private static PromptArgument required(String name, String description) {
+    return PromptArgument.builder(name).description(description).required(true).build();
+  }
+
+  private static GetPromptResult promptResult(PromptMessage... messages) {
+    return GetPromptResult.builder(List.of(messages)).build();
   }
 
   static List<SyncCompletionSpecification> completions() {

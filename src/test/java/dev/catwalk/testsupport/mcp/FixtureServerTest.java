@@ -95,17 +95,14 @@ class FixtureServerTest {
     StdioClientTransport transport = new StdioClientTransport(parameters, McpJsonDefaults.getMapper());
     transport.setStdErrorHandler(serverStderr::add);
     return McpClient.sync(transport)
-        .clientInfo(new Implementation("fixture-server-test", "1.0.0"))
+        .clientInfo(Implementation.builder("fixture-server-test", "1.0.0").build())
         .requestTimeout(Duration.ofSeconds(30))
         .initializationTimeout(Duration.ofSeconds(60))
         .capabilities(ClientCapabilities.builder().sampling().elicitation().build())
         .sampling(request -> {
           samplingRequests.add(request);
           String prompt = ((TextContent) request.messages().get(0).content()).text();
-          return CreateMessageResult.builder()
-              .role(Role.ASSISTANT)
-              .content(new TextContent("echoed by the model: " + prompt))
-              .model("test-model")
+          return CreateMessageResult.builder(Role.ASSISTANT, "echoed by the model: " + prompt, "test-model")
               .stopReason(CreateMessageResult.StopReason.END_TURN)
               .build();
         })
@@ -126,7 +123,7 @@ class FixtureServerTest {
   }
 
   private CallToolResult call(String tool, Map<String, Object> arguments) {
-    return client.callTool(new CallToolRequest(tool, arguments));
+    return client.callTool(CallToolRequest.builder(tool).arguments(arguments).build());
   }
 
   @Test
@@ -184,35 +181,36 @@ class FixtureServerTest {
         "test_simple_prompt", "test_prompt_with_arguments", "test_prompt_with_embedded_resource",
         "test_prompt_with_image");
     GetPromptResult prompt = client.getPrompt(
-        new GetPromptRequest("test_prompt_with_arguments", Map.of("arg1", "a", "arg2", "b")));
+        GetPromptRequest.builder("test_prompt_with_arguments").arguments(Map.of("arg1", "a", "arg2", "b")).build());
     assertThat(((TextContent) prompt.messages().get(0).content()).text())
         .isEqualTo("Prompt with arguments: arg1='a', arg2='b'");
   }
 
   @Test
   void completesPromptArguments() {
-    CompleteResult result = client.completeCompletion(new CompleteRequest(
-        new PromptReference("test_prompt_with_arguments"), new CompleteRequest.CompleteArgument("arg1", "ap")));
+    CompleteResult result = client.completeCompletion(CompleteRequest.builder(
+        new PromptReference("test_prompt_with_arguments"), new CompleteRequest.CompleteArgument("arg1", "ap")).build());
     assertThat(result.completion().values()).containsExactly("apple", "apricot");
   }
 
   @Test
   void readsStaticTextAndTemplateResources() {
-    ReadResourceResult text = client.readResource(new ReadResourceRequest("test://static-text"));
+    ReadResourceResult text = client.readResource(ReadResourceRequest.builder("test://static-text").build());
     assertThat(text.contents()).hasSize(1);
     TextResourceContents contents = (TextResourceContents) text.contents().get(0);
     assertThat(contents.uri()).isEqualTo("test://static-text");
     assertThat(contents.mimeType()).isEqualTo("text/plain");
     assertThat(contents.text()).isEqualTo(FixtureServer.STATIC_TEXT);
 
-    ReadResourceResult templated = client.readResource(new ReadResourceRequest("test://template/42/data"));
+    ReadResourceResult templated = client.readResource(
+        ReadResourceRequest.builder("test://template/42/data").build());
     assertThat(((TextResourceContents) templated.contents().get(0)).text())
         .contains("\"id\":\"42\"").contains("\"templateTest\":true");
   }
 
   @Test
   void subscribersHearAboutTheWatchedResource() throws Exception {
-    client.subscribeResource(new SubscribeRequest(FixtureServer.WATCHED_URI));
+    client.subscribeResource(SubscribeRequest.builder(FixtureServer.WATCHED_URI).build());
     try {
       awaitUpTo10s(() -> !resourceUpdates.isEmpty());
       assertThat(resourceUpdates).isNotEmpty();
@@ -223,7 +221,7 @@ class FixtureServerTest {
             assertThat(contents.text()).isEqualTo("Watched resource content");
           });
     } finally {
-      client.unsubscribeResource(new UnsubscribeRequest(FixtureServer.WATCHED_URI));
+      client.unsubscribeResource(UnsubscribeRequest.builder(FixtureServer.WATCHED_URI).build());
     }
   }
 
@@ -248,7 +246,7 @@ class FixtureServerTest {
   void progressAndLoggingNotificationsReachTheClient() throws Exception {
     client.setLoggingLevel(LoggingLevel.DEBUG);
     CallToolResult progressResult = client.callTool(
-        new CallToolRequest("test_tool_with_progress", Map.of(), Map.of("progressToken", "tok-1")));
+        CallToolRequest.builder("test_tool_with_progress").arguments(Map.of()).progressToken("tok-1").build());
     assertThat(onlyText(progressResult)).isEqualTo("tok-1");
     CallToolResult logResult = call("test_tool_with_logging", Map.of());
     assertThat(onlyText(logResult)).isEqualTo("Tool with logging executed successfully");
@@ -315,10 +313,10 @@ class FixtureServerTest {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
       stdin.close();
       stdout.close();
-      process.destroyForcibly().waitFor();
+      process.destroyForcibly().onExit().join();
     }
   }
 

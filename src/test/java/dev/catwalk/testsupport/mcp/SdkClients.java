@@ -25,7 +25,7 @@ public final class SdkClients {
    */
   public static McpClient.SyncSpec sync(McpClientTransport transport, String clientName, String elicitationAnswer) {
     return McpClient.sync(transport)
-        .clientInfo(new Implementation(clientName, "1.0.0"))
+        .clientInfo(Implementation.builder(clientName, "1.0.0").build())
         .requestTimeout(Duration.ofSeconds(30))
         .initializationTimeout(Duration.ofSeconds(60))
         .capabilities(ClientCapabilities.builder().sampling().elicitation().build())
@@ -34,8 +34,8 @@ public final class SdkClients {
   }
 
   private static CreateMessageResult sample(CreateMessageRequest request) {
-    return CreateMessageResult.builder().role(Role.ASSISTANT)
-        .content(new TextContent("model says: " + ((TextContent) request.messages().get(0).content()).text()))
-        .model("test-model").stopReason(CreateMessageResult.StopReason.END_TURN).build();
+    return CreateMessageResult.builder(Role.ASSISTANT,
+            "model says: " + ((TextContent) request.messages().get(0).content()).text(), "test-model")
+        .stopReason(CreateMessageResult.StopReason.END_TURN).build();
   }
 }
