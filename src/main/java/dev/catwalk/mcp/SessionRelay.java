@@ -41,6 +41,8 @@ public final class SessionRelay extends VerticleBase {
   private final Map<String, EventStream> progress = new HashMap<>();
   private final ArrayDeque<JsonObject> waiting = new ArrayDeque<>();
   private static final int MAX_FINISHED_STREAMS = 16;
+  /** What a protocol version looks like; the session takes whichever its server answered. */
+  private static final java.util.regex.Pattern NEGOTIABLE = java.util.regex.Pattern.compile("\\d{4}-\\d{2}-\\d{2}");
   private volatile String protocolVersion = McpHeaders.DEFAULT_VERSION;
   private EventStream getStream;
   private long nextStream = 1;
@@ -208,8 +210,9 @@ public final class SessionRelay extends VerticleBase {
     }
     vertx.cancelTimer(request.timer());
     JsonObject result = message.json().getValue("result") instanceof JsonObject r ? r : null;
-    if (result != null && key(message.id()).equals(initializeKey) && result.getValue("protocolVersion") instanceof String v) {
-      negotiated(v);
+    if (result != null && key(message.id()).equals(initializeKey) && result.getValue("protocolVersion") instanceof String v
+        && NEGOTIABLE.matcher(v).matches()) {
+      protocolVersion = v;
     }
     deliverResponse(request.stream(), message.json());
   }

@@ -102,6 +102,10 @@ class RunnerHttpTest {
         .as("bad Content-Type").isEqualTo(415);
     assertThat(send(request("POST", session, BOTH).putHeader(McpHeaders.PROTOCOL_VERSION, "1999-01-01"), ping)
         .statusCode()).as("unsupported version").isEqualTo(400);
+    for (String published : List.of("2024-11-05", "2025-03-26", "2025-11-25")) {
+      assertThat(send(request("POST", session, BOTH).putHeader(McpHeaders.PROTOCOL_VERSION, published), ping)
+          .statusCode()).as("published revision " + published + " in the header").isEqualTo(200);
+    }
     assertThat(send(request("POST", session, BOTH).putHeader("Origin", "https://evil.example"), ping).statusCode())
         .as("foreign origin").isEqualTo(403);
     assertThat(send(request("POST", session, BOTH).putHeader("Origin", "https://allowed.example"), ping).statusCode())
