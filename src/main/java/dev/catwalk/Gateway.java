@@ -170,7 +170,7 @@ public final class Gateway {
             FLY_HEALTH_TIMEOUT));
       }
       this.backends = Map.copyOf(available);
-      RelayOptions relay = RelayOptions.defaults().withDnsRebindingProtection(config.bindsLoopback())
+      RelayOptions relay = config.relay().withDnsRebindingProtection(config.bindsLoopback())
           .withAllowedOrigins(serve.allowedOrigins());
       this.endpoint = new McpEndpoint(vertx, relay,
           new DeploymentSessions(deployments, box, backends, logs));

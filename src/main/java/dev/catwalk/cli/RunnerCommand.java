@@ -1,6 +1,8 @@
 package dev.catwalk.cli;
 
 import dev.catwalk.config.CatwalkConfig;
+import dev.catwalk.config.ConfigException;
+import dev.catwalk.config.ConfigLoader;
 import dev.catwalk.mcp.RelayOptions;
 import dev.catwalk.mcp.Runner;
 import io.vertx.core.Vertx;
@@ -47,10 +49,10 @@ public final class RunnerCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     Map<String, String> env = System.getenv();
     String bind = env.getOrDefault(FLY_PRIVATE_IP_ENV, "").isBlank() ? host : env.get(FLY_PRIVATE_IP_ENV);
-    RelayOptions options = RelayOptions.defaults().withDnsRebindingProtection(CatwalkConfig.isLoopback(bind))
-        .withAllowedOrigins(allowedOrigins);
     Vertx vertx = Vertx.vertx();
     try {
+      RelayOptions options = CatwalkConfig.relayOptions(ConfigLoader.loadRaw(vertx, new io.vertx.core.json.JsonObject())
+          .await()).withDnsRebindingProtection(CatwalkConfig.isLoopback(bind)).withAllowedOrigins(allowedOrigins);
       Map<String, String> serverEnv = new java.util.HashMap<>(env);
       serverEnv.remove(TOKEN_ENV);
       Runner runner = Runner.start(vertx, bind, port, resolvePaths(command), serverEnv, env.get(TOKEN_ENV), options)
@@ -58,6 +60,9 @@ public final class RunnerCommand implements Callable<Integer> {
       LOG.info("runner serving '{}' at http://{}:{}/mcp", command.get(0), bind.contains(":") ? "[" + bind + "]" : bind, port);
       Signals.awaitTermination(runner::close);
       return 0;
+    } catch (ConfigException e) {
+      System.err.println("catwalk: " + e.getMessage());
+      return dev.catwalk.Main.EXIT_USAGE;
     } finally {
       vertx.close().await();
     }

@@ -28,7 +28,7 @@ import java.util.function.Consumer;
  */
 public final class SessionRelay extends VerticleBase {
 
-
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SessionRelay.class);
   private final String id;
   private final SessionGrant grant;
   private final long createdAt = System.currentTimeMillis();
@@ -50,6 +50,9 @@ public final class SessionRelay extends VerticleBase {
   private long keepAliveTimer;
   private boolean ended;
   private String initializeKey;
+  /** Whether the client sent anything after {@code initialize}; until then the handshake timer runs. */
+  private boolean continued;
+  private long handshakeTimer = -1;
   private MessageConsumer<JsonObject> consumer;
   private int finishedStreams;
 
@@ -112,6 +115,7 @@ public final class SessionRelay extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(keepAliveTimer);
+    vertx.cancelTimer(handshakeTimer);
     return Future.all(upstream.close(), consumer.unregister());
   }
 
@@ -126,6 +130,7 @@ public final class SessionRelay extends VerticleBase {
   /** Opens the standalone GET stream, or resumes a stream after {@code lastEventId}. */
   public void openGet(HttpServerResponse response, String lastEventId) {
     context.runOnContext(v -> {
+      clientContinued();
       if (lastEventId != null) {
         resume(response, lastEventId);
       } else {
@@ -148,7 +153,8 @@ public final class SessionRelay extends VerticleBase {
       return;
     }
     boolean hasRequests = messages.stream().anyMatch(JsonRpcMessage::isRequest);
-    messages.stream().filter(m -> "initialize".equals(m.method())).findFirst().ifPresent(this::initializing);
+    messages.stream().filter(m -> "initialize".equals(m.method())).findFirst()
+        .ifPresentOrElse(this::initializing, this::clientContinued);
     EventStream stream = hasRequests ? openStream(response, jsonOnly, batch) : null;
     for (JsonRpcMessage message : messages) {
       forward(message, stream);
@@ -174,6 +180,29 @@ public final class SessionRelay extends VerticleBase {
     }
     Object requested = initialize.params().getValue("protocolVersion");
     negotiated(requested instanceof String version ? version : McpHeaders.DEFAULT_VERSION);
+  }
+
+  private void initializeAnswered(JsonObject result) {
+    if (result != null && result.getValue("protocolVersion") instanceof String v && NEGOTIABLE.matcher(v).matches()) {
+      protocolVersion = v;
+    }
+    if (!continued) {
+      handshakeTimer = vertx.setTimer(options.handshakeTimeout().toMillis(), t -> abandoned());
+    }
+  }
+
+  private void clientContinued() {
+    continued = true;
+    vertx.cancelTimer(handshakeTimer);
+  }
+
+  /** The client was refused or went away right after {@code initialize}: its server is not kept waiting. */
+  private void abandoned() {
+    if (!continued && !ended) {
+      LOG.info("ending MCP session: its client sent nothing within {} s of the answer to initialize",
+          options.handshakeTimeout().toSeconds());
+      close();
+    }
   }
 
   private void track(JsonRpcMessage message, EventStream stream) {
@@ -210,9 +239,8 @@ public final class SessionRelay extends VerticleBase {
     }
     vertx.cancelTimer(request.timer());
     JsonObject result = message.json().getValue("result") instanceof JsonObject r ? r : null;
-    if (result != null && key(message.id()).equals(initializeKey) && result.getValue("protocolVersion") instanceof String v
-        && NEGOTIABLE.matcher(v).matches()) {
-      protocolVersion = v;
+    if (key(message.id()).equals(initializeKey)) {
+      initializeAnswered(result);
     }
     deliverResponse(request.stream(), message.json());
   }
@@ -304,6 +332,7 @@ public final class SessionRelay extends VerticleBase {
   private void upstreamEnded(Upstream.UpstreamExit exit) {
     ended = true;
     vertx.cancelTimer(keepAliveTimer);
+    vertx.cancelTimer(handshakeTimer);
     for (Pending request : List.copyOf(pending.values())) {
       vertx.cancelTimer(request.timer());
       pending.remove(key(request.id()));

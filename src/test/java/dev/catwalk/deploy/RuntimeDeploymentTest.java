@@ -62,7 +62,7 @@ class RuntimeDeploymentTest {
   @Test
   void remoteServerIsFrontedWithAHeaderBuiltFromASecret() {
     Runner remote = Runner.start(resources.vertx(), "127.0.0.1", TestConfig.freePort(), FixtureCommand.command(),
-        Map.of("WHERE", "behind-the-remote"), "remote-runner-token", RelayOptions.defaults()).await();
+        Map.of("WHERE", "behind-the-remote"), "remote-runner-token", TestConfig.relayOptions()).await();
     try (GatewayHarness gateway = GatewayHarness.start(resources)) {
       JsonObject body = new JsonObject().put("name", "fronted")
           .put("recipe", new JsonObject().put("runtime", "remote")

@@ -250,7 +250,7 @@ class HttpUpstreamTest {
   void anSdkClientWorksThroughTwoRelaysWithAnHttpUpstreamBetweenThem() throws Exception {
     Vertx vertx = resources.vertx();
     HttpUpstream.Spec spec = spec(runner.port(), TOKEN);
-    McpEndpoint endpoint = new McpEndpoint(vertx, RelayOptions.defaults(), () -> new HttpUpstream(vertx, spec));
+    McpEndpoint endpoint = new McpEndpoint(vertx, TestConfig.relayOptions(), () -> new HttpUpstream(vertx, spec));
     Router router = Router.router(vertx);
     endpoint.mount(router, Runner.MCP_PATH);
     HttpServer gateway = vertx.createHttpServer().requestHandler(router).listen(TestConfig.freePort(), "127.0.0.1").await();
@@ -356,7 +356,7 @@ class HttpUpstreamTest {
 
   private static Runner startRunner() {
     return Runner.start(resources.vertx(), "127.0.0.1", TestConfig.freePort(), FixtureCommand.command(), Map.of(),
-        TOKEN, RelayOptions.defaults().withDnsRebindingProtection(true)).await();
+        TOKEN, TestConfig.relayOptions().withDnsRebindingProtection(true)).await();
   }
 
   private static HttpUpstream.Spec spec(int port, String token) {

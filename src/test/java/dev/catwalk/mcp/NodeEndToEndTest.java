@@ -67,7 +67,7 @@ class NodeEndToEndTest {
   private static String throughRunner(List<String> command, Map<String, String> env, Path work, String script)
       throws Exception {
     Runner runner = Runner.start(resources.vertx(), "127.0.0.1", TestConfig.freePort(), command, env,
-        "node-e2e-token", RelayOptions.defaults().withDnsRebindingProtection(true)).await();
+        "node-e2e-token", TestConfig.relayOptions().withDnsRebindingProtection(true)).await();
     try {
       String output = run(work, "node", script, "http://127.0.0.1:" + runner.port() + Runner.MCP_PATH, "node-e2e-token");
       waitForNoSessions(runner::sessionCount);

@@ -25,6 +25,7 @@ import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /** Session limits and clean-up: nothing is left behind once sessions end. */
 class RelayLifecycleTest {
@@ -107,9 +108,57 @@ class RelayLifecycleTest {
     }
   }
 
+  @Test
+  void aSessionWhoseClientIsRefusedAfterInitializeEndsWithItsProcess() {
+    Runner runner = start(10, Duration.ofMinutes(5), Duration.ofSeconds(1));
+    WebClient client = WebClient.create(resources.vertx());
+    try {
+      List<Long> before = serverProcesses();
+      String id = header(post(client, runner, null, INIT), McpHeaders.SESSION_ID);
+      List<Long> started = serverProcesses().stream().filter(pid -> !before.contains(pid)).toList();
+      HttpResponse<Buffer> refused = client.request(HttpMethod.POST, runner.port(), "127.0.0.1", Runner.MCP_PATH)
+          .putHeader("Accept", "application/json, text/event-stream").putHeader("Content-Type", "application/json")
+          .putHeader(McpHeaders.SESSION_ID, id).putHeader(McpHeaders.PROTOCOL_VERSION, "1999-01-01")
+          .sendBuffer(Buffer.buffer("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}")).await();
+      assertThat(refused.statusCode()).isEqualTo(400);
+      assertThat(started).as("the session's server process").hasSize(1);
+
+      await().atMost(Duration.ofSeconds(20)).until(() -> runner.sessionCount() == 0);
+      await().atMost(Duration.ofSeconds(20))
+          .until(() -> !ProcessHandle.of(started.get(0)).map(ProcessHandle::isAlive).orElse(false));
+    } finally {
+      runner.close().await();
+    }
+  }
+
+  @Test
+  void aSessionWhoseClientGoesOnOutlivesTheHandshakeTimeout() {
+    Runner runner = start(10, Duration.ofMinutes(5), Duration.ofSeconds(1));
+    WebClient client = WebClient.create(resources.vertx());
+    try {
+      String id = header(post(client, runner, null, INIT), McpHeaders.SESSION_ID);
+      assertThat(post(client, runner, id, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}")
+          .statusCode()).isEqualTo(202);
+
+      await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> runner.sessionCount() == 1);
+      delete(client, runner, id);
+    } finally {
+      runner.close().await();
+    }
+  }
+
+  /** The processes this JVM runs as its children (the sessions' servers among them). */
+  private static List<Long> serverProcesses() {
+    return ProcessHandle.current().children().map(ProcessHandle::pid).toList();
+  }
+
   private static Runner start(int maxSessions, Duration idle) {
+    return start(maxSessions, idle, Duration.ofMinutes(5));
+  }
+
+  private static Runner start(int maxSessions, Duration idle, Duration handshake) {
     RelayOptions options = new RelayOptions(maxSessions, 1 << 20, Duration.ofSeconds(10), idle, Duration.ofSeconds(15),
-        64, 64, List.of(), true);
+        64, 64, List.of(), true, handshake);
     return Runner.start(resources.vertx(), "127.0.0.1", TestConfig.freePort(), ScriptedStdioServer.command(), Map.of(),
         null, options).await();
   }

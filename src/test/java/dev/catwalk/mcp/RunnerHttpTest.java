@@ -35,7 +35,7 @@ class RunnerHttpTest {
   @BeforeAll
   static void start() {
     RelayOptions options = new RelayOptions(50, 64 * 1024, Duration.ofSeconds(3), Duration.ofMinutes(5),
-        Duration.ofSeconds(15), 64, 64, List.of("https://allowed.example"), true);
+        Duration.ofSeconds(15), 64, 64, List.of("https://allowed.example"), true, Duration.ofMinutes(5));
     runner = Runner.start(resources.vertx(), "127.0.0.1", TestConfig.freePort(), ScriptedStdioServer.command(),
         Map.of("FROM_RUNNER", "configured"), TOKEN, options).await();
     client = WebClient.create(resources.vertx());

@@ -48,7 +48,7 @@ class SdkClientThroughRunnerTest {
   @BeforeAll
   static void start() {
     runner = Runner.start(resources.vertx(), "127.0.0.1", TestConfig.freePort(), FixtureCommand.command(),
-        Map.of("SDK_PROBE", "probe-through-catwalk"), TOKEN, RelayOptions.defaults().withDnsRebindingProtection(true))
+        Map.of("SDK_PROBE", "probe-through-catwalk"), TOKEN, TestConfig.relayOptions().withDnsRebindingProtection(true))
         .await();
   }
 

@@ -46,7 +46,7 @@ class StreamResumptionTest {
   @BeforeAll
   static void start() {
     RelayOptions options = new RelayOptions(20, 1 << 20, Duration.ofSeconds(30), Duration.ofMinutes(5),
-        Duration.ofMillis(200), 64, 64, List.of(), true);
+        Duration.ofMillis(200), 64, 64, List.of(), true, Duration.ofMinutes(5));
     runner = Runner.start(resources.vertx(), "127.0.0.1", TestConfig.freePort(), ScriptedStdioServer.command(), Map.of(),
         null, options).await();
     client = resources.vertx().createHttpClient();
