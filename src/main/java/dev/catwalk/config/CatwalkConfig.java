@@ -75,6 +75,12 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
     return relay;
   }
 
+  /** {@code CATWALK_HOME} when unset: {@code .catwalk} in the user's home ({@code $HOME}, else the account's). */
+  public static Path defaultHome() {
+    String home = System.getenv("HOME");
+    return Path.of(home == null || home.isBlank() ? System.getProperty("user.home") : home, ".catwalk");
+  }
+
   /** True when the bind address is a loopback address (a developer machine or a sidecar). */
   public boolean bindsLoopback() {
     return isLoopback(host);
@@ -192,7 +198,7 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
       String publicUrl = publicUrl(host, port);
       int shutdownSeconds = integer(ConfigKeys.SHUTDOWN_TIMEOUT, 0, 3600);
       int instances = integer(ConfigKeys.HTTP_INSTANCES, 0, 256);
-      Path home = Path.of(text(ConfigKeys.HOME, Path.of(System.getProperty("user.home"), ".catwalk").toString()));
+      Path home = Path.of(text(ConfigKeys.HOME, defaultHome().toString()));
       ServeOptions serve = serveOptions();
       RelayOptions relay = relayOptions();
       failOnProblems();
