@@ -124,20 +124,13 @@ class CliIT {
     }
   }
 
-  private static int waitForReady(int port) throws InterruptedException {
+  private static int waitForReady(int port) {
     HttpClient http = HttpClient.newHttpClient();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
-    while (System.nanoTime() < deadline) {
-      try {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + port + HealthRoutes.READY_PATH)).timeout(Duration.ofSeconds(5)).build(),
-            HttpResponse.BodyHandlers.ofString());
-        return response.statusCode();
-      } catch (IOException e) {
-        Thread.sleep(200);
-      }
-    }
-    return -1;
+    HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + HealthRoutes.READY_PATH))
+        .timeout(Duration.ofSeconds(5)).build();
+    return org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+        .ignoreExceptionsInstanceOf(IOException.class)
+        .until(() -> http.send(ready, HttpResponse.BodyHandlers.ofString()).statusCode(), status -> true);
   }
 
   private record Result(int code, String out, String err) {

@@ -95,8 +95,12 @@ class RelayLifecycleTest {
     Runner runner = start(10, Duration.ofSeconds(1));
     WebClient client = WebClient.create(resources.vertx());
     try {
+      List<Long> before = serverProcesses();
       String id = header(post(client, runner, null, INIT), McpHeaders.SESSION_ID);
-      long pid = pid(client, runner, id);
+      List<Long> started = serverProcesses().stream().filter(p -> !before.contains(p)).toList();
+      assertThat(started).as("the session's server process (found without a request, which would count as activity)")
+          .hasSize(1);
+      long pid = started.get(0);
 
       waitFor(() -> runner.sessionCount() == 0);
 
@@ -197,9 +201,7 @@ class RelayLifecycleTest {
     }
   }
 
-  private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
-    for (int i = 0; i < 100 && !condition.getAsBoolean(); i++) {
-      Thread.sleep(100);
-    }
+  private static void waitFor(java.util.function.BooleanSupplier condition) {
+    await().atMost(Duration.ofSeconds(15)).until(condition::getAsBoolean);
   }
 }
