@@ -178,7 +178,7 @@ public final class Gateway {
       RelayOptions relay = config.relay().withDnsRebindingProtection(config.bindsLoopback())
           .withAllowedOrigins(serve.allowedOrigins());
       this.endpoint = new McpEndpoint(vertx, relay,
-          new DeploymentSessions(deployments, box, backends, logs));
+          new DeploymentSessions(vertx, deployments, box, backends, logs));
       this.health = new HealthRoutes(vertx, pool, config.databaseUrl());
     }
 
