@@ -26,6 +26,7 @@ import dev.catwalk.http.AdminAuth;
 import dev.catwalk.http.HealthRoutes;
 import dev.catwalk.http.HttpVerticle;
 import dev.catwalk.http.OpenApiRoute;
+import dev.catwalk.http.PortInUseException;
 import dev.catwalk.mcp.HttpUpstream;
 import dev.catwalk.mcp.McpEndpoint;
 import dev.catwalk.mcp.RelayOptions;
@@ -86,7 +87,7 @@ public final class Gateway {
 
   /** Starts a gateway; the future completes once it accepts HTTP requests. */
   public static Future<Gateway> start(Vertx vertx, CatwalkConfig config) {
-    return resolveDatabase(vertx, config).compose(database -> migrateIfEnabled(vertx, config.withDatabase(database.url()))
+    return vertx.executeBlocking(() -> requirePortsFree(config), false).compose(v -> resolveDatabase(vertx, config)).compose(database -> migrateIfEnabled(vertx, config.withDatabase(database.url()))
         .compose(resolved -> new Wiring(vertx, resolved, database).deploy())
         .recover(e -> database.release().get().transform(ar -> Future.failedFuture(e))));
   }
@@ -120,6 +121,13 @@ public final class Gateway {
     }
     return chain.eventually(pool::close).eventually(() -> database.release().get())
         .onComplete(ar -> LOG.info("gateway stopped"));
+  }
+
+  /** Says which setting and port are taken before anything starts (a race with another process is mapped the same way). */
+  private static Void requirePortsFree(CatwalkConfig config) {
+    PortInUseException.requireFree(dev.catwalk.config.ConfigKeys.PORT, config.host(), config.port());
+    PortInUseException.requireFree(dev.catwalk.config.ConfigKeys.ADMIN_PORT, "127.0.0.1", config.serve().adminPort());
+    return null;
   }
 
   private static Future<DatabaseLookup.Found> resolveDatabase(Vertx vertx, CatwalkConfig config) {
@@ -205,6 +213,8 @@ public final class Gateway {
           .onSuccess(started::add)
           .compose(id -> vertx.deployVerticle(() -> new HttpVerticle(config.host(), config.port(),
               config.shutdownTimeout(), this::mountRoutes), new DeploymentOptions().setInstances(config.httpInstances())))
+          .recover(e -> Future.failedFuture(PortInUseException.isBindFailure(e)
+              ? new PortInUseException(dev.catwalk.config.ConfigKeys.PORT, config.host(), config.port()) : e))
           .onSuccess(started::add)
           .onSuccess(id -> LOG.info("Catwalk listening on {}:{} (public URL {})", config.host(), config.port(),
               config.publicUrl()))

@@ -3,6 +3,7 @@ package dev.catwalk.cli;
 import dev.catwalk.config.CatwalkConfig;
 import dev.catwalk.config.ConfigException;
 import dev.catwalk.config.ConfigLoader;
+import dev.catwalk.http.PortInUseException;
 import dev.catwalk.mcp.RelayOptions;
 import dev.catwalk.mcp.Runner;
 import io.vertx.core.Vertx;
@@ -53,6 +54,10 @@ public final class RunnerCommand implements Callable<Integer> {
     try {
       RelayOptions options = CatwalkConfig.relayOptions(ConfigLoader.loadRaw(vertx, new io.vertx.core.json.JsonObject())
           .await()).withDnsRebindingProtection(CatwalkConfig.isLoopback(bind)).withAllowedOrigins(allowedOrigins);
+      vertx.executeBlocking(() -> {
+        PortInUseException.requireFree("--port", bind, port);
+        return null;
+      }, false).await();
       Map<String, String> serverEnv = new java.util.HashMap<>(env);
       serverEnv.remove(TOKEN_ENV);
       Runner runner = Runner.start(vertx, bind, port, resolvePaths(command), serverEnv, env.get(TOKEN_ENV), options)
@@ -63,6 +68,9 @@ public final class RunnerCommand implements Callable<Integer> {
     } catch (ConfigException e) {
       System.err.println("catwalk: " + e.getMessage());
       return dev.catwalk.Main.EXIT_USAGE;
+    } catch (PortInUseException e) {
+      System.err.println("catwalk: " + e.getMessage());
+      return dev.catwalk.Main.EXIT_FAILURE;
     } finally {
       vertx.close().await();
     }

@@ -74,6 +74,29 @@ class CliIT {
   }
 
   @Test
+  void aPortInUseIsNamedWithItsSettingInOneLineAndExit1(@TempDir Path home) throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      String port = String.valueOf(taken.getLocalPort());
+      String database = TestConfig.libpqUrl(resources.database(), "disable");
+      Result http = run(Map.of("PORT", port, "CATWALK_ADMIN_PORT", "0", "DATABASE_URL", database, "CATWALK_HOME",
+          home.toString()), "serve");
+      Result admin = run(Map.of("PORT", String.valueOf(TestConfig.freePort()), "CATWALK_ADMIN_PORT", port,
+          "DATABASE_URL", database, "CATWALK_HOME", home.toString()), "serve");
+      Result runner = run(Map.of(), "runner", "--port", port, "--", "cat");
+
+      for (Result result : java.util.List.of(http, admin, runner)) {
+        assertThat(result.code()).as(result.err()).isEqualTo(1);
+        assertThat(result.err().strip().lines()).as("one line").hasSize(1);
+        assertThat(result.out() + result.err()).doesNotContain("\tat ").doesNotContain("Pool closed")
+            .doesNotContain("Exception");
+      }
+      assertThat(http.err()).contains("port " + port).contains("(PORT)");
+      assertThat(admin.err()).contains("port " + port).contains("(CATWALK_ADMIN_PORT)");
+      assertThat(runner.err()).contains("port " + port).contains("(--port)");
+    }
+  }
+
+  @Test
   void serveAnswersReadyAndExitsZeroOnSigterm(@TempDir Path home) throws Exception {
     int port = TestConfig.freePort();
     Path log = home.resolve("serve.log");
