@@ -61,6 +61,8 @@ public final class Addresses {
   public static final String ADMIN_SESSIONS_LIST = "catwalk.admin.sessions.list";
   /** Admin: body {@code {sessionId}}; reply {@code {ended: true}}; 404. */
   public static final String ADMIN_SESSIONS_END = "catwalk.admin.sessions.end";
+  /** Admin: body {@code {limit?, offset?}}; as {@link #DEPLOYMENTS_LIST} (for {@code catwalk admin list} and names). */
+  public static final String ADMIN_DEPLOYMENTS_LIST = "catwalk.admin.deployments.list";
   /** Admin: body {@code {id}}; as {@link #DEPLOYMENTS_STOP}. */
   public static final String ADMIN_DEPLOYMENTS_STOP = "catwalk.admin.deployments.stop";
   /** Admin: body {@code {id}}; as {@link #DEPLOYMENTS_RESTART}. */

@@ -86,6 +86,7 @@ public final class DeploymentVerticle extends VerticleBase {
     bind(Addresses.DEPLOYMENTS_LOGS, this::logs);
     bind(Addresses.DEPLOYMENTS_TOKEN_CREATE, this::createToken);
     bind(Addresses.DEPLOYMENTS_TOKEN_REVOKE, this::revokeToken);
+    bind(Addresses.ADMIN_DEPLOYMENTS_LIST, this::list);
     bind(Addresses.ADMIN_DEPLOYMENTS_STOP, this::stopDeployment);
     bind(Addresses.ADMIN_DEPLOYMENTS_RESTART, this::restart);
     consumers.add(vertx.eventBus().consumer(Addresses.DEPLOYMENTS_UPSTREAM, this::upstreamObserved));

@@ -74,6 +74,28 @@ class CliIT {
   }
 
   @Test
+  void theLauncherScriptMakesAClassDataSharingArchiveOnceAndUsesIt(@TempDir Path home) throws Exception {
+    Map<String, String> env = Map.of("CATWALK_HOME", home.toString(), "JAVA_HOME", System.getProperty("java.home"));
+    ProcessBuilder first = new ProcessBuilder("bin/catwalk", "--version").redirectErrorStream(true);
+    first.environment().putAll(env);
+    Process made = first.start();
+    String out = new String(made.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(made.waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+    assertThat(made.exitValue()).as(out).isZero();
+    assertThat(out.strip()).startsWith("catwalk ");
+    Path archive = home.resolve("cds/catwalk---version.jsa");
+    assertThat(archive).isNotEmptyFile();
+    long size = Files.size(archive);
+    ProcessBuilder second = new ProcessBuilder("bin/catwalk", "--version").redirectErrorStream(true);
+    second.environment().putAll(env);
+    Process reused = second.start();
+    assertThat(new String(reused.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip()).isEqualTo(out.strip());
+    assertThat(reused.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(Files.size(archive)).as("the archive is reused, not made again").isEqualTo(size);
+  }
+
+  @Test
   void aPortInUseIsNamedWithItsSettingInOneLineAndExit1(@TempDir Path home) throws Exception {
     try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
       String port = String.valueOf(taken.getLocalPort());
