@@ -104,10 +104,31 @@ public final class DeploymentSessions implements SessionAuthority {
     List<String> secrets = secretValues(env);
     DeploymentLogs.Sink sink = logs.sink(deployment.id(), secrets);
     ObservedUpstream.Health health = new UpstreamHealth(deployment.id(), sink, Redaction.of(secrets));
+    String installing = installing(deployment.parsedRecipe());
     return new SessionGrant(deployment.id().toString(), tokenId.toString(), hash, () -> {
       sink.line("lifecycle", "session starting");
+      if (installing != null) {
+        sink.line("lifecycle", installing);
+        LOG.info("deployment {}: {}", deployment.id(), installing);
+      }
       return new ObservedUpstream(backend.openSession(deployment, env, sink), health);
     });
+  }
+
+  /** What a package runtime does before the server answers the first time, for the logs; null for others. */
+  private static String installing(Recipe recipe) {
+    String tool = switch (recipe.runtime()) {
+      case "npm" -> "npx";
+      case "pypi" -> "uvx";
+      case "oci" -> "docker";
+      default -> null;
+    };
+    if (tool == null || recipe.packageName() == null) {
+      return null;
+    }
+    String version = recipe.version() == null ? "" : (recipe.runtime().equals("pypi") ? "==" : recipe.runtime()
+        .equals("oci") ? ":" : "@") + recipe.version();
+    return "installing " + recipe.packageName() + version + "… (" + tool + " downloads it unless it is cached)";
   }
 
   /** A session's observations: into the deployment's log and the gateway's, and to the deployment's owner. */
@@ -134,7 +155,8 @@ public final class DeploymentSessions implements SessionAuthority {
     }
 
     @Override
-    public void answered() {
+    public void answered(long millis) {
+      sink.line("lifecycle", "the MCP server answered after " + millis / 1000 + "." + millis % 1000 / 100 + " s");
       vertx.eventBus().send(Addresses.DEPLOYMENTS_UPSTREAM, new JsonObject().put("id", deploymentId.toString())
           .put("reachable", true));
     }

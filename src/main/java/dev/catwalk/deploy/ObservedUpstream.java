@@ -21,13 +21,14 @@ final class ObservedUpstream implements Upstream {
      */
     void failed(String reason, boolean unusable);
 
-    /** The server answered (once per session). */
-    void answered();
+    /** The server answered, {@code millis} after the session started it (once per session). */
+    void answered(long millis);
   }
 
   private final Upstream upstream;
   private final Health health;
   private boolean answered;
+  private final long started = System.nanoTime();
 
   ObservedUpstream(Upstream upstream, Health health) {
     this.upstream = upstream;
@@ -50,7 +51,7 @@ final class ObservedUpstream implements Upstream {
     upstream.messageHandler(message -> {
       if (!answered && message.containsKey("result")) {
         answered = true;
-        health.answered();
+        health.answered(java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
       }
       handler.handle(message);
     });

@@ -53,6 +53,9 @@ public final class SessionRelay extends VerticleBase {
   /** Whether the client sent anything after {@code initialize}; until then the handshake timer runs. */
   private boolean continued;
   private long handshakeTimer = -1;
+  /** Tells the client, while its initialize waits for the server to start, that it is still starting. */
+  private long startingTimer = -1;
+  private static final long STARTING_NOTICE_MILLIS = 2_000;
   private MessageConsumer<JsonObject> consumer;
   private int finishedStreams;
 
@@ -116,6 +119,7 @@ public final class SessionRelay extends VerticleBase {
   public Future<?> stop() {
     vertx.cancelTimer(keepAliveTimer);
     vertx.cancelTimer(handshakeTimer);
+    vertx.cancelTimer(startingTimer);
     return Future.all(upstream.close(), consumer.unregister());
   }
 
@@ -182,7 +186,29 @@ public final class SessionRelay extends VerticleBase {
     negotiated(requested instanceof String version ? version : McpHeaders.DEFAULT_VERSION);
   }
 
+  /**
+   * Progress for the initialize request's token (when the client sent one) and, every 10 s, an info log
+   * message: the first start of a package downloads it, which can take long.
+   */
+  private void stillStarting(EventStream stream, Object token, long since) {
+    if (!pending.containsKey(initializeKey)) {
+      vertx.cancelTimer(startingTimer);
+      return;
+    }
+    long seconds = java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - since);
+    String text = "waiting for the MCP server to start (" + seconds + " s; a first start may download its package)";
+    if (token != null) {
+      stream.send(JsonRpcMessage.notification("notifications/progress", new JsonObject().put("progressToken", token)
+          .put("progress", seconds).put("message", text)));
+    }
+    if (seconds < STARTING_NOTICE_MILLIS / 1000 + 1 || seconds % 10 < STARTING_NOTICE_MILLIS / 1000) {
+      stream.send(JsonRpcMessage.notification("notifications/message", new JsonObject().put("level", "info")
+          .put("logger", "catwalk").put("data", text)));
+    }
+  }
+
   private void initializeAnswered(JsonObject result) {
+    vertx.cancelTimer(startingTimer);
     if (result != null && result.getValue("protocolVersion") instanceof String v && NEGOTIABLE.matcher(v).matches()) {
       protocolVersion = v;
     }
@@ -207,6 +233,11 @@ public final class SessionRelay extends VerticleBase {
 
   private void track(JsonRpcMessage message, EventStream stream) {
     String key = key(message.id());
+    if (key.equals(initializeKey) && !stream.jsonOnly) {
+      long since = System.nanoTime();
+      Object token = message.progressToken();
+      startingTimer = vertx.setPeriodic(STARTING_NOTICE_MILLIS, t -> stillStarting(stream, token, since));
+    }
     long timer = vertx.setTimer(options.requestTimeout().toMillis(), t -> timedOut(key));
     pending.put(key, new Pending(message.id(), stream, timer));
     stream.pendingCount++;
@@ -333,6 +364,7 @@ public final class SessionRelay extends VerticleBase {
     ended = true;
     vertx.cancelTimer(keepAliveTimer);
     vertx.cancelTimer(handshakeTimer);
+    vertx.cancelTimer(startingTimer);
     for (Pending request : List.copyOf(pending.values())) {
       vertx.cancelTimer(request.timer());
       pending.remove(key(request.id()));

@@ -56,6 +56,10 @@ class RuntimeDeploymentTest {
         assertThat(env).contains("sk-everything-123").contains("\"EVERYTHING_MODE\": \"demo\"")
             .doesNotContain(TestConfig.ADMIN_TOKEN).doesNotContain("CATWALK_ENCRYPTION_KEY");
       }
+      String logs = gateway.admin(HttpMethod.GET, "/api/deployments/" + created.json().getString("id") + "/logs", null)
+          .body();
+      assertThat(logs).contains("installing @modelcontextprotocol/server-everything@" + SERVER_EVERYTHING_VERSION + "…")
+          .contains("the MCP server answered after");
     }
   }
 
