@@ -499,13 +499,8 @@ public final class DeploymentVerticle extends VerticleBase {
     return name;
   }
 
-  private static void rejectUnknownFields(JsonObject body, Set<String> allowed, String prefix) {
-    for (String field : body.fieldNames()) {
-      if (!allowed.contains(field)) {
-        throw new HttpException(400, prefix + HttpException.printable(field) + ": unknown field (allowed: "
-            + String.join(", ", new java.util.TreeSet<>(allowed)) + ")");
-      }
-    }
+  private static void rejectUnknownFields(JsonObject body, Set<String> allowed, String where) {
+    dev.catwalk.http.Validation.rejectUnknownFields(body, where, allowed);
   }
 
   private static String string(JsonObject body, String field) {
