@@ -36,6 +36,13 @@ public final class Addresses {
   public static final String DEPLOYMENTS_TOKEN_REVOKE = "catwalk.deployments.tokens.revoke";
   /** Fact (publish): body {@code {id, status, reason?}} after a deployment's status changed. */
   public static final String DEPLOYMENTS_STATUS = "catwalk.deployments.status";
+  /**
+   * Fact (send, no reply): body {@code {id, reachable, reason?}} from the node where a session of the
+   * deployment found its server unusable ({@code reachable: false}, the reason without secrets) or got
+   * an answer from it ({@code reachable: true}); a running deployment becomes {@code degraded} with the
+   * reason, and {@code running} again on the next answer.
+   */
+  public static final String DEPLOYMENTS_UPSTREAM = "catwalk.deployments.upstream";
 
   /**
    * Analyze a repository: body {@code {repoUrl, ref?, refresh?}}; reply {@code {repository, commit, recipe,
@@ -54,6 +61,8 @@ public final class Addresses {
   public static final String ADMIN_SESSIONS_LIST = "catwalk.admin.sessions.list";
   /** Admin: body {@code {sessionId}}; reply {@code {ended: true}}; 404. */
   public static final String ADMIN_SESSIONS_END = "catwalk.admin.sessions.end";
+  /** Admin: body {@code {limit?, offset?}}; as {@link #DEPLOYMENTS_LIST} (for {@code catwalk admin list} and names). */
+  public static final String ADMIN_DEPLOYMENTS_LIST = "catwalk.admin.deployments.list";
   /** Admin: body {@code {id}}; as {@link #DEPLOYMENTS_STOP}. */
   public static final String ADMIN_DEPLOYMENTS_STOP = "catwalk.admin.deployments.stop";
   /** Admin: body {@code {id}}; as {@link #DEPLOYMENTS_RESTART}. */

@@ -10,8 +10,7 @@ import dev.catwalk.config.SettingsRepository;
 import dev.catwalk.config.SettingsRoutes;
 import dev.catwalk.crypto.SecretBox;
 import dev.catwalk.db.Database;
-import dev.catwalk.db.DatabaseUrl;
-import dev.catwalk.db.LocalDatabase;
+import dev.catwalk.db.DatabaseLookup;
 import dev.catwalk.db.Migrations;
 import dev.catwalk.deploy.Backend;
 import dev.catwalk.deploy.DeploymentLogs;
@@ -27,6 +26,7 @@ import dev.catwalk.http.AdminAuth;
 import dev.catwalk.http.HealthRoutes;
 import dev.catwalk.http.HttpVerticle;
 import dev.catwalk.http.OpenApiRoute;
+import dev.catwalk.http.PortInUseException;
 import dev.catwalk.mcp.HttpUpstream;
 import dev.catwalk.mcp.McpEndpoint;
 import dev.catwalk.mcp.RelayOptions;
@@ -70,22 +70,24 @@ public final class Gateway {
   private final McpEndpoint endpoint;
   private final List<String> verticles;
   private final Wiring wiring;
+  private final DatabaseLookup.Found database;
 
   private Gateway(Vertx vertx, CatwalkConfig config, Pool pool, McpEndpoint endpoint, List<String> verticles,
-                  Wiring wiring) {
+                  Wiring wiring, DatabaseLookup.Found database) {
     this.vertx = vertx;
     this.config = config;
     this.pool = pool;
     this.endpoint = endpoint;
     this.verticles = verticles;
     this.wiring = wiring;
+    this.database = database;
   }
 
   /** Starts a gateway; the future completes once it accepts HTTP requests. */
   public static Future<Gateway> start(Vertx vertx, CatwalkConfig config) {
-    return resolveDatabase(vertx, config)
-        .compose(database -> migrateIfEnabled(vertx, config.withDatabase(database)))
-        .compose(resolved -> new Wiring(vertx, resolved).deploy());
+    return vertx.executeBlocking(() -> requirePortsFree(config), false).compose(v -> resolveDatabase(vertx, config)).compose(database -> migrateIfEnabled(vertx, config.withDatabase(database.url()))
+        .compose(resolved -> new Wiring(vertx, resolved, database).deploy())
+        .recover(e -> database.release().get().transform(ar -> Future.failedFuture(e))));
   }
 
   /** The configuration in force, with the database actually used. */
@@ -115,12 +117,21 @@ public final class Gateway {
     for (String id : verticles.subList(0, verticles.size() - 1).reversed()) {
       chain = chain.eventually(() -> vertx.undeploy(id));
     }
-    return chain.eventually(pool::close).onComplete(ar -> LOG.info("gateway stopped"));
+    return chain.eventually(pool::close).eventually(() -> database.release().get())
+        .onComplete(ar -> LOG.info("gateway stopped"));
   }
 
-  private static Future<DatabaseUrl> resolveDatabase(Vertx vertx, CatwalkConfig config) {
-    return config.databaseUrl() != null ? Future.succeededFuture(config.databaseUrl())
-        : LocalDatabase.standard(vertx).resolve();
+  /** Says which setting and port are taken before anything starts (a race with another process is mapped the same way). */
+  private static Void requirePortsFree(CatwalkConfig config) {
+    PortInUseException.requireFree(dev.catwalk.config.ConfigKeys.PORT, config.host(), config.port());
+    PortInUseException.requireFree(dev.catwalk.config.ConfigKeys.ADMIN_PORT, "127.0.0.1", config.serve().adminPort());
+    return null;
+  }
+
+  private static Future<DatabaseLookup.Found> resolveDatabase(Vertx vertx, CatwalkConfig config) {
+    return config.databaseUrl() != null
+        ? Future.succeededFuture(DatabaseLookup.Found.external(config.databaseUrl(), "DATABASE_URL"))
+        : DatabaseLookup.forServe(vertx, config.home()).resolve();
   }
 
   private static Future<CatwalkConfig> migrateIfEnabled(Vertx vertx, CatwalkConfig config) {
@@ -146,12 +157,14 @@ public final class Gateway {
     private final McpEndpoint endpoint;
     private final HealthRoutes health;
     private final List<String> started = new ArrayList<>();
+    private final DatabaseLookup.Found database;
     private OpenApiRoute openApi;
     private volatile Router router;
 
-    Wiring(Vertx vertx, CatwalkConfig config) {
+    Wiring(Vertx vertx, CatwalkConfig config, DatabaseLookup.Found database) {
       this.vertx = vertx;
       this.config = config;
+      this.database = database;
       this.pool = Database.pool(vertx, config.databaseUrl(), config.poolSize());
       this.box = new SecretBox(config.encryptionKey(), config.previousEncryptionKey());
       this.deployments = new DeploymentRepository(pool);
@@ -167,10 +180,10 @@ public final class Gateway {
         available.put(FlyBackend.NAME, new FlyBackend(vertx, serve.fly(), machines, remotes));
       }
       this.backends = Map.copyOf(available);
-      RelayOptions relay = RelayOptions.defaults().withDnsRebindingProtection(config.bindsLoopback())
+      RelayOptions relay = config.relay().withDnsRebindingProtection(config.bindsLoopback())
           .withAllowedOrigins(serve.allowedOrigins());
       this.endpoint = new McpEndpoint(vertx, relay,
-          new DeploymentSessions(deployments, box, backends, logs));
+          new DeploymentSessions(vertx, deployments, box, backends, logs));
       this.health = new HealthRoutes(vertx, pool, config.databaseUrl());
     }
 
@@ -197,11 +210,13 @@ public final class Gateway {
           .onSuccess(started::add)
           .compose(id -> vertx.deployVerticle(() -> new HttpVerticle(config.host(), config.port(),
               config.shutdownTimeout(), this::mountRoutes), new DeploymentOptions().setInstances(config.httpInstances())))
+          .recover(e -> Future.failedFuture(PortInUseException.isBindFailure(e)
+              ? new PortInUseException(dev.catwalk.config.ConfigKeys.PORT, config.host(), config.port()) : e))
           .onSuccess(started::add)
           .onSuccess(id -> LOG.info("Catwalk listening on {}:{} (public URL {})", config.host(), config.port(),
               config.publicUrl()))
-          .map(id -> new Gateway(vertx, config, pool, endpoint, List.copyOf(started), this))
-          .onFailure(e -> undeployStarted());
+          .map(id -> new Gateway(vertx, config, pool, endpoint, List.copyOf(started), this, database))
+          .recover(e -> undeployStarted().transform(ar -> Future.failedFuture(e)));
     }
 
     private AnalysisVerticle.Options analysisOptions() {
@@ -211,12 +226,12 @@ public final class Gateway {
           ANALYSIS_MAX_FILE_BYTES);
     }
 
-    private void undeployStarted() {
+    private Future<Void> undeployStarted() {
       Future<Void> chain = Future.succeededFuture();
       for (String id : started.reversed()) {
         chain = chain.eventually(() -> vertx.undeploy(id));
       }
-      chain.eventually(endpoint::close).eventually(pool::close);
+      return chain.eventually(endpoint::close).eventually(pool::close);
     }
 
     private void mountRoutes(Router router) {

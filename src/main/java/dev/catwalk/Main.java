@@ -7,6 +7,10 @@ import dev.catwalk.cli.ServeCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import dev.catwalk.cli.ExitCodes;
+
+import java.util.List;
+
 /** Command line entry point: {@code catwalk serve | migrate | runner | admin}, plus {@code --help} and {@code --version}. */
 @Command(name = "catwalk",
     mixinStandardHelpOptions = true,
@@ -25,7 +29,26 @@ public final class Main implements Runnable {
 
   /** The command tree (tests use it to check that documented commands exist). */
   public static CommandLine commandLine() {
-    return new CommandLine(new Main());
+    CommandLine line = new CommandLine(new Main());
+    line.setParameterExceptionHandler(Main::usageError);
+    return line;
+  }
+
+  /** A usage error: the message and the way to get help; for the runner, the command line with {@code --} where it belongs. */
+  private static int usageError(CommandLine.ParameterException e, String[] args) {
+    CommandLine command = e.getCommandLine();
+    java.io.PrintWriter err = command.getErr();
+    err.println("catwalk: " + e.getMessage());
+    List<String> all = java.util.Arrays.asList(args);
+    int runner = all.indexOf("runner");
+    if ("runner".equals(command.getCommandName()) && runner >= 0 && !all.contains("--")
+        && e instanceof CommandLine.UnmatchedArgumentException) {
+      err.println("The server's command goes after -- (or in one string with --stdio), e.g.:");
+      err.println("  " + dev.catwalk.cli.RunnerCommand.withDoubleDash(all.subList(runner + 1, all.size())));
+    } else {
+      err.println("See: catwalk " + (command.getParent() == null ? "" : command.getCommandName() + " ") + "--help");
+    }
+    return ExitCodes.USAGE;
   }
 
   @Override

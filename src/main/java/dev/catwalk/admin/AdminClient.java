@@ -38,6 +38,8 @@ public final class AdminClient {
 
   /** The only address the admin channel listens on. */
   public static final String HOST = "127.0.0.1";
+  /** Deployments asked for at a time. */
+  private static final int PAGE = 200;
   /** How long connecting may take by default. */
   public static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
   /** How long a command's reply may take by default: as long as the REST API waits. */
@@ -87,6 +89,36 @@ public final class AdminClient {
   /** Ends one MCP session; fails with code 404 when none has that id. */
   public Future<JsonObject> endSession(String sessionId) {
     return request(Addresses.ADMIN_SESSIONS_END, new JsonObject().put("sessionId", sessionId));
+  }
+
+  /** One page of the live deployments, oldest first: {@code {items, total, limit, offset}}. */
+  public Future<JsonObject> deployments(int limit, int offset) {
+    return request(Addresses.ADMIN_DEPLOYMENTS_LIST, new JsonObject().put("limit", limit).put("offset", offset));
+  }
+
+  /** Every live deployment, oldest first. */
+  public Future<java.util.List<JsonObject>> allDeployments() {
+    return collect(new java.util.ArrayList<>(), 0);
+  }
+
+  private Future<java.util.List<JsonObject>> collect(java.util.List<JsonObject> into, int offset) {
+    return deployments(PAGE, offset).compose(page -> {
+      page.getJsonArray("items", new io.vertx.core.json.JsonArray()).forEach(item -> into.add((JsonObject) item));
+      return into.size() < page.getInteger("total", 0) && page.getJsonArray("items").size() > 0
+          ? collect(into, into.size()) : Future.succeededFuture(into);
+    });
+  }
+
+  /** The id of the deployment named {@code nameOrId}, or {@code nameOrId} itself when it is an id; 404 when neither. */
+  public Future<String> deploymentId(String nameOrId) {
+    try {
+      return Future.succeededFuture(java.util.UUID.fromString(nameOrId).toString());
+    } catch (IllegalArgumentException notAnId) {
+      return allDeployments().compose(all -> all.stream().filter(d -> nameOrId.equals(d.getString("name"))).findFirst()
+          .map(d -> Future.succeededFuture(d.getString("id")))
+          .orElseGet(() -> Future.failedFuture(new AdminException("no deployment named '"
+              + dev.catwalk.http.HttpException.printable(nameOrId) + "' (see: catwalk admin list)", 404, null))));
+    }
   }
 
   /** Stops a deployment (ends its sessions); the reply is the deployment. */

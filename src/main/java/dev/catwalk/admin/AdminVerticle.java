@@ -128,11 +128,8 @@ public final class AdminVerticle extends VerticleBase {
 
   private Future<JsonObject> drain(Message<JsonObject> message) {
     JsonObject body = body(message);
+    dev.catwalk.http.Validation.rejectUnknownFields(body, "", java.util.List.of("drain", "endSessions"));
     for (String field : body.fieldNames()) {
-      if (!field.equals("drain") && !field.equals("endSessions")) {
-        return Future.failedFuture(new HttpException(400, HttpException.printable(field)
-            + ": unknown field (allowed: drain, endSessions)"));
-      }
       if (!(body.getValue(field) instanceof Boolean)) {
         return Future.failedFuture(new HttpException(400, field + ": must be true or false"));
       }

@@ -90,11 +90,7 @@ public final class AnalysisVerticle extends VerticleBase {
 
   private Future<JsonObject> analyze(Message<JsonObject> message) {
     JsonObject body = message.body();
-    for (String field : body.fieldNames()) {
-      if (!FIELDS.contains(field)) {
-        throw new HttpException(400, "unknown field (allowed: ref, refresh, repoUrl)");
-      }
-    }
+    dev.catwalk.http.Validation.rejectUnknownFields(body, "", FIELDS);
     if (body.getValue("repoUrl") != null && !(body.getValue("repoUrl") instanceof String)) {
       throw new HttpException(400, "repoUrl: must be a string");
     }

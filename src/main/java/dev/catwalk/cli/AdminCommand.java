@@ -29,7 +29,7 @@ import java.util.function.BiFunction;
 @Command(name = "admin", mixinStandardHelpOptions = true,
     description = "Operator commands for the running gateway, over its local admin channel "
         + "(127.0.0.1:CATWALK_ADMIN_PORT, admin token required).",
-    subcommands = {AdminCommand.Sessions.class, AdminCommand.EndSession.class, AdminCommand.Stop.class,
+    subcommands = {AdminCommand.ListDeployments.class, AdminCommand.Sessions.class, AdminCommand.EndSession.class, AdminCommand.Stop.class,
         AdminCommand.Restart.class, AdminCommand.Drain.class, AdminCommand.RotateKey.class})
 public final class AdminCommand implements Callable<Integer> {
 
@@ -89,17 +89,43 @@ public final class AdminCommand implements Callable<Integer> {
     }
   }
 
-  /** {@code catwalk admin sessions [--deployment ID]}. */
+  /** {@code catwalk admin list}. */
+  @Command(name = "list", mixinStandardHelpOptions = true, description = "List the deployments and their status.")
+  public static final class ListDeployments extends Action {
+
+    @Override
+    protected Future<JsonObject> send(AdminClient client) {
+      return client.allDeployments().map(all -> new JsonObject().put("items", new JsonArray(all)));
+    }
+
+    @Override
+    protected String describe(JsonObject reply) {
+      JsonArray items = reply.getJsonArray("items");
+      if (items.isEmpty()) {
+        return "no deployments";
+      }
+      List<String[]> rows = new ArrayList<>();
+      rows.add(new String[] {"NAME", "ID", "STATUS", "BACKEND", "REASON"});
+      for (Object item : items) {
+        JsonObject deployment = (JsonObject) item;
+        rows.add(new String[] {deployment.getString("name"), deployment.getString("id"), deployment.getString("status"),
+            deployment.getString("backend"), deployment.getString("statusReason", "")});
+      }
+      return table(rows) + "\n" + items.size() + " deployment(s)";
+    }
+  }
+
+  /** {@code catwalk admin sessions [--deployment NAME_OR_ID]}. */
   @Command(name = "sessions", mixinStandardHelpOptions = true,
       description = "List the open MCP sessions on the node.")
   public static final class Sessions extends Action {
 
-    @Option(names = "--deployment", paramLabel = "ID", description = "Only the sessions of this deployment.")
-    private String deploymentId;
+    @Option(names = "--deployment", paramLabel = "NAME_OR_ID", description = "Only the sessions of this deployment.")
+    private String deployment;
 
     @Override
     protected Future<JsonObject> send(AdminClient client) {
-      return client.sessions(deploymentId);
+      return deployment == null ? client.sessions(null) : client.deploymentId(deployment).compose(client::sessions);
     }
 
     @Override
@@ -150,8 +176,8 @@ public final class AdminCommand implements Callable<Integer> {
   /** What {@code stop} and {@code restart} share: one deployment id in, the deployment out. */
   abstract static class DeploymentAction extends Action {
 
-    @Parameters(paramLabel = "DEPLOYMENT_ID", description = "The deployment's id.")
-    private String deploymentId;
+    @Parameters(paramLabel = "NAME_OR_ID", description = "The deployment's name or id (see: catwalk admin list).")
+    private String deployment;
 
     private final BiFunction<AdminClient, String, Future<JsonObject>> command;
 
@@ -161,7 +187,7 @@ public final class AdminCommand implements Callable<Integer> {
 
     @Override
     protected Future<JsonObject> send(AdminClient client) {
-      return command.apply(client, deploymentId);
+      return client.deploymentId(deployment).compose(id -> command.apply(client, id));
     }
 
     @Override

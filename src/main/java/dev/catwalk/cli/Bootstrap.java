@@ -5,6 +5,7 @@ import dev.catwalk.config.ConfigException;
 import dev.catwalk.config.ConfigLoader;
 import dev.catwalk.config.DevSecrets;
 import dev.catwalk.db.DatabaseException;
+import dev.catwalk.http.PortInUseException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -37,7 +38,7 @@ abstract class Bootstrap implements Callable<Integer> {
     } catch (ConfigException e) {
       System.err.println("catwalk: " + e.getMessage());
       return ExitCodes.USAGE;
-    } catch (DatabaseException e) {
+    } catch (DatabaseException | PortInUseException e) {
       System.err.println("catwalk: " + e.getMessage());
       return ExitCodes.FAILURE;
     } catch (Exception e) {

@@ -1,6 +1,9 @@
 package dev.catwalk.cli;
 
 import dev.catwalk.config.CatwalkConfig;
+import dev.catwalk.config.ConfigException;
+import dev.catwalk.config.ConfigLoader;
+import dev.catwalk.http.PortInUseException;
 import dev.catwalk.mcp.RelayOptions;
 import dev.catwalk.mcp.Runner;
 import io.vertx.core.Vertx;
@@ -15,12 +18,20 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * {@code catwalk runner [--host H] [--port P] -- COMMAND ARGS…}: serves one stdio MCP server as
- * Streamable HTTP at {@code http://H:P/mcp}. Binds {@code FLY_PRIVATE_IP} when set (inside a Fly
- * Machine), else {@code --host}. {@code CATWALK_RUNNER_TOKEN}, when set, is required as a bearer token.
+ * {@code catwalk runner [--host H] [--port P] -- COMMAND ARGS…} (or supergateway's form,
+ * {@code --stdio "COMMAND ARGS"}, run by {@code sh -c}): serves one stdio MCP server as Streamable
+ * HTTP at {@code http://H:P/mcp}. Binds {@code FLY_PRIVATE_IP} when set (inside a Fly Machine), else
+ * {@code --host}. {@code CATWALK_RUNNER_TOKEN}, when set, is required as a bearer token.
  */
-@Command(name = "runner", mixinStandardHelpOptions = true,
-    description = "Serve one stdio MCP server as Streamable HTTP at http://HOST:PORT/mcp.")
+@Command(name = "runner", mixinStandardHelpOptions = true, usageHelpWidth = 100,
+    customSynopsis = {"catwalk runner [OPTIONS] -- COMMAND [ARGS...]",
+        "       catwalk runner [OPTIONS] --stdio \"COMMAND ARGS\""},
+    description = {"Serve one stdio MCP server as Streamable HTTP at http://HOST:PORT/mcp; each MCP session gets its"
+        + " own server process.", "", "The server's command goes after --, so that its own options (-y…) are not"
+        + " read as the runner's; or give it as one string with --stdio, as supergateway takes it (run by sh -c).", ""},
+    footer = {"", "Examples:", "  catwalk runner --port 3000 -- npx -y @modelcontextprotocol/server-everything",
+        "  catwalk runner --port 3000 --stdio \"npx -y @modelcontextprotocol/server-everything\"",
+        "MCP endpoint: http://127.0.0.1:3000/mcp   health: http://127.0.0.1:3000/health"})
 public final class RunnerCommand implements Callable<Integer> {
 
   /** Environment variable with the bearer token the runner requires. */
@@ -40,28 +51,80 @@ public final class RunnerCommand implements Callable<Integer> {
       description = "A browser origin allowed besides loopback ones (repeatable; * allows any).")
   private List<String> allowedOrigins = new java.util.ArrayList<>();
 
-  @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "The stdio MCP server's command and arguments.")
-  private List<String> command;
+  @Option(names = "--stdio", paramLabel = "\"COMMAND ARGS\"",
+      description = "The server's command line as one string, run by sh -c (supergateway's form).")
+  private String stdio;
+
+  @Parameters(arity = "0..*", paramLabel = "COMMAND", description = "The stdio MCP server's command and arguments, after --.")
+  private List<String> command = new java.util.ArrayList<>();
+
+  @picocli.CommandLine.Spec
+  private picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() throws InterruptedException {
+    List<String> serverCommand = serverCommand();
     Map<String, String> env = System.getenv();
     String bind = env.getOrDefault(FLY_PRIVATE_IP_ENV, "").isBlank() ? host : env.get(FLY_PRIVATE_IP_ENV);
-    RelayOptions options = RelayOptions.defaults().withDnsRebindingProtection(CatwalkConfig.isLoopback(bind))
-        .withAllowedOrigins(allowedOrigins);
     Vertx vertx = Vertx.vertx();
     try {
+      RelayOptions options = CatwalkConfig.relayOptions(ConfigLoader.loadRaw(vertx, new io.vertx.core.json.JsonObject())
+          .await()).withDnsRebindingProtection(CatwalkConfig.isLoopback(bind)).withAllowedOrigins(allowedOrigins);
+      vertx.executeBlocking(() -> {
+        PortInUseException.requireFree("--port", bind, port);
+        return null;
+      }, false).await();
       Map<String, String> serverEnv = new java.util.HashMap<>(env);
       serverEnv.remove(TOKEN_ENV);
-      Runner runner = Runner.start(vertx, bind, port, resolvePaths(command), serverEnv, env.get(TOKEN_ENV), options)
-          .await();
-      LOG.info("runner serving '{}' at http://{}:{}/mcp", command.get(0), bind.contains(":") ? "[" + bind + "]" : bind, port);
+      Runner runner = Runner.start(vertx, bind, port, serverCommand, serverEnv, env.get(TOKEN_ENV), options).await();
+      LOG.info("runner serving '{}' at http://{}:{}/mcp", stdio != null ? stdio : command.get(0),
+          bind.contains(":") ? "[" + bind + "]" : bind, port);
       Signals.awaitTermination(runner::close);
       return 0;
+    } catch (ConfigException e) {
+      System.err.println("catwalk: " + e.getMessage());
+      return ExitCodes.USAGE;
+    } catch (PortInUseException e) {
+      System.err.println("catwalk: " + e.getMessage());
+      return ExitCodes.FAILURE;
     } finally {
       vertx.close().await();
     }
   }
+
+  /** The server's command: after {@code --} (relative paths made absolute), or {@code sh -c} with the {@code --stdio} string. */
+  List<String> serverCommand() {
+    if (command.isEmpty() == (stdio == null)) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), command.isEmpty()
+          ? "the server's command is missing: give it after --, or as one string with --stdio"
+          : "give the server's command either after -- or with --stdio, not both");
+    }
+    return stdio != null ? List.of("sh", "-c", stdio) : resolvePaths(command);
+  }
+
+  /**
+   * A command line given without {@code --} (picocli read the server's own options as the runner's):
+   * the message shows the same line with {@code --} where it belongs.
+   */
+  public static String withDoubleDash(List<String> runnerArgs) {
+    List<String> options = new java.util.ArrayList<>();
+    int i = 0;
+    while (i < runnerArgs.size() && runnerArgs.get(i).startsWith("--") && !runnerArgs.get(i).equals("--")) {
+      String option = runnerArgs.get(i++);
+      options.add(option);
+      if (!option.contains("=") && VALUED_OPTIONS.contains(option) && i < runnerArgs.size()) {
+        options.add(runnerArgs.get(i++));
+      }
+    }
+    List<String> line = new java.util.ArrayList<>(List.of("catwalk", "runner"));
+    line.addAll(options);
+    line.add("--");
+    line.addAll(runnerArgs.subList(i, runnerArgs.size()));
+    return String.join(" ", line);
+  }
+
+  private static final java.util.Set<String> VALUED_OPTIONS = java.util.Set.of("--host", "--port", "--allow-origin",
+      "--stdio");
 
   /**
    * Each session runs in its own temporary directory, so relative paths in the command that name

@@ -2,6 +2,7 @@ package dev.catwalk.config;
 
 import dev.catwalk.db.DatabaseUrl;
 import dev.catwalk.db.InvalidDatabaseUrlException;
+import dev.catwalk.mcp.RelayOptions;
 import io.vertx.core.json.JsonObject;
 
 import java.net.URI;
@@ -31,11 +32,14 @@ import java.util.Locale;
  * @param httpInstances      HTTP verticle instances
  * @param home               directory for local developer state
  * @param serve              what only the gateway's deployments, sessions and admin channel need
+ * @param relay              the MCP relay's limits ({@code CATWALK_MCP_*}; origins and DNS-rebinding protection
+ *                           are set by the command that serves)
  */
 public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, DatabaseUrl migrationDatabaseUrl,
                             int poolSize, boolean migrateOnStart, byte[] encryptionKey,
                             byte[] previousEncryptionKey, String adminToken, String publicUrl,
-                            Duration shutdownTimeout, int httpInstances, Path home, ServeOptions serve) {
+                            Duration shutdownTimeout, int httpInstances, Path home, ServeOptions serve,
+                            RelayOptions relay) {
 
   /** What the running command needs from the configuration. */
   public enum Purpose {
@@ -58,6 +62,25 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
     return new Reader(raw).read(purpose);
   }
 
+  /**
+   * Only the MCP relay's limits ({@code catwalk runner} reads nothing else: its environment is the
+   * server's, whatever it holds).
+   *
+   * @throws ConfigException listing every problem found
+   */
+  public static RelayOptions relayOptions(JsonObject raw) {
+    Reader reader = new Reader(raw);
+    RelayOptions relay = reader.relayOptions();
+    reader.failOnProblems();
+    return relay;
+  }
+
+  /** {@code CATWALK_HOME} when unset: {@code .catwalk} in the user's home ({@code $HOME}, else the account's). */
+  public static Path defaultHome() {
+    String home = System.getenv("HOME");
+    return Path.of(home == null || home.isBlank() ? System.getProperty("user.home") : home, ".catwalk");
+  }
+
   /** True when the bind address is a loopback address (a developer machine or a sidecar). */
   public boolean bindsLoopback() {
     return isLoopback(host);
@@ -78,7 +101,7 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
   /** This configuration with another database (after resolving a developer database). */
   public CatwalkConfig withDatabase(DatabaseUrl database) {
     return new CatwalkConfig(port, host, database, database, poolSize, migrateOnStart, encryptionKey,
-        previousEncryptionKey, adminToken, publicUrl, shutdownTimeout, httpInstances, home, serve);
+        previousEncryptionKey, adminToken, publicUrl, shutdownTimeout, httpInstances, home, serve, relay);
   }
 
   /**
@@ -187,14 +210,32 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
       String publicUrl = publicUrl(host, port);
       int shutdownSeconds = integer(ConfigKeys.SHUTDOWN_TIMEOUT, 0, 3600);
       int instances = integer(ConfigKeys.HTTP_INSTANCES, 0, 256);
-      Path home = Path.of(text(ConfigKeys.HOME, Path.of(System.getProperty("user.home"), ".catwalk").toString()));
+      Path home = Path.of(text(ConfigKeys.HOME, defaultHome().toString()));
       ServeOptions serve = serveOptions();
+      RelayOptions relay = relayOptions();
+      failOnProblems();
+      return new CatwalkConfig(port, host, database, migrationDatabase != null ? migrationDatabase : database,
+          poolSize, migrateOnStart, key, previousKey, adminToken, publicUrl, Duration.ofSeconds(shutdownSeconds),
+          instances == 0 ? Runtime.getRuntime().availableProcessors() : instances, home, serve, relay);
+    }
+
+    void failOnProblems() {
       if (!problems.isEmpty()) {
         throw new ConfigException(problems);
       }
-      return new CatwalkConfig(port, host, database, migrationDatabase != null ? migrationDatabase : database,
-          poolSize, migrateOnStart, key, previousKey, adminToken, publicUrl, Duration.ofSeconds(shutdownSeconds),
-          instances == 0 ? Runtime.getRuntime().availableProcessors() : instances, home, serve);
+    }
+
+    RelayOptions relayOptions() {
+      return new RelayOptions(integer(ConfigKeys.MCP_MAX_SESSIONS, 1, 1_000_000),
+          integer(ConfigKeys.MCP_MAX_BODY_BYTES, 1024, RelayOptions.MAX_MESSAGE_BYTES),
+          seconds(ConfigKeys.MCP_REQUEST_TIMEOUT, 1, 86_400), seconds(ConfigKeys.MCP_IDLE_TIMEOUT, 1, 604_800),
+          seconds(ConfigKeys.MCP_KEEP_ALIVE, 1, 3600), integer(ConfigKeys.MCP_REPLAY_EVENTS, 0, 100_000),
+          integer(ConfigKeys.MCP_PENDING_MESSAGES, 0, 100_000), List.of(), false,
+          seconds(ConfigKeys.MCP_HANDSHAKE_TIMEOUT, 1, 3600));
+    }
+
+    private Duration seconds(String key, int min, int max) {
+      return Duration.ofSeconds(integer(key, min, max));
     }
 
     private ServeOptions serveOptions() {

@@ -96,19 +96,41 @@ public final class ConfigKeys {
   /** Milliseconds before the first retry of a Machines API request; doubled per retry, {@code Retry-After} wins. */
   public static final String FLY_API_BACKOFF_MILLIS = "CATWALK_FLY_API_BACKOFF_MILLIS";
 
+  /** MCP relay: open sessions at most on this node; more get 503 with Retry-After. */
+  public static final String MCP_MAX_SESSIONS = "CATWALK_MCP_MAX_SESSIONS";
+  /** MCP relay: largest POST body in bytes; larger gets 413. */
+  public static final String MCP_MAX_BODY_BYTES = "CATWALK_MCP_MAX_BODY_BYTES";
+  /** MCP relay: seconds a request may wait for the server's answer before it gets a JSON-RPC error. */
+  public static final String MCP_REQUEST_TIMEOUT = "CATWALK_MCP_REQUEST_TIMEOUT";
+  /** MCP relay: seconds without traffic after which a session and its server process are ended. */
+  public static final String MCP_IDLE_TIMEOUT = "CATWALK_MCP_IDLE_TIMEOUT";
+  /** MCP relay: seconds a client has, after the answer to initialize, to send anything more before its session ends. */
+  public static final String MCP_HANDSHAKE_TIMEOUT = "CATWALK_MCP_HANDSHAKE_TIMEOUT";
+  /** MCP relay: seconds between keep-alive comments on open event streams. */
+  public static final String MCP_KEEP_ALIVE = "CATWALK_MCP_KEEP_ALIVE";
+  /** MCP relay: events kept per stream for resumption with Last-Event-ID. */
+  public static final String MCP_REPLAY_EVENTS = "CATWALK_MCP_REPLAY_EVENTS";
+  /** MCP relay: server messages kept while no stream can carry them. */
+  public static final String MCP_PENDING_MESSAGES = "CATWALK_MCP_PENDING_MESSAGES";
+  /** The MCP relay's keys, in documentation order. */
+  public static final java.util.List<String> MCP = java.util.List.of(MCP_MAX_SESSIONS, MCP_MAX_BODY_BYTES,
+      MCP_REQUEST_TIMEOUT, MCP_IDLE_TIMEOUT, MCP_HANDSHAKE_TIMEOUT, MCP_KEEP_ALIVE, MCP_REPLAY_EVENTS,
+      MCP_PENDING_MESSAGES);
+
   /** Keys whose values are never printed. */
   public static final java.util.Set<String> SECRETS =
       java.util.Set.of(ENCRYPTION_KEY, ENCRYPTION_KEY_PREVIOUS, ADMIN_TOKEN, DATABASE_URL, MIGRATION_DATABASE_URL,
           OPENROUTER_API_KEY, FLY_API_TOKEN, GITHUB_TOKEN, FLY_API_TOKEN_OVERRIDE);
 
   /** All keys, in documentation order; the environment store reads only these. */
-  public static final java.util.List<String> ALL = java.util.List.of(PORT, HOST, DATABASE_URL, MIGRATION_DATABASE_URL,
+  public static final java.util.List<String> ALL = java.util.stream.Stream.concat(java.util.stream.Stream.of(PORT, HOST,
+      DATABASE_URL, MIGRATION_DATABASE_URL,
       DB_PGBOUNCER, DB_POOL_SIZE, MIGRATE_ON_START, ENCRYPTION_KEY, ENCRYPTION_KEY_PREVIOUS, ADMIN_TOKEN, PUBLIC_URL,
       SHUTDOWN_TIMEOUT, HTTP_INSTANCES, HOME, ADMIN_PORT, LOCAL_PATH, ALLOW_PRIVATE_UPSTREAMS, ALLOWED_ORIGINS, RECONCILE_INTERVAL,
       OPENROUTER_API_KEY, FLY_API_TOKEN, GITHUB_TOKEN, FLY_API_URL, FLY_API_TOKEN_OVERRIDE, FLY_ORG, FLY_REGION,
       FLY_IMAGE, FLY_GUEST, FLY_MACHINE_URL, FLY_RUNNER_PORT, FLY_APP_PREFIX, GITHUB_API_URL, GITHUB_HOSTS, LLM_BASE_URL,
       LLM_MODEL, FLY_BOOT_TIMEOUT, FLY_HEALTH_TIMEOUT, FLY_WAIT_WINDOW, FLY_POLL_MILLIS, FLY_API_ATTEMPTS,
-      FLY_API_BACKOFF_MILLIS);
+      FLY_API_BACKOFF_MILLIS), MCP.stream()).toList();
 
   private ConfigKeys() {
   }

@@ -53,7 +53,7 @@ public final class DevSecrets {
       return null;
     }
     Object homeValue = raw.getValue(ConfigKeys.HOME);
-    Path home = isBlank(homeValue) ? Path.of(System.getProperty("user.home"), ".catwalk") : Path.of(homeValue.toString());
+    Path home = isBlank(homeValue) ? CatwalkConfig.defaultHome() : Path.of(homeValue.toString());
     Path file = home.resolve(FILE_NAME);
     Properties secrets = create ? loadOrCreate(file) : load(file);
     boolean filled = keyMissing && fill(raw, ConfigKeys.ENCRYPTION_KEY, secrets);

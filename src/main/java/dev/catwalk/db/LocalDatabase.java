@@ -4,60 +4,53 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.testcontainers.DockerClientFactory;
-import org.testcontainers.postgresql.PostgreSQLContainer;
 
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.BooleanSupplier;
 
 /**
- * Finds a database for {@code serve} on a developer machine when {@code DATABASE_URL} is unset:
- * a Postgres answering on 127.0.0.1:5432 (database {@code catwalk} there, created if needed),
- * else a Postgres container started with Testcontainers when a Docker engine is reachable,
- * else a failure that says how to point Catwalk at a database.
+ * The first step of the {@link DatabaseLookup}: a Postgres answering on 127.0.0.1:5432, tried as
+ * {@code $PGUSER}, the login name, then {@code postgres} (password {@code $PGPASSWORD}); it uses, and
+ * creates if needed, the named database there (or the {@code postgres} database as it is).
  */
-public final class LocalDatabase {
+public final class LocalDatabase implements DatabaseLookup.Step {
 
   /** The database Catwalk uses (and creates) on a local server. */
   public static final String DEFAULT_NAME = "catwalk";
-  /** Image for the Testcontainers fallback. */
-  public static final String CONTAINER_IMAGE = "postgres:17-alpine";
-
-  private static final Logger LOG = LoggerFactory.getLogger(LocalDatabase.class);
 
   private final Vertx vertx;
   private final String host;
   private final int port;
   private final String databaseName;
-  private final BooleanSupplier dockerAvailable;
 
   /**
-   * @param host            where to look for a local server (127.0.0.1 in production use)
-   * @param port            its port (5432)
-   * @param databaseName    database to use and create there
-   * @param dockerAvailable whether a Docker engine can be used for the container fallback
+   * @param host         where to look for a local server (127.0.0.1 in production use)
+   * @param port         its port (5432)
+   * @param databaseName database to use and create there, or null for the server's {@code postgres} database
    */
-  public LocalDatabase(Vertx vertx, String host, int port, String databaseName, BooleanSupplier dockerAvailable) {
+  public LocalDatabase(Vertx vertx, String host, int port, String databaseName) {
     this.vertx = vertx;
     this.host = host;
     this.port = port;
     this.databaseName = databaseName;
-    this.dockerAvailable = dockerAvailable;
   }
 
-  /** The standard lookup: 127.0.0.1:5432, database {@code catwalk}, Docker as Testcontainers sees it. */
+  /** 127.0.0.1:5432, database {@code catwalk}. */
   public static LocalDatabase standard(Vertx vertx) {
-    return new LocalDatabase(vertx, "127.0.0.1", 5432, DEFAULT_NAME, LocalDatabase::dockerReachable);
+    return new LocalDatabase(vertx, "127.0.0.1", 5432, DEFAULT_NAME);
   }
 
-  /** Resolves a database as described on the class. */
-  public Future<DatabaseUrl> resolve() {
-    return portOpen().compose(open -> open ? useLocalServer() : useContainerOrFail());
+  @Override
+  public String name() {
+    return "a local Postgres on " + host + ":" + port;
+  }
+
+  @Override
+  public Future<DatabaseLookup.Found> attempt() {
+    return portOpen().compose(open -> open ? useLocalServer()
+        : Future.failedFuture(new DatabaseLookup.Unavailable("nothing answers there")));
   }
 
   private Future<Boolean> portOpen() {
@@ -68,23 +61,22 @@ public final class LocalDatabase {
         .eventually(client::close);
   }
 
-  private Future<DatabaseUrl> useLocalServer() {
+  private Future<DatabaseLookup.Found> useLocalServer() {
     List<DatabaseUrl> candidates = new ArrayList<>();
     String password = System.getenv().getOrDefault("PGPASSWORD", "");
     for (String user : candidateUsers()) {
       candidates.add(new DatabaseUrl(host, port, "postgres", user, password, "disable", null, "catwalk", 2, false, List.of()));
     }
     return tryCandidates(candidates, 0, null)
-        .compose(admin -> Database.ensureDatabase(vertx, admin, databaseName))
-        .onSuccess(url -> LOG.info("DATABASE_URL is not set: using the local Postgres at {}", url.location()));
+        .compose(admin -> databaseName == null ? Future.succeededFuture(admin)
+            : Database.ensureDatabase(vertx, admin, databaseName))
+        .map(url -> DatabaseLookup.Found.external(url, "the local Postgres at " + url.location()));
   }
 
   private Future<DatabaseUrl> tryCandidates(List<DatabaseUrl> candidates, int index, Throwable last) {
     if (index >= candidates.size()) {
-      return Future.failedFuture(new DatabaseException("DATABASE_URL is not set and the local Postgres at "
-          + host + ":" + port + " refused every user tried (" + String.join(", ", candidateUsers()) + "): "
-          + (last == null ? "" : last.getMessage()) + "\nSet DATABASE_URL, for example postgres://USER:PASSWORD@"
-          + host + ":" + port + "/" + databaseName + "?sslmode=disable", last));
+      return Future.failedFuture(new DatabaseException("it refused every user tried ("
+          + String.join(", ", candidateUsers()) + "): " + (last == null ? "" : last.getMessage()), last));
     }
     DatabaseUrl candidate = candidates.get(index);
     var pool = Database.pool(vertx, candidate, 1);
@@ -92,27 +84,6 @@ public final class LocalDatabase {
         .map(candidate)
         .eventually(pool::close)
         .recover(e -> tryCandidates(candidates, index + 1, e));
-  }
-
-  private Future<DatabaseUrl> useContainerOrFail() {
-    if (!dockerAvailable.getAsBoolean()) {
-      return Future.failedFuture(new DatabaseException("DATABASE_URL is not set, no Postgres answers on "
-          + host + ":" + port + " and no Docker engine is reachable.\n"
-          + "Point Catwalk at a database: export DATABASE_URL=postgres://USER:PASSWORD@HOST:5432/DATABASE\n"
-          + "(or start a local Postgres on 127.0.0.1:5432, or a Docker engine for a throw-away one)", null));
-    }
-    return vertx.executeBlocking(this::startContainer, false);
-  }
-
-  @SuppressWarnings("resource")
-  private DatabaseUrl startContainer() {
-    PostgreSQLContainer container = new PostgreSQLContainer(CONTAINER_IMAGE)
-        .withDatabaseName(databaseName).withUsername("catwalk").withPassword("catwalk");
-    container.start();
-    LOG.warn("DATABASE_URL is not set and no local Postgres answers: started a throw-away Postgres container "
-        + "({}); its data is lost when Catwalk stops", CONTAINER_IMAGE);
-    return new DatabaseUrl(container.getHost(), container.getFirstMappedPort(), databaseName, "catwalk", "catwalk",
-        "disable", null, "catwalk", 0, false, List.of());
   }
 
   private static Set<String> candidateUsers() {
@@ -124,13 +95,5 @@ public final class LocalDatabase {
     users.add(System.getProperty("user.name"));
     users.add("postgres");
     return users;
-  }
-
-  private static boolean dockerReachable() {
-    try {
-      return DockerClientFactory.instance().isDockerAvailable();
-    } catch (RuntimeException | LinkageError e) {
-      return false;
-    }
   }
 }

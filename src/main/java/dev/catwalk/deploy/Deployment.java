@@ -14,7 +14,7 @@ import java.util.UUID;
  * A deployment as stored: what to run, its configuration (secret values excluded: only their
  * names), where it is in its lifecycle and where it should be.
  *
- * @param status        pending, provisioning, running, failed, stopped or deleted
+ * @param status        pending, provisioning, running, degraded, failed, stopped or deleted
  * @param statusReason  why it is failed or stopped, for people; never contains a secret value
  * @param desiredState  running, stopped or deleted: what reconciliation drives it to
  * @param backendState  what the backend needs to find its resources again
@@ -29,9 +29,16 @@ public record Deployment(UUID id, String name, String backend, JsonObject recipe
   public static final String PENDING = "pending";
   public static final String PROVISIONING = "provisioning";
   public static final String RUNNING = "running";
+  /** Running, but its server could not be started or reached by the latest session (the reason says why). */
+  public static final String DEGRADED = "degraded";
   public static final String FAILED = "failed";
   public static final String STOPPED = "stopped";
   public static final String DELETED = "deleted";
+
+  /** Whether sessions may open: running, or degraded (a session may find the server working again). */
+  public boolean servesSessions() {
+    return RUNNING.equals(status) || DEGRADED.equals(status);
+  }
 
   /** Reads a row of {@link DeploymentRepository}'s deployment queries. */
   static Deployment fromRow(Row row) {

@@ -83,15 +83,10 @@ public record DeploymentConfig(JsonObject plain, Map<String, String> secrets) {
       return withoutSchema(config);
     }
     JsonObject properties = schema.getJsonObject("properties", new JsonObject());
-    Set<String> unknown = new TreeSet<>(config.fieldNames());
-    unknown.removeAll(properties.fieldNames());
-    if (!unknown.isEmpty()) {
-      throw new HttpException(400, "config: unknown variables " + unknown + " (the schema declares "
-          + new TreeSet<>(properties.fieldNames()) + ")");
-    }
+    dev.catwalk.http.Validation.rejectUnknownFields(config, "config", properties.fieldNames());
     OutputUnit result = Validator.create(JsonSchema.of(schema.copy()), OPTIONS).validate(config);
     if (!Boolean.TRUE.equals(result.getValid())) {
-      throw new HttpException(400, "config: " + describe(result, properties));
+      throw new HttpException(400, describe(result, properties));
     }
     JsonObject plain = new JsonObject();
     Map<String, String> secrets = new LinkedHashMap<>();
@@ -150,7 +145,7 @@ public record DeploymentConfig(JsonObject plain, Map<String, String> secrets) {
   private static String describe(OutputUnit result, JsonObject properties) {
     List<String> problems = new ArrayList<>();
     collect(result, problems, properties);
-    return problems.isEmpty() ? "does not match the configSchema" : String.join("; ", new TreeSet<>(problems));
+    return problems.isEmpty() ? "config: does not match the configSchema" : String.join("; ", new TreeSet<>(problems));
   }
 
   private static void collect(OutputUnit unit, List<String> problems, JsonObject properties) {
@@ -162,37 +157,44 @@ public record DeploymentConfig(JsonObject plain, Map<String, String> secrets) {
       return;
     }
     String location = unit.getInstanceLocation() == null ? "" : unit.getInstanceLocation();
-    String name = location.startsWith("/") ? location.substring(1) : location;
+    String name = location.replaceFirst("^#?/?", "");
     String keyword = unit.getKeywordLocation() == null ? "" : unit.getKeywordLocation();
     String rule = keyword.substring(keyword.lastIndexOf('/') + 1);
+    if (rule.equals("properties")) {
+      return; // the property's own rule is reported
+    }
     if (rule.equals("required")) {
-      problems.add("missing required variable(s) " + missing(unit.getError(), properties));
+      missing(unit.getError(), properties).forEach(variable -> problems.add("config." + variable + ": required"));
     } else if (!name.isEmpty()) {
-      problems.add(name + " violates '" + rule + "'" + hint(properties.getJsonObject(name), rule));
+      problems.add("config." + name + ": " + rule(properties.getJsonObject(name), rule));
     } else {
-      problems.add("violates '" + rule + "'");
+      problems.add("config: violates '" + rule + "'");
     }
   }
 
-  private static String missing(String error, JsonObject properties) {
+  private static List<String> missing(String error, JsonObject properties) {
     List<String> names = new ArrayList<>();
     for (String name : properties.fieldNames()) {
-      if (error.contains(name)) {
+      if (error.contains("'" + name + "'") || error.contains("\"" + name + "\"") || error.contains(name)) {
         names.add(name);
       }
     }
-    return names.isEmpty() ? "" : String.join(", ", names);
+    return names;
   }
 
-  private static String hint(JsonObject property, String rule) {
+  /** The broken rule, said with the schema's own values (the allowed ones, the pattern), never the value given. */
+  private static String rule(JsonObject property, String rule) {
     if (property == null) {
-      return "";
+      return "violates '" + rule + "'";
     }
     return switch (rule) {
-      case "type" -> " (expected " + property.getValue("type") + ")";
-      case "enum" -> " (allowed: " + property.getValue("enum") + ")";
-      case "pattern" -> " (pattern " + property.getString("pattern") + ")";
-      default -> "";
+      case "type" -> "must be of type " + property.getValue("type");
+      case "enum" -> dev.catwalk.http.Validation.oneOf(property.getJsonArray("enum").getList());
+      case "const" -> dev.catwalk.http.Validation.oneOf(List.of(property.getValue("const")));
+      case "pattern" -> "must match the pattern " + property.getString("pattern");
+      case "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength" ->
+          "violates '" + rule + "' (" + property.getValue(rule) + ")";
+      default -> "violates '" + rule + "'";
     };
   }
 }

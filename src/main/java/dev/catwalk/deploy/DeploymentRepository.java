@@ -45,6 +45,9 @@ public final class DeploymentRepository {
   static final String UPDATE_STATUS = "UPDATE deployments SET status = $2, status_reason = $3,"
       + " version = version + 1, updated_at = now() WHERE id = $1 AND deleted_at IS NULL AND status <> $2"
       + " RETURNING status";
+  static final String UPDATE_STATUS_FROM = "UPDATE deployments SET status = $3, status_reason = $4,"
+      + " version = version + 1, updated_at = now() WHERE id = $1 AND deleted_at IS NULL AND status = $2"
+      + " RETURNING status";
   static final String UPDATE_DESIRED = "UPDATE deployments SET desired_state = $2, version = version + 1,"
       + " updated_at = now() WHERE id = $1 AND deleted_at IS NULL";
   static final String UPDATE_BACKEND_STATE = "UPDATE deployments SET backend_state = $2, updated_at = now()"
@@ -155,6 +158,14 @@ public final class DeploymentRepository {
     return pool.withTransaction(tx -> tx.preparedQuery(UPDATE_STATUS).execute(Tuple.of(id, status, reason))
         .compose(rows -> rows.rowCount() == 0 ? Future.succeededFuture(false)
             : audit(tx, actor, "status." + status, id, reason == null ? new JsonObject()
+                : new JsonObject().put("reason", reason)).map(true)));
+  }
+
+  /** Moves the status from {@code from} to {@code to} only if it is {@code from} now, and records it; false otherwise. */
+  public Future<Boolean> moveStatus(UUID id, String from, String to, String reason, String actor) {
+    return pool.withTransaction(tx -> tx.preparedQuery(UPDATE_STATUS_FROM).execute(Tuple.of(id, from, to, reason))
+        .compose(rows -> rows.rowCount() == 0 ? Future.succeededFuture(false)
+            : audit(tx, actor, "status." + to, id, reason == null ? new JsonObject()
                 : new JsonObject().put("reason", reason)).map(true)));
   }
 

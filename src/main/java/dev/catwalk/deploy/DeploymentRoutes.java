@@ -64,11 +64,7 @@ public final class DeploymentRoutes {
 
   private void createToken(RoutingContext ctx) {
     JsonObject body = BusRequests.jsonBody(ctx);
-    for (String field : body.fieldNames()) {
-      if (!field.equals("label")) {
-        throw new dev.catwalk.http.HttpException(400, "unknown field (allowed: label)");
-      }
-    }
+    dev.catwalk.http.Validation.rejectUnknownFields(body, "", java.util.List.of("label"));
     ctx.response().putHeader("Cache-Control", "no-store");
     BusRequests.send(vertx, ctx, Addresses.DEPLOYMENTS_TOKEN_CREATE, body.put("id", ctx.pathParam("id")), 201);
   }

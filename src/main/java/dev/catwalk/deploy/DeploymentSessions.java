@@ -1,11 +1,17 @@
 package dev.catwalk.deploy;
 
+import dev.catwalk.Addresses;
+import dev.catwalk.crypto.Redaction;
 import dev.catwalk.crypto.SecretBox;
 import dev.catwalk.crypto.Tokens;
 import dev.catwalk.http.HttpException;
 import dev.catwalk.mcp.SessionAuthority;
 import dev.catwalk.mcp.SessionGrant;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.vertx.ext.web.RoutingContext;
 
 import java.util.List;
@@ -24,14 +30,17 @@ public final class DeploymentSessions implements SessionAuthority {
   /** The path parameter holding the deployment id. */
   public static final String PATH_PARAM = "deploymentId";
   private static final String CHALLENGE = "Bearer realm=\"catwalk\"";
+  private static final Logger LOG = LoggerFactory.getLogger(DeploymentSessions.class);
 
   private final DeploymentRepository repository;
   private final SecretBox box;
   private final Map<String, Backend> backends;
   private final DeploymentLogs logs;
+  private final Vertx vertx;
 
-  public DeploymentSessions(DeploymentRepository repository, SecretBox box, Map<String, Backend> backends,
+  public DeploymentSessions(Vertx vertx, DeploymentRepository repository, SecretBox box, Map<String, Backend> backends,
                             DeploymentLogs logs) {
+    this.vertx = vertx;
     this.repository = repository;
     this.box = box;
     this.backends = Map.copyOf(backends);
@@ -73,7 +82,7 @@ public final class DeploymentSessions implements SessionAuthority {
       if (match.isEmpty() || !match.get().deploymentId().equals(deployment.id())) {
         return Future.failedFuture(unauthorized(ctx, true));
       }
-      if (!Deployment.RUNNING.equals(deployment.status())) {
+      if (!deployment.servesSessions()) {
         ctx.response().putHeader("Retry-After", "10");
         return Future.failedFuture(new HttpException(503, "the deployment is " + deployment.status()
             + (deployment.statusReason() == null ? "" : ": " + deployment.statusReason())));
@@ -92,11 +101,65 @@ public final class DeploymentSessions implements SessionAuthority {
   }
 
   private SessionGrant grant(Deployment deployment, Backend backend, UUID tokenId, byte[] hash, DeploymentEnv env) {
-    DeploymentLogs.Sink sink = logs.sink(deployment.id(), secretValues(env));
+    List<String> secrets = secretValues(env);
+    DeploymentLogs.Sink sink = logs.sink(deployment.id(), secrets);
+    ObservedUpstream.Health health = new UpstreamHealth(deployment.id(), sink, Redaction.of(secrets));
+    String installing = installing(deployment.parsedRecipe());
     return new SessionGrant(deployment.id().toString(), tokenId.toString(), hash, () -> {
       sink.line("lifecycle", "session starting");
-      return backend.openSession(deployment, env, sink);
+      if (installing != null) {
+        sink.line("lifecycle", installing);
+        LOG.info("deployment {}: {}", deployment.id(), installing);
+      }
+      return new ObservedUpstream(backend.openSession(deployment, env, sink), health);
     });
+  }
+
+  /** What a package runtime does before the server answers the first time, for the logs; null for others. */
+  private static String installing(Recipe recipe) {
+    String tool = switch (recipe.runtime()) {
+      case "npm" -> "npx";
+      case "pypi" -> "uvx";
+      case "oci" -> "docker";
+      default -> null;
+    };
+    if (tool == null || recipe.packageName() == null) {
+      return null;
+    }
+    String version = recipe.version() == null ? "" : (recipe.runtime().equals("pypi") ? "==" : recipe.runtime()
+        .equals("oci") ? ":" : "@") + recipe.version();
+    return "installing " + recipe.packageName() + version + "… (" + tool + " downloads it unless it is cached)";
+  }
+
+  /** A session's observations: into the deployment's log and the gateway's, and to the deployment's owner. */
+  private final class UpstreamHealth implements ObservedUpstream.Health {
+    private final UUID deploymentId;
+    private final DeploymentLogs.Sink sink;
+    private final Redaction redaction;
+
+    UpstreamHealth(UUID deploymentId, DeploymentLogs.Sink sink, Redaction redaction) {
+      this.deploymentId = deploymentId;
+      this.sink = sink;
+      this.redaction = redaction;
+    }
+
+    @Override
+    public void failed(String reason, boolean unusable) {
+      String safe = redaction.apply(reason);
+      sink.line("lifecycle", safe);
+      LOG.warn("deployment {}: {}", deploymentId, safe);
+      if (unusable) {
+        vertx.eventBus().send(Addresses.DEPLOYMENTS_UPSTREAM, new JsonObject().put("id", deploymentId.toString())
+            .put("reachable", false).put("reason", safe));
+      }
+    }
+
+    @Override
+    public void answered(long millis) {
+      sink.line("lifecycle", "the MCP server answered after " + millis / 1000 + "." + millis % 1000 / 100 + " s");
+      vertx.eventBus().send(Addresses.DEPLOYMENTS_UPSTREAM, new JsonObject().put("id", deploymentId.toString())
+          .put("reachable", true));
+    }
   }
 
   private static List<String> secretValues(DeploymentEnv env) {

@@ -86,8 +86,10 @@ public final class DeploymentVerticle extends VerticleBase {
     bind(Addresses.DEPLOYMENTS_LOGS, this::logs);
     bind(Addresses.DEPLOYMENTS_TOKEN_CREATE, this::createToken);
     bind(Addresses.DEPLOYMENTS_TOKEN_REVOKE, this::revokeToken);
+    bind(Addresses.ADMIN_DEPLOYMENTS_LIST, this::list);
     bind(Addresses.ADMIN_DEPLOYMENTS_STOP, this::stopDeployment);
     bind(Addresses.ADMIN_DEPLOYMENTS_RESTART, this::restart);
+    consumers.add(vertx.eventBus().consumer(Addresses.DEPLOYMENTS_UPSTREAM, this::upstreamObserved));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList())
         .onSuccess(v -> reconcileTimer = vertx.setPeriodic(reconcileInterval.toMillis(), t -> reconcile()))
         .onSuccess(v -> reconcile());
@@ -260,6 +262,25 @@ public final class DeploymentVerticle extends VerticleBase {
         .map(v -> new JsonObject().put("revoked", true));
   }
 
+  /** A session found the server unusable (running becomes degraded) or answered by it (degraded becomes running). */
+  private void upstreamObserved(Message<JsonObject> message) {
+    UUID id;
+    try {
+      id = UUID.fromString(message.body().getString("id"));
+    } catch (IllegalArgumentException | NullPointerException e) {
+      return;
+    }
+    boolean reachable = Boolean.TRUE.equals(message.body().getValue("reachable"));
+    String reason = message.body().getString("reason", "the MCP server could not be used");
+    Future<Boolean> moved = reachable ? repository.moveStatus(id, Deployment.DEGRADED, Deployment.RUNNING, null, SYSTEM)
+        : repository.moveStatus(id, Deployment.RUNNING, Deployment.DEGRADED, reason, SYSTEM);
+    moved.onSuccess(changed -> {
+      if (changed) {
+        statusChanged(id, reachable ? Deployment.RUNNING : Deployment.DEGRADED, reachable ? null : reason);
+      }
+    }).onFailure(e -> LOG.warn("recording the upstream state of deployment {} failed: {}", id, e.getMessage()));
+  }
+
   private void reconcile() {
     if (reconciling) {
       return;
@@ -296,7 +317,7 @@ public final class DeploymentVerticle extends VerticleBase {
     }
     Backend backend = backends.get(deployment.backend());
     if (wantRunning && backend != null) {
-      return backend.isRunning(deployment).compose(up -> up && Deployment.RUNNING.equals(deployment.status())
+      return backend.isRunning(deployment).compose(up -> up && deployment.servesSessions()
           ? Future.succeededFuture() : provision(deployment).mapEmpty());
     }
     if (wantRunning) {
@@ -346,7 +367,7 @@ public final class DeploymentVerticle extends VerticleBase {
       return setStatus(deployment, Deployment.FAILED, "backend '" + deployment.backend() + "' is not available")
           .map(deployment);
     }
-    boolean settled = Deployment.RUNNING.equals(deployment.status()) || Deployment.FAILED.equals(deployment.status());
+    boolean settled = deployment.servesSessions() || Deployment.FAILED.equals(deployment.status());
     Future<Void> marked = settled ? Future.succeededFuture() : setStatus(deployment, Deployment.PROVISIONING, null);
     return marked
         .compose(v -> environment(deployment))
@@ -399,12 +420,16 @@ public final class DeploymentVerticle extends VerticleBase {
   private Future<Void> setStatus(Deployment deployment, String status, String reason) {
     return repository.setStatus(deployment.id(), status, reason, SYSTEM).map(changed -> {
       if (changed) {
-        logs.lifecycle(deployment.id(), "status " + status + (reason == null ? "" : ": " + reason));
-        vertx.eventBus().publish(Addresses.DEPLOYMENTS_STATUS, new JsonObject().put("id", deployment.id().toString())
-            .put("status", status).put("reason", reason));
+        statusChanged(deployment.id(), status, reason);
       }
       return null;
     });
+  }
+
+  private void statusChanged(UUID id, String status, String reason) {
+    logs.lifecycle(id, "status " + status + (reason == null ? "" : ": " + reason));
+    vertx.eventBus().publish(Addresses.DEPLOYMENTS_STATUS, new JsonObject().put("id", id.toString())
+        .put("status", status).put("reason", reason));
   }
 
   private Future<Void> endSessions(UUID deploymentId, UUID tokenId) {
@@ -474,13 +499,8 @@ public final class DeploymentVerticle extends VerticleBase {
     return name;
   }
 
-  private static void rejectUnknownFields(JsonObject body, Set<String> allowed, String prefix) {
-    for (String field : body.fieldNames()) {
-      if (!allowed.contains(field)) {
-        throw new HttpException(400, prefix + HttpException.printable(field) + ": unknown field (allowed: "
-            + String.join(", ", new java.util.TreeSet<>(allowed)) + ")");
-      }
-    }
+  private static void rejectUnknownFields(JsonObject body, Set<String> allowed, String where) {
+    dev.catwalk.http.Validation.rejectUnknownFields(body, where, allowed);
   }
 
   private static String string(JsonObject body, String field) {

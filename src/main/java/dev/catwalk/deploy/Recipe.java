@@ -54,14 +54,10 @@ public record Recipe(String runtime, String packageName, String version, String 
     if (json == null) {
       throw bad("recipe: missing");
     }
-    for (String field : json.fieldNames()) {
-      if (!FIELDS.contains(field)) {
-        throw bad("recipe." + field + ": unknown field (allowed: " + String.join(", ", new java.util.TreeSet<>(FIELDS)) + ")");
-      }
-    }
+    dev.catwalk.http.Validation.rejectUnknownFields(json, "recipe", FIELDS);
     String runtime = string(json, "runtime");
     if (runtime == null || !RUNTIMES.contains(runtime)) {
-      throw bad("recipe.runtime: must be one of " + String.join(", ", RUNTIMES));
+      throw bad("recipe.runtime: " + dev.catwalk.http.Validation.oneOf(RUNTIMES));
     }
     String transport = string(json, "transport");
     String expectedTransport = runtime.equals("remote") ? "streamable-http" : "stdio";

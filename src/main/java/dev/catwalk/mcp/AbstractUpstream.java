@@ -10,6 +10,8 @@ abstract class AbstractUpstream implements Upstream {
   protected Handler<JsonObject> messageHandler = m -> { };
   /** Receives the end of the upstream; subclasses call it once. */
   protected Handler<UpstreamExit> exitHandler = e -> { };
+  /** Receives transport failures the relay answers for. */
+  protected Handler<String> problemHandler = p -> { };
 
   @Override
   public Upstream messageHandler(Handler<JsonObject> handler) {
@@ -20,6 +22,12 @@ abstract class AbstractUpstream implements Upstream {
   @Override
   public Upstream exitHandler(Handler<UpstreamExit> handler) {
     this.exitHandler = handler;
+    return this;
+  }
+
+  @Override
+  public Upstream problemHandler(Handler<String> handler) {
+    this.problemHandler = handler;
     return this;
   }
 }

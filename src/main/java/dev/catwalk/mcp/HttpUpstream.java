@@ -459,6 +459,9 @@ public final class HttpUpstream extends AbstractUpstream {
     }
     if (!ids.isEmpty()) {
       LOG.debug("request to the MCP server at {} failed: {}", server, reason);
+      if (!ending) {
+        problemHandler.handle(reason);
+      }
     }
     if (stream.initialize()) {
       end(new UpstreamExit(null, reason, false), false);

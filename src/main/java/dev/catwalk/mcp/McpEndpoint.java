@@ -161,7 +161,7 @@ public final class McpEndpoint {
     if (sessionId != null && session == null) {
       return;
     }
-    if (!versionHeaderValid(ctx)) {
+    if (!versionHeaderValid(ctx, session)) {
       return;
     }
     boolean allowBatch = session == null || "2025-03-26".equals(session.protocolVersion());
@@ -247,14 +247,14 @@ public final class McpEndpoint {
       return;
     }
     SessionRelay session = requireSession(ctx);
-    if (session != null && versionHeaderValid(ctx)) {
+    if (session != null && versionHeaderValid(ctx, session)) {
       session.openGet(ctx.response(), ctx.request().getHeader(McpHeaders.LAST_EVENT_ID));
     }
   }
 
   private void delete(RoutingContext ctx) {
     SessionRelay session = requireSession(ctx);
-    if (session != null && versionHeaderValid(ctx)) {
+    if (session != null && versionHeaderValid(ctx, session)) {
       session.close().onComplete(ar -> ctx.response().setStatusCode(200).end());
     }
   }
@@ -296,9 +296,11 @@ public final class McpEndpoint {
     return session;
   }
 
-  private boolean versionHeaderValid(RoutingContext ctx) {
+  /** A version header is valid when it names a published revision or the version the session negotiated. */
+  private boolean versionHeaderValid(RoutingContext ctx, SessionRelay session) {
     String version = ctx.request().getHeader(McpHeaders.PROTOCOL_VERSION);
-    if (version != null && !McpHeaders.VERSIONS.contains(version)) {
+    if (version != null && !McpHeaders.HEADER_VERSIONS.contains(version)
+        && !(session != null && version.equals(session.protocolVersion()))) {
       reject(ctx, 400, "unsupported " + McpHeaders.PROTOCOL_VERSION + ": " + version.replaceAll("[^\\x21-\\x7e]", "?"));
       return false;
     }

@@ -19,6 +19,12 @@ public final class McpHeaders {
   public static final String EVENT_STREAM = "text/event-stream";
   /** Protocol versions this gateway speaks, oldest first. */
   public static final List<String> VERSIONS = List.of("2025-03-26", "2025-06-18", "2025-11-25");
+  /**
+   * Every published protocol revision, valid in the {@link #PROTOCOL_VERSION} header whatever the
+   * session negotiated: a session relays the version its server answered (2024-11-05 included), so
+   * the header names one of these or that negotiated version.
+   */
+  public static final List<String> HEADER_VERSIONS = List.of("2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25");
   /** Version assumed when a client sends no header and none was negotiated. */
   public static final String DEFAULT_VERSION = "2025-03-26";
   /** The version that added priming events and {@code retry:}. */

@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * Limits of the MCP relay, all configurable.
+ * Limits of the MCP relay, all configurable ({@code CATWALK_MCP_*}, defaults in {@code conf/config.yaml}).
  *
  * @param maxSessions      open sessions at most; more get 503 with Retry-After
  * @param maxBodyBytes     largest POST body; larger gets 413
@@ -15,29 +15,25 @@ import java.util.List;
  * @param pendingServerMessages server messages kept while no stream can carry them
  * @param allowedOrigins   browser origins allowed besides loopback ones ({@code *} allows any)
  * @param dnsRebindingProtection refuse requests whose Host or Origin is not loopback (for loopback binds)
+ * @param handshakeTimeout a session whose client sends nothing more within this time after the answer to
+ *                         {@code initialize} (a refused or vanished client) is ended with its server
  */
 public record RelayOptions(int maxSessions, int maxBodyBytes, Duration requestTimeout, Duration idleTimeout,
                            Duration keepAlive, int replayEvents, int pendingServerMessages,
-                           List<String> allowedOrigins, boolean dnsRebindingProtection) {
+                           List<String> allowedOrigins, boolean dnsRebindingProtection, Duration handshakeTimeout) {
 
   /** Largest single JSON-RPC message read from an upstream (a stdio line or an HTTP body). */
   public static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
-  /** Defaults for a gateway. */
-  public static RelayOptions defaults() {
-    return new RelayOptions(1000, 4 * 1024 * 1024, Duration.ofMinutes(2), Duration.ofMinutes(30),
-        Duration.ofSeconds(15), 256, 256, List.of(), false);
-  }
-
   /** The same options allowing these browser origins besides loopback ones ({@code *}: any). */
   public RelayOptions withAllowedOrigins(List<String> origins) {
     return new RelayOptions(maxSessions, maxBodyBytes, requestTimeout, idleTimeout, keepAlive, replayEvents,
-        pendingServerMessages, List.copyOf(origins), dnsRebindingProtection);
+        pendingServerMessages, List.copyOf(origins), dnsRebindingProtection, handshakeTimeout);
   }
 
   /** The same options with DNS-rebinding protection on or off. */
   public RelayOptions withDnsRebindingProtection(boolean on) {
     return new RelayOptions(maxSessions, maxBodyBytes, requestTimeout, idleTimeout, keepAlive, replayEvents,
-        pendingServerMessages, allowedOrigins, on);
+        pendingServerMessages, allowedOrigins, on, handshakeTimeout);
   }
 }

@@ -28,7 +28,7 @@ import java.util.function.Consumer;
  */
 public final class SessionRelay extends VerticleBase {
 
-
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SessionRelay.class);
   private final String id;
   private final SessionGrant grant;
   private final long createdAt = System.currentTimeMillis();
@@ -41,6 +41,8 @@ public final class SessionRelay extends VerticleBase {
   private final Map<String, EventStream> progress = new HashMap<>();
   private final ArrayDeque<JsonObject> waiting = new ArrayDeque<>();
   private static final int MAX_FINISHED_STREAMS = 16;
+  /** What a protocol version looks like; the session takes whichever its server answered. */
+  private static final java.util.regex.Pattern NEGOTIABLE = java.util.regex.Pattern.compile("\\d{4}-\\d{2}-\\d{2}");
   private volatile String protocolVersion = McpHeaders.DEFAULT_VERSION;
   private EventStream getStream;
   private long nextStream = 1;
@@ -48,6 +50,12 @@ public final class SessionRelay extends VerticleBase {
   private long keepAliveTimer;
   private boolean ended;
   private String initializeKey;
+  /** Whether the client sent anything after {@code initialize}; until then the handshake timer runs. */
+  private boolean continued;
+  private long handshakeTimer = -1;
+  /** Tells the client, while its initialize waits for the server to start, that it is still starting. */
+  private long startingTimer = -1;
+  private static final long STARTING_NOTICE_MILLIS = 2_000;
   private MessageConsumer<JsonObject> consumer;
   private int finishedStreams;
 
@@ -110,6 +118,8 @@ public final class SessionRelay extends VerticleBase {
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(keepAliveTimer);
+    vertx.cancelTimer(handshakeTimer);
+    vertx.cancelTimer(startingTimer);
     return Future.all(upstream.close(), consumer.unregister());
   }
 
@@ -124,6 +134,7 @@ public final class SessionRelay extends VerticleBase {
   /** Opens the standalone GET stream, or resumes a stream after {@code lastEventId}. */
   public void openGet(HttpServerResponse response, String lastEventId) {
     context.runOnContext(v -> {
+      clientContinued();
       if (lastEventId != null) {
         resume(response, lastEventId);
       } else {
@@ -146,7 +157,8 @@ public final class SessionRelay extends VerticleBase {
       return;
     }
     boolean hasRequests = messages.stream().anyMatch(JsonRpcMessage::isRequest);
-    messages.stream().filter(m -> "initialize".equals(m.method())).findFirst().ifPresent(this::initializing);
+    messages.stream().filter(m -> "initialize".equals(m.method())).findFirst()
+        .ifPresentOrElse(this::initializing, this::clientContinued);
     EventStream stream = hasRequests ? openStream(response, jsonOnly, batch) : null;
     for (JsonRpcMessage message : messages) {
       forward(message, stream);
@@ -174,8 +186,58 @@ public final class SessionRelay extends VerticleBase {
     negotiated(requested instanceof String version ? version : McpHeaders.DEFAULT_VERSION);
   }
 
+  /**
+   * Progress for the initialize request's token (when the client sent one) and, every 10 s, an info log
+   * message: the first start of a package downloads it, which can take long.
+   */
+  private void stillStarting(EventStream stream, Object token, long since) {
+    if (!pending.containsKey(initializeKey)) {
+      vertx.cancelTimer(startingTimer);
+      return;
+    }
+    long seconds = java.util.concurrent.TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - since);
+    String text = "waiting for the MCP server to start (" + seconds + " s; a first start may download its package)";
+    if (token != null) {
+      stream.send(JsonRpcMessage.notification("notifications/progress", new JsonObject().put("progressToken", token)
+          .put("progress", seconds).put("message", text)));
+    }
+    if (seconds < STARTING_NOTICE_MILLIS / 1000 + 1 || seconds % 10 < STARTING_NOTICE_MILLIS / 1000) {
+      stream.send(JsonRpcMessage.notification("notifications/message", new JsonObject().put("level", "info")
+          .put("logger", "catwalk").put("data", text)));
+    }
+  }
+
+  private void initializeAnswered(JsonObject result) {
+    vertx.cancelTimer(startingTimer);
+    if (result != null && result.getValue("protocolVersion") instanceof String v && NEGOTIABLE.matcher(v).matches()) {
+      protocolVersion = v;
+    }
+    if (!continued) {
+      handshakeTimer = vertx.setTimer(options.handshakeTimeout().toMillis(), t -> abandoned());
+    }
+  }
+
+  private void clientContinued() {
+    continued = true;
+    vertx.cancelTimer(handshakeTimer);
+  }
+
+  /** The client was refused or went away right after {@code initialize}: its server is not kept waiting. */
+  private void abandoned() {
+    if (!continued && !ended) {
+      LOG.info("ending MCP session: its client sent nothing within {} s of the answer to initialize",
+          options.handshakeTimeout().toSeconds());
+      close();
+    }
+  }
+
   private void track(JsonRpcMessage message, EventStream stream) {
     String key = key(message.id());
+    if (key.equals(initializeKey) && !stream.jsonOnly) {
+      long since = System.nanoTime();
+      Object token = message.progressToken();
+      startingTimer = vertx.setPeriodic(STARTING_NOTICE_MILLIS, t -> stillStarting(stream, token, since));
+    }
     long timer = vertx.setTimer(options.requestTimeout().toMillis(), t -> timedOut(key));
     pending.put(key, new Pending(message.id(), stream, timer));
     stream.pendingCount++;
@@ -208,8 +270,8 @@ public final class SessionRelay extends VerticleBase {
     }
     vertx.cancelTimer(request.timer());
     JsonObject result = message.json().getValue("result") instanceof JsonObject r ? r : null;
-    if (result != null && key(message.id()).equals(initializeKey) && result.getValue("protocolVersion") instanceof String v) {
-      negotiated(v);
+    if (key(message.id()).equals(initializeKey)) {
+      initializeAnswered(result);
     }
     deliverResponse(request.stream(), message.json());
   }
@@ -301,6 +363,8 @@ public final class SessionRelay extends VerticleBase {
   private void upstreamEnded(Upstream.UpstreamExit exit) {
     ended = true;
     vertx.cancelTimer(keepAliveTimer);
+    vertx.cancelTimer(handshakeTimer);
+    vertx.cancelTimer(startingTimer);
     for (Pending request : List.copyOf(pending.values())) {
       vertx.cancelTimer(request.timer());
       pending.remove(key(request.id()));

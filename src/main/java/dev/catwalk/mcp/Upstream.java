@@ -27,6 +27,16 @@ public interface Upstream {
   /** Receives the end of the upstream, once. */
   Upstream exitHandler(Handler<UpstreamExit> handler);
 
+  /**
+   * Receives each failure of the transport that the relay answers for itself (a remote server
+   * unreachable or answering an HTTP error), as a sentence for people without secret values; the
+   * client gets it as a JSON-RPC error. Ignored by upstreams that have none (a process's failures
+   * are its start and its exit).
+   */
+  default Upstream problemHandler(Handler<String> handler) {
+    return this;
+  }
+
   /** Ends the upstream and frees everything it holds; completes when it is gone. */
   Future<Void> close();
 

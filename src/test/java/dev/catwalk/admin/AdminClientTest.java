@@ -73,6 +73,19 @@ class AdminClientTest {
   }
 
   @Test
+  void listsTheDeploymentsAndFindsOneByName() {
+    String id = gateway.createFixtureDeployment("admin-by-name", null, new JsonObject()).getString("id");
+
+    assertThat(admin.allDeployments().await()).extracting(d -> d.getString("name")).contains("admin-by-name");
+    assertThat(admin.deploymentId("admin-by-name").await()).isEqualTo(id);
+    assertThat(admin.deploymentId(id).await()).isEqualTo(id);
+    assertThat(admin.stop(admin.deploymentId("admin-by-name").await()).await().getString("status")).isEqualTo("stopped");
+    AdminClient.AdminException unknown = failure(admin.deploymentId("no-such-name").map(found -> new JsonObject()));
+    assertThat(unknown.failureCode()).isEqualTo(404);
+    assertThat(unknown.getMessage()).isEqualTo("no deployment named 'no-such-name' (see: catwalk admin list)");
+  }
+
+  @Test
   void stopsAndRestartsADeploymentAsTheOperator() {
     String id = gateway.createFixtureDeployment("admin-lifecycle", null, new JsonObject()).getString("id");
     String path = "/api/deployments/" + id;

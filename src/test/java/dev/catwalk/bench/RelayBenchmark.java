@@ -71,7 +71,8 @@ public final class RelayBenchmark {
           java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       target("127.0.0.1", freePort(), Runner.MCP_PATH);
       RelayOptions relay = new RelayOptions(sessions + 10, 4 << 20, java.time.Duration.ofSeconds(30),
-          java.time.Duration.ofMinutes(30), java.time.Duration.ofSeconds(15), 256, 256, List.of(), false);
+          java.time.Duration.ofMinutes(30), java.time.Duration.ofSeconds(15), 256, 256, List.of(), false,
+          java.time.Duration.ofMinutes(5));
       runner = Runner.start(vertx, host, port, List.of("python3", "-u", script.toString()), Map.of(), null, relay).await();
     }
     measureLoad(sessions, seconds);

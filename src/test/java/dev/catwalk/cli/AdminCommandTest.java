@@ -28,6 +28,24 @@ class AdminCommandTest {
   }
 
   @Test
+  void deploymentsAreATableWithTheirStatusAndReason() {
+    JsonArray items = new JsonArray()
+        .add(new JsonObject().put("name", "slack").put("id", "d-1").put("status", "running").put("backend", "local"))
+        .add(new JsonObject().put("name", "docs").put("id", "d-2").put("status", "degraded").put("backend", "local")
+            .put("statusReason", "connection refused"));
+
+    String out = new AdminCommand.ListDeployments().describe(new JsonObject().put("items", items));
+
+    assertThat(out.lines().toList()).containsExactly(
+        "NAME   ID   STATUS    BACKEND  REASON",
+        "slack  d-1  running   local",
+        "docs   d-2  degraded  local    connection refused",
+        "2 deployment(s)");
+    assertThat(new AdminCommand.ListDeployments().describe(new JsonObject().put("items", new JsonArray())))
+        .isEqualTo("no deployments");
+  }
+
+  @Test
   void drainSaysWhatChanged() {
     AdminCommand.Drain drain = new AdminCommand.Drain();
 

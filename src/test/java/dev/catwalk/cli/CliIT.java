@@ -74,6 +74,51 @@ class CliIT {
   }
 
   @Test
+  void theLauncherScriptMakesAClassDataSharingArchiveOnceAndUsesIt(@TempDir Path home) throws Exception {
+    Map<String, String> env = Map.of("CATWALK_HOME", home.toString(), "JAVA_HOME", System.getProperty("java.home"));
+    ProcessBuilder first = new ProcessBuilder("bin/catwalk", "--version").redirectErrorStream(true);
+    first.environment().putAll(env);
+    Process made = first.start();
+    String out = new String(made.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(made.waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+    assertThat(made.exitValue()).as(out).isZero();
+    assertThat(out.strip()).startsWith("catwalk ");
+    Path archive = home.resolve("cds/catwalk---version.jsa");
+    assertThat(archive).isNotEmptyFile();
+    long size = Files.size(archive);
+    ProcessBuilder second = new ProcessBuilder("bin/catwalk", "--version").redirectErrorStream(true);
+    second.environment().putAll(env);
+    Process reused = second.start();
+    assertThat(new String(reused.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip()).isEqualTo(out.strip());
+    assertThat(reused.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(Files.size(archive)).as("the archive is reused, not made again").isEqualTo(size);
+  }
+
+  @Test
+  void aPortInUseIsNamedWithItsSettingInOneLineAndExit1(@TempDir Path home) throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      String port = String.valueOf(taken.getLocalPort());
+      String database = TestConfig.libpqUrl(resources.database(), "disable");
+      Result http = run(Map.of("PORT", port, "CATWALK_ADMIN_PORT", "0", "DATABASE_URL", database, "CATWALK_HOME",
+          home.toString()), "serve");
+      Result admin = run(Map.of("PORT", String.valueOf(TestConfig.freePort()), "CATWALK_ADMIN_PORT", port,
+          "DATABASE_URL", database, "CATWALK_HOME", home.toString()), "serve");
+      Result runner = run(Map.of(), "runner", "--port", port, "--", "cat");
+
+      for (Result result : java.util.List.of(http, admin, runner)) {
+        assertThat(result.code()).as(result.err()).isEqualTo(1);
+        assertThat(result.err().strip().lines()).as("one line").hasSize(1);
+        assertThat(result.out() + result.err()).doesNotContain("\tat ").doesNotContain("Pool closed")
+            .doesNotContain("Exception");
+      }
+      assertThat(http.err()).contains("port " + port).contains("(PORT)");
+      assertThat(admin.err()).contains("port " + port).contains("(CATWALK_ADMIN_PORT)");
+      assertThat(runner.err()).contains("port " + port).contains("(--port)");
+    }
+  }
+
+  @Test
   void serveAnswersReadyAndExitsZeroOnSigterm(@TempDir Path home) throws Exception {
     int port = TestConfig.freePort();
     Path log = home.resolve("serve.log");
@@ -124,20 +169,13 @@ class CliIT {
     }
   }
 
-  private static int waitForReady(int port) throws InterruptedException {
+  private static int waitForReady(int port) {
     HttpClient http = HttpClient.newHttpClient();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
-    while (System.nanoTime() < deadline) {
-      try {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + port + HealthRoutes.READY_PATH)).timeout(Duration.ofSeconds(5)).build(),
-            HttpResponse.BodyHandlers.ofString());
-        return response.statusCode();
-      } catch (IOException e) {
-        Thread.sleep(200);
-      }
-    }
-    return -1;
+    HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + HealthRoutes.READY_PATH))
+        .timeout(Duration.ofSeconds(5)).build();
+    return org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+        .ignoreExceptionsInstanceOf(IOException.class)
+        .until(() -> http.send(ready, HttpResponse.BodyHandlers.ofString()).statusCode(), status -> true);
   }
 
   private record Result(int code, String out, String err) {

@@ -1,6 +1,7 @@
 package dev.catwalk.config;
 
 import dev.catwalk.testsupport.ClassResources;
+import dev.catwalk.mcp.RelayOptions;
 import dev.catwalk.testsupport.TestConfig;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -110,8 +111,26 @@ class CatwalkConfigTest {
   }
 
   @Test
+  void theRelayLimitsComeFromTheConfigurationAndBadOnesAreNamed() {
+    CatwalkConfig defaults = CatwalkConfig.from(TestConfig.raw("postgres://u:p@db/app"), CatwalkConfig.Purpose.SERVE);
+    assertThat(defaults.relay().idleTimeout()).hasMinutes(30);
+    assertThat(defaults.relay().handshakeTimeout()).hasSeconds(30);
+    assertThat(defaults.relay().requestTimeout()).hasSeconds(120);
+    assertThat(defaults.relay().maxSessions()).isEqualTo(1000);
+
+    RelayOptions set = CatwalkConfig.relayOptions(TestConfig.defaults().put(ConfigKeys.MCP_IDLE_TIMEOUT, "90")
+        .put(ConfigKeys.MCP_HANDSHAKE_TIMEOUT, "5").put(ConfigKeys.MCP_MAX_SESSIONS, "12"));
+    assertThat(set.idleTimeout()).hasSeconds(90);
+    assertThat(set.handshakeTimeout()).hasSeconds(5);
+    assertThat(set.maxSessions()).isEqualTo(12);
+
+    assertThatThrownBy(() -> CatwalkConfig.relayOptions(TestConfig.defaults().put(ConfigKeys.MCP_IDLE_TIMEOUT, "soon")))
+        .isInstanceOf(ConfigException.class).hasMessageContaining(ConfigKeys.MCP_IDLE_TIMEOUT + ": 'soon'");
+  }
+
+  @Test
   void everyProblemIsNamedInOneMessageWithoutSecretValues() {
-    JsonObject raw = new JsonObject()
+    JsonObject raw = TestConfig.defaults()
         .put(ConfigKeys.PORT, "http")
         .put(ConfigKeys.HOST, "0.0.0.0")
         .put(ConfigKeys.DATABASE_URL, "mysql://root:sup3rsecretpw@db/app")

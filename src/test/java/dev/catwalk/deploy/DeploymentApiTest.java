@@ -113,10 +113,10 @@ class DeploymentApiTest {
 
     assertProblem(400, "unknown field", body("api-bad", valid()).put("owner", "me"));
     assertProblem(400, "RETRIES", body("api-bad", valid().put("RETRIES", "three")));
-    assertProblem(400, "missing required", body("api-bad", new JsonObject().put("REGION", "eu")));
+    assertProblem(400, ": required", body("api-bad", new JsonObject().put("REGION", "eu")));
     assertProblem(400, "REGION", body("api-bad", valid().put("REGION", "mars")));
     assertProblem(400, "PROJECT", body("api-bad", valid().put("PROJECT", "'; DROP TABLE deployments; --")));
-    assertProblem(400, "unknown variables", body("api-bad", valid().put("OTHER", "x")));
+    assertProblem(400, "config: unknown field \"OTHER\" (allowed: ", body("api-bad", valid().put("OTHER", "x")));
     assertProblem(400, "name", body("x".repeat(64), valid()));
     assertProblem(400, "name", body("Not_URL_Safe", valid()));
     assertProblem(400, "name", body("'; DROP TABLE deployments; --", valid()));

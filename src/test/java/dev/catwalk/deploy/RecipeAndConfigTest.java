@@ -69,7 +69,22 @@ class RecipeAndConfigTest {
     assertThatThrownBy(() -> DeploymentConfig.validate(schema, new JsonObject().put("TOKEN", 5)))
         .hasMessageContaining("TOKEN").hasMessageContaining("type");
     assertThatThrownBy(() -> DeploymentConfig.validate(schema, new JsonObject()))
-        .hasMessageContaining("missing required variable(s) TOKEN");
+        .hasMessageContaining("config.TOKEN: required");
+  }
+
+  @Test
+  void messagesNameTheFieldAndTheAllowedValuesInOneStyle() {
+    JsonObject schema = new JsonObject().put("type", "object").put("properties", new JsonObject()
+        .put("DEMO_MODE", new JsonObject().put("type", "string").put("enum", new JsonArray().add("a").add("b"))));
+
+    assertThatThrownBy(() -> DeploymentConfig.validate(schema, new JsonObject().put("DEMO_MODE", "c")))
+        .hasMessage("config.DEMO_MODE: must be one of \"a\", \"b\"");
+    assertThatThrownBy(() -> DeploymentConfig.validate(schema, new JsonObject().put("url", "x")))
+        .hasMessage("config: unknown field \"url\" (allowed: DEMO_MODE)");
+    assertThatThrownBy(() -> Recipe.fromJson(new JsonObject().put("runtime", "nix")))
+        .hasMessage("recipe.runtime: must be one of \"npm\", \"pypi\", \"oci\", \"command\", \"remote\"");
+    assertThatThrownBy(() -> Recipe.fromJson(new JsonObject().put("runtime", "npm").put("pkg", "x")))
+        .hasMessageStartingWith("recipe: unknown field \"pkg\" (allowed: ");
   }
 
   @Test

@@ -56,13 +56,17 @@ class RuntimeDeploymentTest {
         assertThat(env).contains("sk-everything-123").contains("\"EVERYTHING_MODE\": \"demo\"")
             .doesNotContain(TestConfig.ADMIN_TOKEN).doesNotContain("CATWALK_ENCRYPTION_KEY");
       }
+      String logs = gateway.admin(HttpMethod.GET, "/api/deployments/" + created.json().getString("id") + "/logs", null)
+          .body();
+      assertThat(logs).contains("installing @modelcontextprotocol/server-everything@" + SERVER_EVERYTHING_VERSION + "…")
+          .contains("the MCP server answered after");
     }
   }
 
   @Test
   void remoteServerIsFrontedWithAHeaderBuiltFromASecret() {
     Runner remote = Runner.start(resources.vertx(), "127.0.0.1", TestConfig.freePort(), FixtureCommand.command(),
-        Map.of("WHERE", "behind-the-remote"), "remote-runner-token", RelayOptions.defaults()).await();
+        Map.of("WHERE", "behind-the-remote"), "remote-runner-token", TestConfig.relayOptions()).await();
     try (GatewayHarness gateway = GatewayHarness.start(resources)) {
       JsonObject body = new JsonObject().put("name", "fronted")
           .put("recipe", new JsonObject().put("runtime", "remote")

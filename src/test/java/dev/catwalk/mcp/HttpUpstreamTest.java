@@ -47,6 +47,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
@@ -214,8 +215,9 @@ class HttpUpstreamTest {
     TcpProxy proxy = TcpProxy.start(resources.vertx(), "127.0.0.1", runner.port());
     try (Remote remote = Remote.open(proxy.port(), TOKEN)) {
       remote.initialize();
+      int before = proxy.receivedFromTarget().length();
       remote.send(JsonRpcMessage.request("slow", "tools/call", tool("slow", new JsonObject().put("millis", 2500))));
-      Thread.sleep(800);
+      await().atMost(Duration.ofSeconds(10)).until(() -> proxy.receivedFromTarget().substring(before).contains("retry:"));
 
       proxy.cut();
       proxy.restore();
@@ -233,16 +235,14 @@ class HttpUpstreamTest {
     try (Remote remote = Remote.open(runner.port(), TOKEN)) {
       remote.initialize();
       remote.send(JsonRpcMessage.request("slow", "tools/call", tool("slow", new JsonObject().put("millis", 1500))));
-      Thread.sleep(300);
       remote.send(JsonRpcMessage.notification("notifications/cancelled",
           new JsonObject().put("requestId", "slow").put("reason", "test")));
 
       remote.send(JsonRpcMessage.request("echo-after", "tools/call", tool("echo", new JsonObject().put("message", "x"))));
       List<JsonObject> messages = remote.until("echo-after");
-      Thread.sleep(2000);
 
       assertThat(messages).hasSize(1);
-      assertThat(remote.received).as("no answer to the cancelled request").isEmpty();
+      await().during(Duration.ofMillis(2500)).atMost(Duration.ofSeconds(5)).until(remote.received::isEmpty);
     }
   }
 
@@ -250,7 +250,7 @@ class HttpUpstreamTest {
   void anSdkClientWorksThroughTwoRelaysWithAnHttpUpstreamBetweenThem() throws Exception {
     Vertx vertx = resources.vertx();
     HttpUpstream.Spec spec = spec(runner.port(), TOKEN);
-    McpEndpoint endpoint = new McpEndpoint(vertx, RelayOptions.defaults(), () -> new HttpUpstream(vertx, spec));
+    McpEndpoint endpoint = new McpEndpoint(vertx, TestConfig.relayOptions(), () -> new HttpUpstream(vertx, spec));
     Router router = Router.router(vertx);
     endpoint.mount(router, Runner.MCP_PATH);
     HttpServer gateway = vertx.createHttpServer().requestHandler(router).listen(TestConfig.freePort(), "127.0.0.1").await();
@@ -356,7 +356,7 @@ class HttpUpstreamTest {
 
   private static Runner startRunner() {
     return Runner.start(resources.vertx(), "127.0.0.1", TestConfig.freePort(), FixtureCommand.command(), Map.of(),
-        TOKEN, RelayOptions.defaults().withDnsRebindingProtection(true)).await();
+        TOKEN, TestConfig.relayOptions().withDnsRebindingProtection(true)).await();
   }
 
   private static HttpUpstream.Spec spec(int port, String token) {
@@ -376,10 +376,8 @@ class HttpUpstreamTest {
     return ((TextContent) result.content().get(0)).text();
   }
 
-  private static void awaitSessions(Runner target, int count) throws InterruptedException {
-    for (int i = 0; i < 100 && target.sessionCount() != count; i++) {
-      Thread.sleep(100);
-    }
+  private static void awaitSessions(Runner target, int count) {
+    await().atMost(Duration.ofSeconds(10)).until(() -> target.sessionCount() == count);
     assertThat(target.sessionCount()).as("sessions left on the runner").isEqualTo(count);
   }
 

@@ -49,7 +49,7 @@ class ManySessionsTest {
   @Test
   void threeHundredSessionsWithIdleServersAllStayAnswered() {
     RelayOptions options = new RelayOptions(SESSIONS + 10, 1 << 20, Duration.ofSeconds(10), Duration.ofMinutes(5),
-        Duration.ofSeconds(15), 16, 16, List.of(), true);
+        Duration.ofSeconds(15), 16, 16, List.of(), true, Duration.ofMinutes(5));
     Runner runner = Runner.start(resources.vertx(), "127.0.0.1", TestConfig.freePort(), List.of("sh", "-c", SH_PEER),
         Map.of(), null, options).await();
     WebClient client = WebClient.create(resources.vertx(), new WebClientOptions(),

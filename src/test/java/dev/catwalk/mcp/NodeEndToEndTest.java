@@ -1,11 +1,15 @@
 package dev.catwalk.mcp;
 
 import dev.catwalk.testsupport.ClassResources;
+import dev.catwalk.testsupport.GatewayHarness;
 import dev.catwalk.testsupport.TestConfig;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -20,14 +24,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * End to end with Node: {@code @modelcontextprotocol/server-everything} (stdio) behind the runner,
- * driven by the TypeScript SDK's Streamable HTTP client ({@code src/test/node/e2e.mjs}). The npm
- * packages are pinned by {@code src/test/node/package-lock.json} and installed into {@code target/}.
+ * driven by the TypeScript SDK's Streamable HTTP client ({@code src/test/node/e2e.mjs}); and
+ * {@code @modelcontextprotocol/server-memory} 2025.4.25, a published server whose SDK (1.0.1) answers
+ * protocol 2024-11-05, behind the runner and behind a gateway deployment
+ * ({@code src/test/node/e2e-memory.mjs}). The npm packages are pinned by
+ * {@code src/test/node/package-lock.json} and installed into {@code target/}.
  */
 @Timeout(600)
 class NodeEndToEndTest {
 
   @RegisterExtension
-  static final ClassResources resources = ClassResources.vertxOnly();
+  static final ClassResources resources = ClassResources.withDatabase();
 
   private static final Path SOURCES = Path.of("src/test/node");
   private static final Path WORK = Path.of("target/node-e2e");
@@ -36,40 +43,91 @@ class NodeEndToEndTest {
   void typescriptClientUsesServerEverythingThroughTheRunner() throws Exception {
     Path work = install();
     Path server = work.resolve("node_modules/@modelcontextprotocol/server-everything/dist/index.js").toAbsolutePath();
-    Runner runner = Runner.start(resources.vertx(), "127.0.0.1", TestConfig.freePort(),
-        List.of("node", server.toString(), "stdio"), Map.of("E2E_MARKER", "configured-by-catwalk"), "node-e2e-token",
-        RelayOptions.defaults().withDnsRebindingProtection(true)).await();
-    try {
-      String output = run(work, "node", "e2e.mjs", "http://127.0.0.1:" + runner.port() + Runner.MCP_PATH, "node-e2e-token");
-      JsonObject seen = new JsonObject(output.lines().reduce((a, b) -> b).orElseThrow());
+    String output = throughRunner(List.of("node", server.toString(), "stdio"),
+        Map.of("E2E_MARKER", "configured-by-catwalk"), work, "e2e.mjs");
+    JsonObject seen = lastJsonLine(output);
 
-      assertThat(seen.getString("sessionId")).isNotBlank();
-      assertThat(seen.getJsonArray("tools").getList()).contains("echo", "get-sum", "get-env");
-      assertThat(seen.getString("echo")).isEqualTo("Echo: hello from node");
-      assertThat(seen.getString("sum")).contains("42");
-      assertThat(seen.getString("env")).contains("configured-by-catwalk").doesNotContain("node-e2e-token");
-      assertThat(seen.getJsonArray("progress")).isNotEmpty();
-      assertThat(seen.getJsonArray("prompts").getList()).contains("simple-prompt");
-      waitForNoSessions(runner);
+    assertThat(seen.getString("sessionId")).isNotBlank();
+    assertThat(seen.getJsonArray("tools").getList()).contains("echo", "get-sum", "get-env");
+    assertThat(seen.getString("echo")).isEqualTo("Echo: hello from node");
+    assertThat(seen.getString("sum")).contains("42");
+    assertThat(seen.getString("env")).contains("configured-by-catwalk").doesNotContain("node-e2e-token");
+    assertThat(seen.getJsonArray("progress")).isNotEmpty();
+    assertThat(seen.getJsonArray("prompts").getList()).contains("simple-prompt");
+  }
+
+  @Test
+  void aServerThatAnswers20241105WorksThroughTheRunner(@TempDir Path data) throws Exception {
+    Path work = install();
+    assertMemoryServerAnswered(lastJsonLine(throughRunner(List.of("node", memoryServer(work).toString()),
+        Map.of("MEMORY_FILE_PATH", data.resolve("memory.json").toString()), work, "e2e-memory.mjs")));
+  }
+
+  /** Runs {@code script} against {@code command} behind a runner; checks the client's DELETE ended its session. */
+  private static String throughRunner(List<String> command, Map<String, String> env, Path work, String script)
+      throws Exception {
+    Runner runner = Runner.start(resources.vertx(), "127.0.0.1", TestConfig.freePort(), command, env,
+        "node-e2e-token", TestConfig.relayOptions().withDnsRebindingProtection(true)).await();
+    try {
+      String output = run(work, "node", script, "http://127.0.0.1:" + runner.port() + Runner.MCP_PATH, "node-e2e-token");
+      waitForNoSessions(runner::sessionCount);
       assertThat(runner.sessionCount()).as("DELETE from the client ended the session").isZero();
+      return output;
     } finally {
       runner.close().await();
     }
   }
 
-  private static void waitForNoSessions(Runner runner) throws InterruptedException {
-    for (int i = 0; i < 50 && runner.sessionCount() > 0; i++) {
-      Thread.sleep(100);
+  @Test
+  void aServerThatAnswers20241105WorksThroughAGatewayDeployment(@TempDir Path data) throws Exception {
+    Path work = install();
+    try (GatewayHarness gateway = GatewayHarness.start(resources)) {
+      JsonObject body = new JsonObject().put("name", "memory-2024-11-05")
+          .put("recipe", new JsonObject().put("runtime", "command").put("command", "node")
+              .put("args", new JsonArray().add(memoryServer(work).toString())))
+          .put("config", new JsonObject().put("MEMORY_FILE_PATH", data.resolve("memory.json").toString()));
+      GatewayHarness.Reply created = gateway.admin(HttpMethod.POST, "/api/deployments", body);
+      assertThat(created.status()).as(created.body()).isEqualTo(201);
+      JsonObject deployment = created.json();
+
+      JsonObject seen = lastJsonLine(run(work, "node", "e2e-memory.mjs", deployment.getString("mcpUrl"),
+          deployment.getString("accessToken")));
+
+      assertMemoryServerAnswered(seen);
+      waitForNoSessions(() -> gateway.gateway().mcpEndpoint().sessionCount());
+      assertThat(gateway.gateway().mcpEndpoint().sessionCount()).as("DELETE ended the session").isZero();
     }
   }
 
-  private static Path install() throws Exception {
+  private static void assertMemoryServerAnswered(JsonObject seen) {
+    assertThat(seen.getString("sessionId")).isNotBlank();
+    assertThat(seen.getString("protocolVersion")).isEqualTo("2024-11-05");
+    assertThat(seen.getJsonArray("tools").getList()).contains("create_entities", "read_graph");
+    assertThat(seen.getString("graph")).contains("relays 2024-11-05");
+  }
+
+  private static Path memoryServer(Path work) {
+    return work.resolve("node_modules/@modelcontextprotocol/server-memory/dist/index.js").toAbsolutePath();
+  }
+
+  private static JsonObject lastJsonLine(String output) {
+    return new JsonObject(output.lines().reduce((a, b) -> b).orElseThrow());
+  }
+
+  private static void waitForNoSessions(java.util.function.IntSupplier sessions) {
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> sessions.getAsInt() == 0);
+  }
+
+  private static synchronized Path install() throws Exception {
     Files.createDirectories(WORK);
-    for (String file : List.of("package.json", "package-lock.json", "e2e.mjs")) {
+    for (String file : List.of("package.json", "package-lock.json", "e2e.mjs", "e2e-memory.mjs")) {
       Files.copy(SOURCES.resolve(file), WORK.resolve(file), StandardCopyOption.REPLACE_EXISTING);
     }
-    if (!Files.isDirectory(WORK.resolve("node_modules/@modelcontextprotocol/server-everything"))) {
+    Path stamp = WORK.resolve("node_modules/.catwalk-installed-lock");
+    String lock = Files.readString(SOURCES.resolve("package-lock.json"));
+    if (!Files.exists(stamp) || !Files.readString(stamp).equals(lock)) {
       run(WORK, "npm", "ci", "--no-audit", "--no-fund", "--loglevel=error");
+      Files.writeString(stamp, lock);
     }
     return WORK;
   }

@@ -25,6 +25,7 @@ import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /** Session limits and clean-up: nothing is left behind once sessions end. */
 class RelayLifecycleTest {
@@ -91,11 +92,13 @@ class RelayLifecycleTest {
 
   @Test
   void idleSessionsAreReapedAndTheirIdsThen404() throws Exception {
-    Runner runner = start(10, Duration.ofSeconds(1));
+    Path pidFile = Files.createTempFile("scripted", ".pid");
+    Runner runner = start(10, Duration.ofSeconds(1), Duration.ofMinutes(5),
+        Map.of(ScriptedStdioServer.PID_FILE_ENV, pidFile.toString()));
     WebClient client = WebClient.create(resources.vertx());
     try {
       String id = header(post(client, runner, null, INIT), McpHeaders.SESSION_ID);
-      long pid = pid(client, runner, id);
+      long pid = Long.parseLong(Files.readString(pidFile).strip());
 
       waitFor(() -> runner.sessionCount() == 0);
 
@@ -107,10 +110,80 @@ class RelayLifecycleTest {
     }
   }
 
+  @Test
+  void aSessionWhoseClientIsRefusedAfterInitializeEndsWithItsProcess() throws Exception {
+    Path pidFile = Files.createTempFile("scripted", ".pid");
+    Runner runner = start(10, Duration.ofMinutes(5), Duration.ofSeconds(3),
+        Map.of(ScriptedStdioServer.PID_FILE_ENV, pidFile.toString()));
+    WebClient client = WebClient.create(resources.vertx());
+    try {
+      String id = header(post(client, runner, null, INIT), McpHeaders.SESSION_ID);
+      long pid = Long.parseLong(Files.readString(pidFile).strip());
+      HttpResponse<Buffer> refused = client.request(HttpMethod.POST, runner.port(), "127.0.0.1", Runner.MCP_PATH)
+          .putHeader("Accept", "application/json, text/event-stream").putHeader("Content-Type", "application/json")
+          .putHeader(McpHeaders.SESSION_ID, id).putHeader(McpHeaders.PROTOCOL_VERSION, "1999-01-01")
+          .sendBuffer(Buffer.buffer("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}")).await();
+      assertThat(refused.statusCode()).isEqualTo(400);
+
+      await().atMost(Duration.ofSeconds(20)).until(() -> runner.sessionCount() == 0);
+      await().atMost(Duration.ofSeconds(20)).until(() -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
+    } finally {
+      runner.close().await();
+    }
+  }
+
+  @Test
+  void aSessionWhoseClientGoesOnOutlivesTheHandshakeTimeout() {
+    Runner runner = start(10, Duration.ofMinutes(5), Duration.ofSeconds(1), Map.of());
+    WebClient client = WebClient.create(resources.vertx());
+    try {
+      String id = header(post(client, runner, null, INIT), McpHeaders.SESSION_ID);
+      assertThat(post(client, runner, id, "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}")
+          .statusCode()).isEqualTo(202);
+
+      await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> runner.sessionCount() == 1);
+      delete(client, runner, id);
+    } finally {
+      runner.close().await();
+    }
+  }
+
+  @Test
+  void aClientWaitingForASlowStartHearsProgressAndLogLinesBeforeTheResult() {
+    List<String> slow = new ArrayList<>(List.of("sh", "-c", "sleep 5; exec \"$0\" \"$@\""));
+    slow.addAll(ScriptedStdioServer.command());
+    Runner runner = Runner.start(resources.vertx(), "127.0.0.1", TestConfig.freePort(), slow, Map.of(), null,
+        new RelayOptions(10, 1 << 20, Duration.ofSeconds(60), Duration.ofMinutes(5), Duration.ofSeconds(15), 64, 64,
+            List.of(), true, Duration.ofMinutes(5))).await();
+    WebClient client = WebClient.create(resources.vertx());
+    try {
+      String init = new JsonObject().put("jsonrpc", "2.0").put("id", 1).put("method", "initialize")
+          .put("params", new JsonObject().put("protocolVersion", "2025-06-18")
+              .put("_meta", new JsonObject().put("progressToken", "start-1"))).encode();
+      HttpResponse<Buffer> response = post(client, runner, null, init);
+      List<JsonObject> events = response.bodyAsString().lines().filter(l -> l.startsWith("data: {"))
+          .map(l -> new JsonObject(l.substring(6))).toList();
+
+      assertThat(events).last().satisfies(last -> assertThat(last.getInteger("id")).isEqualTo(1));
+      assertThat(events).filteredOn(e -> "notifications/progress".equals(e.getString("method"))).isNotEmpty()
+          .allSatisfy(e -> assertThat(e.getJsonObject("params").getString("progressToken")).isEqualTo("start-1"));
+      assertThat(events).filteredOn(e -> "notifications/message".equals(e.getString("method"))).isNotEmpty()
+          .allSatisfy(e -> assertThat(e.getJsonObject("params").getString("data"))
+              .contains("waiting for the MCP server to start"));
+      delete(client, runner, response.getHeader(McpHeaders.SESSION_ID));
+    } finally {
+      runner.close().await();
+    }
+  }
+
   private static Runner start(int maxSessions, Duration idle) {
+    return start(maxSessions, idle, Duration.ofMinutes(5), Map.of());
+  }
+
+  private static Runner start(int maxSessions, Duration idle, Duration handshake, Map<String, String> env) {
     RelayOptions options = new RelayOptions(maxSessions, 1 << 20, Duration.ofSeconds(10), idle, Duration.ofSeconds(15),
-        64, 64, List.of(), true);
-    return Runner.start(resources.vertx(), "127.0.0.1", TestConfig.freePort(), ScriptedStdioServer.command(), Map.of(),
+        64, 64, List.of(), true, handshake);
+    return Runner.start(resources.vertx(), "127.0.0.1", TestConfig.freePort(), ScriptedStdioServer.command(), env,
         null, options).await();
   }
 
@@ -148,9 +221,7 @@ class RelayLifecycleTest {
     }
   }
 
-  private static void waitFor(java.util.function.BooleanSupplier condition) throws InterruptedException {
-    for (int i = 0; i < 100 && !condition.getAsBoolean(); i++) {
-      Thread.sleep(100);
-    }
+  private static void waitFor(java.util.function.BooleanSupplier condition) {
+    await().atMost(Duration.ofSeconds(15)).until(condition::getAsBoolean);
   }
 }

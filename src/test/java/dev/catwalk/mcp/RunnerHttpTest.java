@@ -35,7 +35,7 @@ class RunnerHttpTest {
   @BeforeAll
   static void start() {
     RelayOptions options = new RelayOptions(50, 64 * 1024, Duration.ofSeconds(3), Duration.ofMinutes(5),
-        Duration.ofSeconds(15), 64, 64, List.of("https://allowed.example"), true);
+        Duration.ofSeconds(15), 64, 64, List.of("https://allowed.example"), true, Duration.ofMinutes(5));
     runner = Runner.start(resources.vertx(), "127.0.0.1", TestConfig.freePort(), ScriptedStdioServer.command(),
         Map.of("FROM_RUNNER", "configured"), TOKEN, options).await();
     client = WebClient.create(resources.vertx());
@@ -102,6 +102,10 @@ class RunnerHttpTest {
         .as("bad Content-Type").isEqualTo(415);
     assertThat(send(request("POST", session, BOTH).putHeader(McpHeaders.PROTOCOL_VERSION, "1999-01-01"), ping)
         .statusCode()).as("unsupported version").isEqualTo(400);
+    for (String published : List.of("2024-11-05", "2025-03-26", "2025-11-25")) {
+      assertThat(send(request("POST", session, BOTH).putHeader(McpHeaders.PROTOCOL_VERSION, published), ping)
+          .statusCode()).as("published revision " + published + " in the header").isEqualTo(200);
+    }
     assertThat(send(request("POST", session, BOTH).putHeader("Origin", "https://evil.example"), ping).statusCode())
         .as("foreign origin").isEqualTo(403);
     assertThat(send(request("POST", session, BOTH).putHeader("Origin", "https://allowed.example"), ping).statusCode())

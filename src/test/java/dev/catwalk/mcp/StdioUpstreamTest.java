@@ -11,12 +11,14 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The stdio upstream against a real child process. */
@@ -60,9 +62,7 @@ class StdioUpstreamTest {
       List<JsonObject> replies = session.await(31);
 
       assertThat(replies.get(30).getString("id")).isEqualTo("g");
-      for (int i = 0; i < 100 && !session.upstream.recentStderr().contains("log line 29"); i++) {
-        Thread.sleep(50);
-      }
+      await().atMost(Duration.ofSeconds(10)).until(() -> session.upstream.recentStderr().contains("log line 29"));
       List<String> logs = session.upstream.recentStderr();
       assertThat(logs).hasSize(20).contains("log line 29")
           .anyMatch(l -> l.contains("not a JSON-RPC message"));
@@ -83,9 +83,7 @@ class StdioUpstreamTest {
       assertThat(received.get(1).getString("method")).as("sent 1.5 s after the last answer, when nothing was asked")
           .isEqualTo("notifications/later");
       assertThat(received.get(1).getJsonObject("params").getString("text")).isEqualTo("unasked");
-      for (int i = 0; i < 100 && !session.upstream.recentStderr().contains("logged while idle"); i++) {
-        Thread.sleep(50);
-      }
+      await().atMost(Duration.ofSeconds(10)).until(() -> session.upstream.recentStderr().contains("logged while idle"));
       assertThat(session.upstream.recentStderr()).contains("logged while idle");
     } finally {
       session.upstream.close().await();
@@ -137,10 +135,8 @@ class StdioUpstreamTest {
     assertThatThrownBy(() -> started.await()).hasMessageContaining("cannot start '/no/such/mcp-server'");
   }
 
-  private static void waitUntilGone(long pid) throws InterruptedException {
-    for (int i = 0; i < 50 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false); i++) {
-      Thread.sleep(100);
-    }
+  private static void waitUntilGone(long pid) {
+    await().atMost(Duration.ofSeconds(10)).until(() -> !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
   }
 
   private Session open(Map<String, String> env) throws Exception {
@@ -169,10 +165,8 @@ class StdioUpstreamTest {
     Context context;
     StdioUpstream upstream;
 
-    List<JsonObject> await(int count) throws InterruptedException {
-      for (int i = 0; i < 300 && received.size() < count; i++) {
-        Thread.sleep(50);
-      }
+    List<JsonObject> await(int count) {
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> received.size() >= count);
       assertThat(received).hasSize(count);
       return List.copyOf(received);
     }

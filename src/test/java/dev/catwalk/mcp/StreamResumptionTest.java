@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * SSE resumption and keep-alive, spoken raw over HTTP against {@code catwalk runner}: a client drops
@@ -46,7 +47,7 @@ class StreamResumptionTest {
   @BeforeAll
   static void start() {
     RelayOptions options = new RelayOptions(20, 1 << 20, Duration.ofSeconds(30), Duration.ofMinutes(5),
-        Duration.ofMillis(200), 64, 64, List.of(), true);
+        Duration.ofMillis(200), 64, 64, List.of(), true, Duration.ofMinutes(5));
     runner = Runner.start(resources.vertx(), "127.0.0.1", TestConfig.freePort(), ScriptedStdioServer.command(), Map.of(),
         null, options).await();
     client = resources.vertx().createHttpClient();
@@ -69,7 +70,6 @@ class StreamResumptionTest {
     String stream = streamOf(first);
 
     assertThat(notify(session.id(), step(false))).isEqualTo(202);
-    Thread.sleep(300);
 
     Sse resumed = get(session.id(), first.id());
     assertThat(resumed.status()).isEqualTo(200);
@@ -96,7 +96,6 @@ class StreamResumptionTest {
 
     assertThat(notify(session.id(), step(false))).isEqualTo(202);
     assertThat(notify(session.id(), step(true))).isEqualTo(202);
-    Thread.sleep(500);
     List<Block> replayed = get(session.id(), first.id()).eventsUntilEnd();
 
     String stream = streamOf(first);
@@ -196,7 +195,6 @@ class StreamResumptionTest {
     assertThat(first.id()).isEqualTo(streamOf(priming) + "-1");
     assertThat(first.json()).isEqualTo(progress(progressToken, 1));
     call.drop();
-    Thread.sleep(300);
     return first;
   }
 
@@ -230,10 +228,7 @@ class StreamResumptionTest {
             .setPort(runner.port()).setHost("127.0.0.1").setURI(Runner.MCP_PATH).putHeader(McpHeaders.SESSION_ID, session.id()))
         .compose(r -> r.send()).await();
     assertThat(deleted.statusCode()).isEqualTo(200);
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (alive(session.server()) && System.nanoTime() < deadline) {
-      Thread.sleep(50);
-    }
+    await().atMost(WAIT).until(() -> !alive(session.server()));
     assertThat(alive(session.server())).as("the session's server process has ended").isFalse();
   }
 

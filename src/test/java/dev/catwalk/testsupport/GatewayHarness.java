@@ -178,18 +178,7 @@ public final class GatewayHarness implements AutoCloseable {
 
   /** Waits until {@code condition} holds, up to {@code limit}. */
   public static void eventually(java.util.function.BooleanSupplier condition, String what, Duration limit) {
-    long deadline = System.nanoTime() + limit.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting until " + what);
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
+    org.awaitility.Awaitility.await(what).atMost(limit).pollInterval(Duration.ofMillis(50)).until(condition::getAsBoolean);
   }
 
   @Override

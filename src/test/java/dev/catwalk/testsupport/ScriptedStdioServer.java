@@ -29,7 +29,14 @@ public final class ScriptedStdioServer {
   private ScriptedStdioServer() {
   }
 
+  /** Environment variable naming a file the server writes its process id to when it starts. */
+  public static final String PID_FILE_ENV = "SCRIPTED_PID_FILE";
+
   public static void main(String[] args) throws Exception {
+    String pidFile = System.getenv(PID_FILE_ENV);
+    if (pidFile != null) {
+      java.nio.file.Files.writeString(Path.of(pidFile), String.valueOf(ProcessHandle.current().pid()));
+    }
     PrintStream out = new PrintStream(System.out, false, StandardCharsets.UTF_8);
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
     JsonObject held = null;

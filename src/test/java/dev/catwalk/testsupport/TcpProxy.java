@@ -21,6 +21,7 @@ public final class TcpProxy {
   private final int targetPort;
   private final NetClient client;
   private final Set<NetSocket> sockets = ConcurrentHashMap.newKeySet();
+  private final StringBuffer fromTarget = new StringBuffer();
   private NetServer server;
   private int port;
 
@@ -78,8 +79,16 @@ public final class TcpProxy {
   private void pipe(NetSocket downstream, NetSocket upstream) {
     track(upstream);
     downstream.pipeTo(upstream);
-    upstream.pipeTo(downstream);
+    upstream.handler(data -> {
+      fromTarget.append(data.toString(java.nio.charset.StandardCharsets.ISO_8859_1));
+      downstream.write(data);
+    });
     downstream.resume();
+  }
+
+  /** Everything the target has sent through the proxy so far (bytes as ISO-8859-1 characters). */
+  public String receivedFromTarget() {
+    return fromTarget.toString();
   }
 
   private void track(NetSocket socket) {

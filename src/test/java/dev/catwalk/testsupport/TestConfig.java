@@ -3,6 +3,7 @@ package dev.catwalk.testsupport;
 import dev.catwalk.config.CatwalkConfig;
 import dev.catwalk.config.ConfigKeys;
 import dev.catwalk.db.DatabaseUrl;
+import dev.catwalk.mcp.RelayOptions;
 import io.vertx.core.json.JsonObject;
 
 import java.io.IOException;
@@ -21,9 +22,9 @@ public final class TestConfig {
   private TestConfig() {
   }
 
-  /** Raw configuration as the loader would produce it, for a gateway on {@code database}. */
+  /** Raw configuration as the loader would produce it (the defaults of conf/config.yaml), for a gateway on {@code database}. */
   public static JsonObject raw(String databaseUrl) {
-    return new JsonObject()
+    return defaults()
         .put(ConfigKeys.PORT, freePort())
         .put(ConfigKeys.HOST, "127.0.0.1")
         .put(ConfigKeys.DATABASE_URL, databaseUrl)
@@ -44,6 +45,21 @@ public final class TestConfig {
         .put(ConfigKeys.FLY_POLL_MILLIS, 50)
         .put(ConfigKeys.FLY_API_ATTEMPTS, 5)
         .put(ConfigKeys.FLY_API_BACKOFF_MILLIS, 20);
+  }
+
+  /** The defaults in {@code conf/config.yaml}, as the configuration loader reads them. */
+  public static JsonObject defaults() {
+    try (java.io.InputStream in = java.nio.file.Files.newInputStream(java.nio.file.Path.of("conf/config.yaml"))) {
+      java.util.Map<String, Object> values = new org.yaml.snakeyaml.Yaml().load(in);
+      return new JsonObject(values);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The MCP relay limits of the defaults, as {@code serve} and {@code runner} read them. */
+  public static RelayOptions relayOptions() {
+    return CatwalkConfig.relayOptions(defaults());
   }
 
   /** A checked configuration for a gateway on {@code database}. */
