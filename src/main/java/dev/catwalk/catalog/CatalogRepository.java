@@ -193,8 +193,8 @@ public final class CatalogRepository {
 
   /** Keeps the repository analysis that completed an entry, and the runtimes it makes runnable. */
   public Future<Void> storeAnalysis(Stored entry, JsonObject analysis, List<String> runtimes) {
-    return pool.preparedQuery(STORE_ANALYSIS).execute(Tuple.of(entry.source(), entry.name(), entry.version(),
-        analysis, runtimes.toArray(new String[0]))).mapEmpty();
+    return pool.preparedQuery(STORE_ANALYSIS).execute(Tuple.tuple().addValue(entry.source()).addValue(entry.name())
+        .addValue(entry.version()).addValue(analysis).addValue(runtimes.toArray(new String[0]))).mapEmpty();
   }
 
   /** Up to {@code limit} rows mapped by an older mapper: {@code (source, name, version, raw)}. */
@@ -261,7 +261,8 @@ public final class CatalogRepository {
     if (names.isEmpty()) {
       return Future.succeededFuture();
     }
-    return tx.preparedQuery(VERSIONS_OF).execute(Tuple.of(source, names.toArray(new String[0]))).compose(rows -> {
+    return tx.preparedQuery(VERSIONS_OF).execute(Tuple.tuple().addValue(source).addValue(names.toArray(new String[0])))
+        .compose(rows -> {
       Map<String, List<LatestVersion.Candidate>> byName = new LinkedHashMap<>();
       names.forEach(name -> byName.put(name, new ArrayList<>()));
       for (Row row : rows) {
@@ -276,11 +277,11 @@ public final class CatalogRepository {
     });
   }
 
-  /** Loads the one stored version of an entry, or the latest. */
+  /** The stored version asked for, else the latest, else (every version deleted) the one published last. */
   static Optional<Stored> pick(List<Stored> versions, String version) {
     if (version != null) {
       return versions.stream().filter(v -> v.version().equals(version)).findFirst();
     }
-    return versions.stream().filter(Stored::latest).findFirst();
+    return versions.stream().filter(Stored::latest).findFirst().or(() -> versions.stream().findFirst());
   }
 }

@@ -15,8 +15,9 @@ import java.util.Set;
  * tool names (Postgres full text, {@code simple} configuration, so {@code every} finds
  * {@code server-everything}); a query also matches names and titles that contain it or resemble it
  * (pg_trgm word similarity, for typos). Ranking: full-text rank (name and title count most, then the
- * description, then the namespace and tools), plus trigram similarity of the name, plus an exact word of the
- * name; deprecated entries sink, entries that map to a recipe rise a little. Only the latest version of
+ * description, then the namespace and tools; {@code ts_rank}, which saturates, so among entries whose names
+ * match the boosts decide), plus trigram similarity of the name, plus an exact word of the name; deprecated
+ * entries come after all others, entries that map to a recipe and entries of the official registry rise a little. Only the latest version of
  * each server, never deleted ones, only enabled sources; a Glama entry whose repository a registry entry
  * also names is left out (the registry's is shown). Pages are cursors over the ranked list.
  *
@@ -58,10 +59,11 @@ record CatalogSearch(String query, String kind, Collection<String> probes, Colle
     boolean text = !words().isEmpty();
     StringBuilder sql = new StringBuilder("SELECT ").append(CatalogRepository.Columns.ALL)
         .append(", count(*) OVER () AS total, ");
-    sql.append(text ? "ts_rank_cd(e.search, to_tsquery('simple', $2)) + 0.6 * word_similarity($3, e.short_text)"
+    sql.append(text ? "ts_rank(e.search, to_tsquery('simple', $2)) + 0.6 * word_similarity($3, e.short_text)"
         + " + CASE WHEN $3 = ANY(string_to_array(e.short_text, ' ')) THEN 0.5 ELSE 0 END" : "0");
-    sql.append(" - CASE WHEN e.status = 'deprecated' THEN 1 ELSE 0 END")
-        .append(" + CASE WHEN cardinality(e.runtimes) > 0 THEN 0.05 ELSE 0 END AS score")
+    sql.append(" - CASE WHEN e.status = 'deprecated' THEN 10 ELSE 0 END")
+        .append(" + CASE WHEN cardinality(e.runtimes) > 0 THEN 0.1 ELSE 0 END")
+        .append(" + CASE WHEN e.source = 'registry' THEN 0.1 ELSE 0 END AS score")
         .append(" FROM catalog_entries e WHERE e.is_latest AND e.status <> 'deleted' AND e.source = ANY($1)");
     int next = text ? 4 : 2;
     if (text) {

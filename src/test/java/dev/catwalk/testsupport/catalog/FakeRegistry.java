@@ -50,6 +50,7 @@ public final class FakeRegistry implements AutoCloseable {
   private final Vertx vertx;
   private final Map<String, Row> rows = new ConcurrentHashMap<>();
   private final List<String> requests = Collections.synchronizedList(new ArrayList<>());
+  private final List<Object> garbage = Collections.synchronizedList(new ArrayList<>());
   private final AtomicReference<Failure> failure = new AtomicReference<>();
   private final AtomicInteger port = new AtomicInteger();
   private volatile long delayMillis;
@@ -143,6 +144,11 @@ public final class FakeRegistry implements AutoCloseable {
     Instant now = tick();
     Row row = new Row(server.copy(), "active", null, true, now, now);
     rows.put(row.key(), row);
+  }
+
+  /** Rows the first page also lists, as they are (not objects, no name, wrong types…): a registry with bad data. */
+  public void addGarbage(Object row) {
+    garbage.add(row);
   }
 
   /** Changes a version's status now ({@code active}, {@code deprecated}, {@code deleted}). */
@@ -304,8 +310,13 @@ public final class FakeRegistry implements AutoCloseable {
       Row last = page.getLast();
       metadata.put("nextCursor", last.server().getString("name") + ":" + last.server().getString("version"));
     }
-    json(ctx, 200, new JsonObject().put("servers", new JsonArray(page.stream().map(Row::toJson).toList()))
-        .put("metadata", metadata));
+    JsonArray listed = new JsonArray(new ArrayList<>(page.stream().map(Row::toJson).toList()));
+    if (cursor == null && since == null) {
+      synchronized (garbage) {
+        garbage.forEach(listed::add);
+      }
+    }
+    json(ctx, 200, new JsonObject().put("servers", listed).put("metadata", metadata));
   }
 
   /** Whether (name, version) comes after the cursor {@code name:version} (the registry compares the pair). */
