@@ -387,7 +387,7 @@ public final class CatalogVerticle extends VerticleBase {
     }
     vertx.cancelTimer(source.timer);
     long delay = Math.max(1, delayMillis);
-    source.nextAt = Instant.now().plusMillis(delay);
+    source.nextAt = Instant.now().plusMillis(delay).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
     source.timer = vertx.setTimer(delay, t -> run(source));
   }
 

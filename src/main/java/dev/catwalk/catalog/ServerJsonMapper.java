@@ -297,7 +297,7 @@ public final class ServerJsonMapper {
                                JsonArray runtimeArguments, String pointer) {
       b.probe = type;
       b.packageName = identifier;
-      b.version = pinned(b, packageVersion, pointer);
+      b.version = pinned(b, packageVersion, pointer + "/version");
       List<Integer> before = new ArrayList<>();
       List<Integer> after = new ArrayList<>();
       String script = null;
@@ -361,13 +361,14 @@ public final class ServerJsonMapper {
           || value.startsWith(identifier + "==") || value.startsWith(identifier + "["));
     }
 
-    private String pinned(VariantBuilder b, String raw, String pointer) {
+    /** The version to pin, or null (with a warning); {@code where} points at the text it comes from. */
+    private String pinned(VariantBuilder b, String raw, String where) {
       String pinned = Values.version(raw);
       if (pinned == null) {
         b.warnings.add(raw == null ? "the package names no version; the newest is installed at each start"
             : "the package version '" + printable(raw) + "' is not pinned; the newest is installed at each start");
       } else {
-        b.source("recipe.version", b.origin(pointer + "/version"));
+        b.source("recipe.version", b.origin(where));
       }
       return pinned;
     }
@@ -386,7 +387,7 @@ public final class ServerJsonMapper {
         b.source("recipe.package", b.origin(pointer + "/identifier"));
         return;
       }
-      b.version = pinned(b, tag != null ? tag : packageVersion, pointer + (tag != null ? "/identifier" : ""));
+      b.version = pinned(b, tag != null ? tag : packageVersion, pointer + (tag != null ? "/identifier" : "/version"));
     }
 
     private void dockerOptions(VariantBuilder b, JsonArray options, String pointer, String image,
