@@ -118,17 +118,18 @@ public final class CatalogRepository {
   public record PageRow(MappedEntry entry, JsonObject raw) {
   }
 
-  /** The sync state of {@code source} (made on first use). */
+  /** The sync state of {@code source} (that of a source never synced when it has none yet). */
   public Future<SyncState> syncState(String source) {
-    return pool.preparedQuery(ENSURE_SYNC).execute(Tuple.of(source))
-        .compose(v -> pool.preparedQuery(SELECT_SYNC).execute(Tuple.of(source)))
-        .map(rows -> {
-          Row row = rows.iterator().next();
-          return new SyncState(row.getString("phase"), row.getString("cursor"),
-              row.getOffsetDateTime("walk_started_at"), row.getOffsetDateTime("watermark"), row.getLong("generation"),
-              row.getOffsetDateTime("last_attempt_at"), row.getOffsetDateTime("last_success_at"),
-              row.getString("last_error"), row.getOffsetDateTime("last_error_at"), row.getInteger("skipped"));
-        });
+    return pool.preparedQuery(SELECT_SYNC).execute(Tuple.of(source)).map(rows -> {
+      if (rows.size() == 0) {
+        return new SyncState("backfill", null, null, null, 0, null, null, null, null, 0);
+      }
+      Row row = rows.iterator().next();
+      return new SyncState(row.getString("phase"), row.getString("cursor"), row.getOffsetDateTime("walk_started_at"),
+          row.getOffsetDateTime("watermark"), row.getLong("generation"), row.getOffsetDateTime("last_attempt_at"),
+          row.getOffsetDateTime("last_success_at"), row.getString("last_error"), row.getOffsetDateTime("last_error_at"),
+          row.getInteger("skipped"));
+    });
   }
 
   /**

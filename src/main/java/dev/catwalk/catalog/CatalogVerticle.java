@@ -402,19 +402,15 @@ public final class CatalogVerticle extends VerticleBase {
         .onComplete(ar -> finished(source, ar));
   }
 
+  /** Ends a run: a failure is recorded first, so whoever sees the run counted also sees its error. */
   private void finished(Source source, io.vertx.core.AsyncResult<Boolean> result) {
-    source.running = false;
-    source.runs++;
     if (stopped) {
+      source.running = false;
       return;
     }
     if (result.succeeded()) {
       source.failures = 0;
-      if (Boolean.TRUE.equals(result.result())) {
-        schedule(source, source.interval.toMillis());
-      } else {
-        source.nextAt = null;
-      }
+      ended(source, Boolean.TRUE.equals(result.result()) ? source.interval.toMillis() : -1);
       return;
     }
     source.failures++;
@@ -424,8 +420,19 @@ public final class CatalogVerticle extends VerticleBase {
     LOG.warn("catalog {}: sync failed, keeping the last good copy; retrying in {} s: {}", source.name,
         backoff / 1000, reason);
     repository.fail(source.name, reason)
-        .onFailure(e -> LOG.warn("catalog {}: the failure could not be recorded: {}", source.name, e.getMessage()));
-    schedule(source, backoff);
+        .onFailure(e -> LOG.warn("catalog {}: the failure could not be recorded: {}", source.name, e.getMessage()))
+        .onComplete(ar -> ended(source, backoff));
+  }
+
+  /** The run is over; the next in {@code delayMillis} (none while the source is switched off: -1). */
+  private void ended(Source source, long delayMillis) {
+    source.running = false;
+    source.runs++;
+    if (delayMillis < 0) {
+      source.nextAt = null;
+    } else {
+      schedule(source, delayMillis);
+    }
   }
 
   private Future<Boolean> enabled(Source source) {
@@ -443,9 +450,9 @@ public final class CatalogVerticle extends VerticleBase {
   private Future<Void> walk(Source source) {
     OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
     return repository.beginWalk(source.name, now).compose(state -> {
-      LOG.info("catalog {}: {} {}", source.name, state.cursor() != null ? "resuming the walk"
-          : source.name.equals(REGISTRY) && "delta".equals(state.phase()) ? "syncing changes since "
-          + state.watermark() : "walking the whole catalog", state.cursor() == null ? "" : "at its saved cursor");
+      LOG.info("catalog {}: {}", source.name, state.cursor() != null ? "resuming the walk at its saved cursor"
+          : delta(state) && source.name.equals(REGISTRY) ? "syncing the changes since " + state.watermark().toInstant()
+          : "reading the whole catalog");
       return page(source, state, state.cursor(), 0);
     });
   }

@@ -392,19 +392,25 @@ public final class ServerJsonMapper {
 
     private void dockerOptions(VariantBuilder b, JsonArray options, String pointer, String image,
                                Set<String> declared) {
-      String bare = image.contains(":") && image.lastIndexOf(':') > image.lastIndexOf('/')
-          ? image.substring(0, image.lastIndexOf(':')) : image;
       for (int i = 0; i < options.size(); i++) {
-        if (!(options.getValue(i) instanceof JsonObject option)) {
+        if (!(options.getValue(i) instanceof JsonObject given)) {
           continue;
         }
         String at = pointer + "/" + i;
+        JsonObject option = given;
         String optionName = Json.string(option, "name");
         String value = Json.string(option, "value");
         boolean named = "named".equals(Json.string(option, "type")) || optionName != null;
         boolean required = Boolean.TRUE.equals(Json.bool(option, "isRequired", "is_required"));
+        if (named && value == null && ("-e".equals(optionName) || "--env".equals(optionName))
+            && i + 1 < options.size() && options.getValue(i + 1) instanceof JsonObject next && Json.string(next, "name") == null
+            && Json.string(next, "value") != null) {
+          option = next.copy().put("name", optionName);
+          value = Json.string(next, "value");
+          i++;
+        }
         if (!named) {
-          if (value != null && (value.equals("run") || value.equals(image) || value.equals(bare))) {
+          if (value != null && (value.equals("run") || sameImage(value, image))) {
             continue;
           }
           b.problem("docker-option", "needs the docker argument '" + printable(String.valueOf(value)) + "', which"
@@ -423,6 +429,21 @@ public final class ServerJsonMapper {
           b.warnings.add("the optional docker option " + printable(optionName) + " is left out");
         }
       }
+    }
+
+    /** Whether {@code value} names the image (with or without its tag, {@code docker.io/} or {@code library/}). */
+    private static boolean sameImage(String value, String image) {
+      return withoutTag(canonicalImage(value)).equals(withoutTag(canonicalImage(image)));
+    }
+
+    private static String canonicalImage(String reference) {
+      String text = reference.strip().toLowerCase(Locale.ROOT).replaceFirst("^(index\\.)?docker\\.io/", "");
+      return text.startsWith("library/") ? text.substring("library/".length()) : text;
+    }
+
+    private static String withoutTag(String reference) {
+      String text = reference.contains("@") ? reference.substring(0, reference.indexOf('@')) : reference;
+      return text.lastIndexOf(':') > text.lastIndexOf('/') ? text.substring(0, text.lastIndexOf(':')) : text;
     }
 
     private static String dockerHint(String option) {
@@ -457,6 +478,7 @@ public final class ServerJsonMapper {
       }
       declared.add(variable);
       JsonObject as = option.copy().put("name", variable);
+      as.remove("description");
       if (equals < 0) {
         as.remove("value");
       } else {

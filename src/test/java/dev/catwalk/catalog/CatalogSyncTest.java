@@ -399,6 +399,25 @@ class CatalogSyncTest {
   }
 
   @Test
+  void entriesMappedByAnOlderMapperAreMappedAgainAtStart() {
+    JsonObject row = CatalogFixtures.registryRows().getJsonObject(0);
+    pool.preparedQuery("INSERT INTO catalog_entries (source, name, version, entry_id, status, is_latest, raw, mapping,"
+        + " mapper_version) VALUES ('registry', $1, $2, $3, 'active', true, $4, '{}'::jsonb, 0)")
+        .execute(io.vertx.sqlclient.Tuple.of(row.getJsonObject("server").getString("name"),
+            row.getJsonObject("server").getString("version"),
+            CatalogIds.entryId("registry", row.getJsonObject("server").getString("name")), row))
+        .await();
+    registry.down();
+    start();
+    awaitRuns("registry", 1);
+    JsonObject entry = request(Addresses.CATALOG_GET, new JsonObject()
+        .put("id", CatalogIds.entryId("registry", "io.github.modelcontextprotocol/server-everything").toString()));
+    assertThat(entry.getJsonObject("recipe").getString("package")).isEqualTo("@modelcontextprotocol/server-everything");
+    assertThat(pool.query("SELECT mapper_version FROM catalog_entries").execute().await().iterator().next()
+        .getInteger(0)).isEqualTo(MappedEntry.MAPPER_VERSION);
+  }
+
+  @Test
   void searchesAndLookupsNeverCallASource() {
     start();
     awaitRuns("registry", 1);

@@ -109,6 +109,29 @@ class ServerJsonMapperTest {
   }
 
   @Test
+  void dockerEnvironmentOptionsSplitOverTwoArgumentsAndTheImageNamedWithoutItsRegistry() {
+    JsonObject pkg = new JsonObject().put("registryType", "oci").put("identifier", "docker.io/tools/ci-mcp:0.7.0")
+        .put("transport", new JsonObject().put("type", "stdio"))
+        .put("runtimeArguments", new JsonArray()
+            .add(new JsonObject().put("type", "positional").put("value", "run"))
+            .add(new JsonObject().put("type", "named").put("name", "-i"))
+            .add(new JsonObject().put("type", "named").put("name", "-e").put("description", "Set a variable"))
+            .add(new JsonObject().put("type", "positional").put("value", "CI_TOKEN").put("valueHint", "env_var_name"))
+            .add(new JsonObject().put("type", "named").put("name", "-e"))
+            .add(new JsonObject().put("type", "positional").put("value", "CI_URL"))
+            .add(new JsonObject().put("type", "positional").put("value", "tools/ci-mcp:0.7.0")))
+        .put("environmentVariables", new JsonArray().add(new JsonObject().put("name", "CI_TOKEN")
+            .put("isRequired", true).put("isSecret", true).put("description", "Token of the CI service")));
+    Variant oci = ServerJsonMapper.map(new JsonObject().put("name", "io.github.tools/ci").put("version", "0.7.0")
+        .put("packages", new JsonArray().add(pkg))).variants().getFirst();
+    assertThat(oci.problems()).isEmpty();
+    assertThat(oci.configSchema().getJsonObject("properties").fieldNames()).containsExactlyInAnyOrder("CI_TOKEN", "CI_URL");
+    assertThat(property(oci, "CI_TOKEN").getString("description")).isEqualTo("Token of the CI service");
+    assertThat(property(oci, "CI_URL").getString("description"))
+        .isEqualTo("Passed to the server as the environment variable CI_URL.");
+  }
+
+  @Test
   void argumentsWithInputBecomeFieldsFilledInAtDeployTime() {
     Variant pypi = variant(entry("io.github.pyco/postgres-explorer"), "pypi");
     assertThat(pypi.problems()).isEmpty();
