@@ -14,7 +14,11 @@ public final class Addresses {
   /** Header on admin-bridge messages: the admin token, checked in constant time. */
   public static final String ADMIN_TOKEN_HEADER = "catwalk-admin-token";
 
-  /** Create: body {@code {name, backend?, recipe, configSchema?, config?}}; reply the deployment plus {@code accessToken}; 400, 409. */
+  /**
+   * Create: body {@code {name, backend?, recipe, configSchema?, config?}}, or {@code {catalogId, catalogVersion?,
+   * variant?, name?, backend?, config?}} (made into the first form by {@link #CATALOG_RESOLVE}); reply the deployment
+   * plus {@code accessToken}; 400, 404 (catalog entry), 409, 422.
+   */
   public static final String DEPLOYMENTS_CREATE = "catwalk.deployments.create";
   /** Get: body {@code {id}}; reply the deployment with its tokens (metadata); 404. */
   public static final String DEPLOYMENTS_GET = "catwalk.deployments.get";

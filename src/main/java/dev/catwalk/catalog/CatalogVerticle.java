@@ -130,7 +130,7 @@ public final class CatalogVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    web = WebClient.create(vertx, new WebClientOptions().setUserAgent("catwalk-catalog (+https://github.com/catwalk)")
+    web = WebClient.create(vertx, new WebClientOptions().setUserAgent("catwalk-catalog/" + dev.catwalk.Main.Version.version())
         .setConnectTimeout((int) options.client().requestTimeout().toMillis()).setFollowRedirects(true)
 );
     client = new SourceClient(vertx, web, options.client());

@@ -12,7 +12,6 @@ import io.vertx.ext.web.client.WebClient;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 
 /**
  * Reads one page at a time from a catalog source over HTTP: the official registry's
@@ -142,20 +141,22 @@ final class SourceClient {
 
   /** The source's own error message: problem JSON ({@code detail}/{@code title}), {@code {error}} or {@code {error: {message}}}. */
   private static String errorText(HttpResponse<Buffer> response) {
+    Object value;
     try {
-      Object value = io.vertx.core.json.Json.decodeValue(response.body() == null ? Buffer.buffer() : response.body());
-      if (value instanceof JsonObject json) {
-        for (Object candidate : List.of(String.valueOf(json.getValue("detail", "")), String.valueOf(json.getValue("error", "")),
-            json.getValue("error") instanceof JsonObject error ? String.valueOf(error.getValue("message", "")) : "",
-            String.valueOf(json.getValue("title", "")), String.valueOf(json.getValue("message", "")))) {
-          String text = String.valueOf(candidate);
-          if (!text.isBlank() && !text.startsWith("{")) {
-            return ": " + ServerJsonMapper.printable(text);
-          }
-        }
-      }
+      value = io.vertx.core.json.Json.decodeValue(response.body() == null ? Buffer.buffer() : response.body());
     } catch (DecodeException | IllegalArgumentException e) {
-      // no JSON error text
+      return "";
+    }
+    if (!(value instanceof JsonObject json)) {
+      return "";
+    }
+    Object error = json.getValue("error");
+    for (Object candidate : new Object[] {json.getValue("detail"),
+        error instanceof JsonObject nested ? nested.getValue("message") : error, json.getValue("title"),
+        json.getValue("message")}) {
+      if (candidate instanceof String text && !text.isBlank()) {
+        return ": " + ServerJsonMapper.printable(text);
+      }
     }
     return "";
   }

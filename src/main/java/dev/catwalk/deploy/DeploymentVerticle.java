@@ -119,11 +119,13 @@ public final class DeploymentVerticle extends VerticleBase {
     backend(backendName);
     return vertx.eventBus().<JsonObject>request(Addresses.CATALOG_RESOLVE, body.copy().put("backend", backendName),
             new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(CATALOG_TIMEOUT.toMillis()))
-        .compose(reply -> create(message, reply.body().copy(), reply.body().getJsonObject("catalog")));
+        .compose(reply -> {
+          JsonObject resolved = reply.body().copy();
+          return create(message, resolved, (JsonObject) resolved.remove("catalog"));
+        });
   }
 
   private Future<JsonObject> create(Message<JsonObject> message, JsonObject body, JsonObject catalog) {
-    body.remove("catalog");
     rejectUnknownFields(body, CREATE_FIELDS, "");
     String name = checkName(body.getValue("name"));
     String backendName = body.getValue("backend") == null ? LocalBackend.NAME : string(body, "backend");

@@ -273,6 +273,9 @@ class CatalogApiTest {
         "config: missing required variable(s) ACME_WEATHER_API_KEY");
     assertProblem(deploy(new JsonObject().put("catalogId", weather).put("recipe", new JsonObject())), 400,
         "recipe: unknown field");
+    assertProblem(deploy(new JsonObject().put("name", "no-catalog").put("recipe", new JsonObject()
+        .put("runtime", "npm").put("package", "@acme/weather-mcp")).put("catalog", new JsonObject())), 400,
+        "catalog: unknown field");
     assertProblem(deploy(new JsonObject().put("catalogId", weather).put("variant", "wasm")), 400,
         "variant: 'wasm' is not one of [npm, oci, mcpb]");
     assertProblem(deploy(new JsonObject().put("catalogId", weather).put("variant", "oci").put("backend", "fly")),
