@@ -127,6 +127,7 @@ final class CatalogViews {
     detail.put("variant", chosen == null ? null : chosen.id())
         .put("recipe", chosen == null ? null : chosen.displayRecipe())
         .put("configSchema", chosen == null ? null : chosen.configSchema())
+        .put("inputs", chosen == null ? new JsonArray() : inputs(chosen))
         .put("sources", chosen == null ? new JsonObject() : chosen.sources());
     JsonArray all = new JsonArray();
     for (Variant variant : variants) {
@@ -134,7 +135,7 @@ final class CatalogViews {
       reasons.forEach((backend, byProbe) -> perBackend.put(backend, variantOn(entry, variant, byProbe)));
       all.add(new JsonObject().put("id", variant.id()).put("kind", variant.kind()).put("type", variant.type())
           .put("recipe", variant.displayRecipe()).put("configSchema", variant.configSchema())
-          .put("sources", variant.sources())
+          .put("inputs", inputs(variant)).put("sources", variant.sources())
           .put("problems", new JsonArray(variant.problems().stream().map(Variant.Problem::toJson).toList()))
           .put("warnings", new JsonArray(variant.warnings())).put("backends", perBackend));
     }
@@ -148,6 +149,14 @@ final class CatalogViews {
         .put("publishedAt", Deployment.timestamp(v.publishedAt()))));
     detail.put("versions", listed);
     return detail;
+  }
+
+  /** Where each field of the form goes: {@code [{field, use, required}]} (use: see {@link Variant.Input}). */
+  private static JsonArray inputs(Variant variant) {
+    JsonArray inputs = new JsonArray();
+    variant.inputs().forEach(input -> inputs.add(new JsonObject().put("field", input.field()).put("use", input.use())
+        .put("required", input.required())));
+    return inputs;
   }
 
   private static JsonObject variantOn(CatalogRepository.Stored entry, Variant variant, Map<String, String> byProbe) {

@@ -173,6 +173,12 @@ class CatalogApiTest {
         .getString("version")).isEqualTo("1.3.0");
     assertThat(gateway.admin(HttpMethod.GET, "/api/catalog/" + id("registry", "io.github.acme/weather")
         + "?version=9.9.9", null).status()).isEqualTo(404);
+    assertThat(get("/api/catalog/" + id("registry", "com.example.crm/tenant-crm")).getJsonArray("inputs"))
+        .as("where each field goes, for the form").containsExactly(
+            new JsonObject().put("field", "tenant").put("use", "url").put("required", true),
+            new JsonObject().put("field", "region").put("use", "url").put("required", false),
+            new JsonObject().put("field", "X_API_KEY").put("use", "header").put("required", true),
+            new JsonObject().put("field", "X_TRACE").put("use", "header").put("required", false));
     assertThat(gateway.admin(HttpMethod.GET, "/api/catalog/" + id("registry", "com.example/unknown"), null).status())
         .isEqualTo(404);
     assertThat(gateway.admin(HttpMethod.GET, "/api/catalog/not-an-id", null).status()).isEqualTo(404);
