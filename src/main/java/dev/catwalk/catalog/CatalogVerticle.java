@@ -76,6 +76,13 @@ public final class CatalogVerticle extends VerticleBase {
           Duration.ofSeconds(90));
     }
 
+    /** These options with another limit on the size of one answer. */
+    public Options withMaxBodyBytes(int bytes) {
+      return new Options(sources, new SourceClient.Options(client.requestTimeout(), client.attempts(),
+          client.retryDelay(), client.maxRetryDelay(), client.pageSize(), bytes), deltaMargin, probeTtl,
+          analysisTimeout);
+    }
+
     /** These options with other HTTP behaviour (tests: short timeouts and retry delays). */
     public Options withClient(Duration requestTimeout, int attempts, Duration retryDelay, int pageSize) {
       return new Options(sources, new SourceClient.Options(requestTimeout, attempts, retryDelay,

@@ -6,8 +6,10 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.streams.WriteStream;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.codec.BodyCodec;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -89,18 +91,22 @@ final class SourceClient {
   }
 
   private Future<JsonObject> attempt(String url, String who, int attempt) {
+    LimitedBody body = new LimitedBody(options.maxBodyBytes(), who);
     return client.getAbs(url).putHeader("Accept", "application/json").timeout(options.requestTimeout().toMillis())
-        .send()
+        .as(BodyCodec.pipe(body)).send()
         .transform(ar -> {
+          if (ar.failed() && ar.cause() instanceof SourceException tooLarge) {
+            return Future.failedFuture(tooLarge);
+          }
           if (ar.failed()) {
             return retryOrFail(url, who, attempt, null, who + " could not be reached: " + reason(ar.cause()));
           }
-          HttpResponse<Buffer> response = ar.result();
+          HttpResponse<Void> response = ar.result();
           int status = response.statusCode();
           if (status == 200) {
-            return Future.succeededFuture(body(response, who));
+            return Future.succeededFuture(json(body.buffer(), who));
           }
-          String detail = who + " answered " + status + errorText(response);
+          String detail = who + " answered " + status + errorText(body.buffer());
           if (status == 408 || status == 429 || status >= 500) {
             return retryOrFail(url, who, attempt, response.getHeader("Retry-After"), detail);
           }
@@ -120,13 +126,9 @@ final class SourceClient {
     return vertx.timer(delay).compose(v -> attempt(url, who, attempt + 1));
   }
 
-  private JsonObject body(HttpResponse<Buffer> response, String who) {
-    Buffer body = response.body();
-    if (body == null || body.length() == 0) {
+  private static JsonObject json(Buffer body, String who) {
+    if (body.length() == 0) {
       throw new SourceException(who + " answered 200 without a body");
-    }
-    if (body.length() > options.maxBodyBytes()) {
-      throw new SourceException(who + " answered with more than " + options.maxBodyBytes() + " bytes");
     }
     try {
       Object value = io.vertx.core.json.Json.decodeValue(body);
@@ -140,10 +142,10 @@ final class SourceClient {
   }
 
   /** The source's own error message: problem JSON ({@code detail}/{@code title}), {@code {error}} or {@code {error: {message}}}. */
-  private static String errorText(HttpResponse<Buffer> response) {
+  private static String errorText(Buffer body) {
     Object value;
     try {
-      value = io.vertx.core.json.Json.decodeValue(response.body() == null ? Buffer.buffer() : response.body());
+      value = io.vertx.core.json.Json.decodeValue(body);
     } catch (DecodeException | IllegalArgumentException e) {
       return "";
     }
@@ -159,6 +161,56 @@ final class SourceClient {
       }
     }
     return "";
+  }
+
+  /** A response body kept in memory up to a limit; a larger one fails the request (a source cannot exhaust memory). */
+  private static final class LimitedBody implements WriteStream<Buffer> {
+    private final int limit;
+    private final String who;
+    private final Buffer buffer = Buffer.buffer();
+
+    LimitedBody(int limit, String who) {
+      this.limit = limit;
+      this.who = who;
+    }
+
+    Buffer buffer() {
+      return buffer;
+    }
+
+    @Override
+    public Future<Void> write(Buffer data) {
+      if (buffer.length() + data.length() > limit) {
+        return Future.failedFuture(new SourceException(who + " answered with more than " + limit + " bytes"));
+      }
+      buffer.appendBuffer(data);
+      return Future.succeededFuture();
+    }
+
+    @Override
+    public Future<Void> end() {
+      return Future.succeededFuture();
+    }
+
+    @Override
+    public WriteStream<Buffer> exceptionHandler(io.vertx.core.Handler<Throwable> handler) {
+      return this;
+    }
+
+    @Override
+    public WriteStream<Buffer> setWriteQueueMaxSize(int maxSize) {
+      return this;
+    }
+
+    @Override
+    public boolean writeQueueFull() {
+      return false;
+    }
+
+    @Override
+    public WriteStream<Buffer> drainHandler(io.vertx.core.Handler<Void> handler) {
+      return this;
+    }
   }
 
   private static String reason(Throwable failure) {

@@ -62,6 +62,7 @@ class CatalogSyncTest {
   private String deployment;
   private int pageSize = 3;
   private Duration requestTimeout = Duration.ofSeconds(5);
+  private int maxBodyBytes = 32 * 1024 * 1024;
 
   @BeforeAll
   static void database() throws Exception {
@@ -100,7 +101,7 @@ class CatalogSyncTest {
     CatwalkConfig.CatalogOptions sources = new CatwalkConfig.CatalogOptions(registry.url(), true, glama.url(), true,
         Duration.ofHours(1), Duration.ofHours(24));
     CatalogVerticle.Options options = CatalogVerticle.Options.defaults(sources)
-        .withClient(requestTimeout, 2, Duration.ofMillis(50), pageSize);
+        .withClient(requestTimeout, 2, Duration.ofMillis(50), pageSize).withMaxBodyBytes(maxBodyBytes);
     deployment = resources.vertx().deployVerticle(new CatalogVerticle(options, new CatalogRepository(pool), settings,
         backends)).await();
   }
@@ -314,6 +315,16 @@ class CatalogSyncTest {
     registry.failNextWith(1, 200, "{\"items\": []}");
     assertThat(syncAgain("registry").getString("lastError")).isEqualTo("the registry's answer has no 'servers' list");
     assertThat(syncAgain("registry").getString("state")).isEqualTo("idle");
+  }
+
+  @Test
+  void anAnswerLargerThanTheLimitFailsTheRunWithoutRetries() {
+    maxBodyBytes = 2_000;
+    start();
+    JsonObject failed = awaitRuns("registry", 1);
+    assertThat(failed.getString("lastError")).isEqualTo("the registry answered with more than 2000 bytes");
+    assertThat(registry.requests()).hasSize(1);
+    assertThat(failed.getLong("entries")).isZero();
   }
 
   @Test
