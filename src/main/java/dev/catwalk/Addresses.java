@@ -14,7 +14,11 @@ public final class Addresses {
   /** Header on admin-bridge messages: the admin token, checked in constant time. */
   public static final String ADMIN_TOKEN_HEADER = "catwalk-admin-token";
 
-  /** Create: body {@code {name, backend?, recipe, configSchema?, config?}}; reply the deployment plus {@code accessToken}; 400, 409. */
+  /**
+   * Create: body {@code {name, backend?, recipe, configSchema?, config?}}, or {@code {catalogId, catalogVersion?,
+   * variant?, name?, backend?, config?}} (made into the first form by {@link #CATALOG_RESOLVE}); reply the deployment
+   * plus {@code accessToken}; 400, 404 (catalog entry), 409, 422.
+   */
   public static final String DEPLOYMENTS_CREATE = "catwalk.deployments.create";
   /** Get: body {@code {id}}; reply the deployment with its tokens (metadata); 404. */
   public static final String DEPLOYMENTS_GET = "catwalk.deployments.get";
@@ -51,6 +55,31 @@ public final class Addresses {
    * 503 GitHub unreachable, 504 GitHub timed out.
    */
   public static final String ANALYSIS_ANALYZE = "catwalk.analysis.analyze";
+
+  /**
+   * Search the catalog (local; never calls a registry): body {@code {q?, runtime?, backend?, cursor?, limit?}};
+   * reply {@code {items: [entry summary], nextCursor, sources: [sync status]}}; 400 bad parameter or cursor.
+   */
+  public static final String CATALOG_SEARCH = "catwalk.catalog.search";
+  /**
+   * One catalog entry with the recipe and configSchema derived from it: body {@code {id, version?, refresh?}};
+   * reply the entry with {@code variant, recipe, configSchema, sources, variants, backends, versions, warnings};
+   * 404 unknown or deleted. An entry with only a repository is completed by {@link #ANALYSIS_ANALYZE}.
+   */
+  public static final String CATALOG_GET = "catwalk.catalog.get";
+  /**
+   * What a deployment of a catalog entry is made of: body {@code {catalogId, catalogVersion?, variant?, backend,
+   * name?, config?}}; reply {@code {name, backend, recipe, configSchema, config, catalog: {id, source, name, version,
+   * variant}}} as {@link #DEPLOYMENTS_CREATE} takes it (argument and URL values filled in); 400 bad configuration,
+   * 404 unknown or deleted entry or version, 409 deprecated, 422 cannot run on that backend (with the reason).
+   */
+  public static final String CATALOG_RESOLVE = "catwalk.catalog.resolve";
+  /** Sync status: body {@code {}}; reply {@code {sources: [{source, enabled, configured, url, state, ...}]}}. */
+  public static final String CATALOG_STATUS = "catwalk.catalog.status";
+  /** Start a sync now: body {@code {source?}}; reply the status at once (the sync runs on); 400 unknown source. */
+  public static final String CATALOG_SYNC = "catwalk.catalog.sync";
+  /** Fact (publish): body {@code {names: [setting]}} after {@code PUT /api/settings} changed settings. */
+  public static final String SETTINGS_CHANGED = "catwalk.settings.changed";
 
   /** End MCP sessions on this node: body {@code {deploymentId?, tokenId?}} (all given fields must match); reply {@code {ended}}. */
   public static final String SESSIONS_END = "catwalk.sessions.end";

@@ -18,6 +18,28 @@ public final class Commands {
   private Commands() {
   }
 
+  /**
+   * A whole number from a command body: {@code fallback} when absent, else a number (or its text) from
+   * {@code min} to {@code max}.
+   *
+   * @throws dev.catwalk.http.HttpException 400 naming the field and the range
+   */
+  public static int wholeNumber(JsonObject body, String field, int fallback, int min, int max) {
+    Object value = body.getValue(field);
+    if (value == null) {
+      return fallback;
+    }
+    try {
+      int number = Integer.parseInt(String.valueOf(value));
+      if (number >= min && number <= max) {
+        return number;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new dev.catwalk.http.HttpException(400, field + ": must be a whole number from " + min + " to " + max);
+  }
+
   /** Registers {@code handler} for the commands sent to {@code address}. */
   public static MessageConsumer<JsonObject> consumer(Vertx vertx, String address,
                                                      Function<Message<JsonObject>, Future<?>> handler) {

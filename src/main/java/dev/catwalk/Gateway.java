@@ -5,6 +5,9 @@ import dev.catwalk.admin.AdminVerticle;
 import dev.catwalk.analysis.AnalysisRepository;
 import dev.catwalk.analysis.AnalysisRoutes;
 import dev.catwalk.analysis.AnalysisVerticle;
+import dev.catwalk.catalog.CatalogRepository;
+import dev.catwalk.catalog.CatalogRoutes;
+import dev.catwalk.catalog.CatalogVerticle;
 import dev.catwalk.config.CatwalkConfig;
 import dev.catwalk.config.SettingsRepository;
 import dev.catwalk.config.SettingsRoutes;
@@ -47,7 +50,7 @@ import java.util.Map;
 
 /**
  * The running gateway ({@code catwalk serve}): resolves the database, migrates it, opens the pool,
- * deploys the admin, deployment and analysis verticles, then the HTTP verticles (REST API, MCP endpoint,
+ * deploys the admin, deployment, analysis and catalog verticles, then the HTTP verticles (REST API, MCP endpoint,
  * health). {@link #close()} shuts down in the reverse order.
  */
 public final class Gateway {
@@ -168,7 +171,9 @@ public final class Gateway {
       this.pool = Database.pool(vertx, config.databaseUrl(), config.poolSize());
       this.box = new SecretBox(config.encryptionKey(), config.previousEncryptionKey());
       this.deployments = new DeploymentRepository(pool);
-      this.settings = new SettingsRepository(pool, box, config.serve().settingsFromEnv());
+      this.settings = new SettingsRepository(pool, box, config.serve().settingsFromEnv(), Map.of(
+          "catalogRegistryEnabled", config.serve().catalog().registryEnabled(),
+          "catalogGlamaEnabled", config.serve().catalog().glamaEnabled()));
       CatwalkConfig.ServeOptions serve = config.serve();
       RemoteUpstreams remotes = (url, headers) -> new HttpUpstream(vertx,
           new HttpUpstream.Spec(url, headers, Duration.ofSeconds(10), RelayOptions.MAX_MESSAGE_BYTES));
@@ -208,6 +213,10 @@ public final class Gateway {
           .compose(id -> vertx.deployVerticle(new AnalysisVerticle(analysisOptions(), settings,
               new AnalysisRepository(pool))))
           .onSuccess(started::add)
+          .compose(id -> vertx.deployVerticle(new CatalogVerticle(
+              CatalogVerticle.Options.defaults(config.serve().catalog()), new CatalogRepository(pool), settings,
+              backends)))
+          .onSuccess(started::add)
           .compose(id -> vertx.deployVerticle(() -> new HttpVerticle(config.host(), config.port(),
               config.shutdownTimeout(), this::mountRoutes), new DeploymentOptions().setInstances(config.httpInstances())))
           .recover(e -> Future.failedFuture(PortInUseException.isBindFailure(e)
@@ -243,7 +252,8 @@ public final class Gateway {
       router.routeWithRegex(api).handler(BodyHandler.create(false).setBodyLimit(MAX_API_BODY_BYTES));
       DeploymentRoutes.mount(vertx, router);
       AnalysisRoutes.mount(vertx, router);
-      SettingsRoutes.mount(router, settings);
+      CatalogRoutes.mount(vertx, router);
+      SettingsRoutes.mount(router, settings, vertx.eventBus());
       AdminRoutes.mount(vertx, router);
       this.router = router;
     }

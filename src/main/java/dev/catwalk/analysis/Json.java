@@ -5,13 +5,13 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /** Lenient JSON reading for metadata files: JSONC comments, trailing commas, either field spelling. */
-final class Json {
+public final class Json {
 
   private Json() {
   }
 
   /** The text as a JSON object (comments and trailing commas allowed), or null. */
-  static JsonObject object(String text) {
+  public static JsonObject object(String text) {
     try {
       Object value = io.vertx.core.json.Json.decodeValue(relax(text));
       return value instanceof JsonObject object ? object : null;
@@ -21,7 +21,7 @@ final class Json {
   }
 
   /** The first of {@code names} that holds a string. */
-  static String string(JsonObject json, String... names) {
+  public static String string(JsonObject json, String... names) {
     for (String name : names) {
       if (json.getValue(name) instanceof String text) {
         return text;
@@ -31,7 +31,7 @@ final class Json {
   }
 
   /** The first of {@code names} that holds a boolean, or null. */
-  static Boolean bool(JsonObject json, String... names) {
+  public static Boolean bool(JsonObject json, String... names) {
     for (String name : names) {
       Object value = json.getValue(name);
       if (value instanceof Boolean flag) {
@@ -45,7 +45,7 @@ final class Json {
   }
 
   /** The first of {@code names} that holds an array, else an empty one. */
-  static JsonArray array(JsonObject json, String... names) {
+  public static JsonArray array(JsonObject json, String... names) {
     for (String name : names) {
       if (json.getValue(name) instanceof JsonArray array) {
         return array;
@@ -55,7 +55,7 @@ final class Json {
   }
 
   /** The object under {@code name}, else an empty one. */
-  static JsonObject object(JsonObject json, String name) {
+  public static JsonObject object(JsonObject json, String name) {
     return json.getValue(name) instanceof JsonObject object ? object : new JsonObject();
   }
 

@@ -118,11 +118,12 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
    * @param githubHosts        hosts accepted in repository URLs besides github.com, lower case
    * @param llmBaseUrl         base URL of the OpenAI-compatible API of the analysis LLM step, without a trailing slash
    * @param llmModel           model of the analysis LLM step, or null (no LLM step)
+   * @param catalog            the catalog's sources and sync intervals
    */
   public record ServeOptions(int adminPort, String localPath, boolean allowPrivateUpstreams,
                              List<String> allowedOrigins, Duration reconcileInterval,
                              java.util.Map<String, String> settingsFromEnv, FlyOptions fly, String githubApiUrl,
-                             List<String> githubHosts, String llmBaseUrl, String llmModel) {
+                             List<String> githubHosts, String llmBaseUrl, String llmModel, CatalogOptions catalog) {
     public ServeOptions {
       allowedOrigins = List.copyOf(allowedOrigins);
       settingsFromEnv = java.util.Map.copyOf(settingsFromEnv);
@@ -176,6 +177,21 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
    */
   public record FlyTiming(Duration bootTimeout, Duration healthTimeout, Duration waitWindow, Duration pollInterval,
                           int apiAttempts, Duration apiBackoff) {
+  }
+
+  /**
+   * The catalog's sources. A source whose URL is not configured is off; the switches are defaults that
+   * the {@code catalogRegistryEnabled} and {@code catalogGlamaEnabled} settings override.
+   *
+   * @param registryUrl      base URL of the MCP Registry API (without {@code /v0.1}), without a trailing slash, or null
+   * @param registryEnabled  whether the registry is mirrored unless a setting says otherwise
+   * @param glamaUrl         base URL of Glama's MCP API (without {@code /v1/servers}), or null
+   * @param glamaEnabled     whether Glama is mirrored unless a setting says otherwise
+   * @param registryInterval time between registry syncs
+   * @param glamaInterval    time between Glama crawls
+   */
+  public record CatalogOptions(String registryUrl, boolean registryEnabled, String glamaUrl, boolean glamaEnabled,
+                               Duration registryInterval, Duration glamaInterval) {
   }
 
   @Override
@@ -259,7 +275,22 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
       String model = text(ConfigKeys.LLM_MODEL, "");
       return new ServeOptions(adminPort, localPath, allowPrivate, origins, Duration.ofSeconds(reconcileSeconds),
           settings, flyOptions(), httpUrl(ConfigKeys.GITHUB_API_URL, "https://api.github.com"), githubHosts,
-          httpUrl(ConfigKeys.LLM_BASE_URL, "https://openrouter.ai/api/v1"), model.isEmpty() ? null : model);
+          httpUrl(ConfigKeys.LLM_BASE_URL, "https://openrouter.ai/api/v1"), model.isEmpty() ? null : model,
+          catalogOptions());
+    }
+
+    private CatalogOptions catalogOptions() {
+      String registry = text(ConfigKeys.REGISTRY_URL, "");
+      String glama = text(ConfigKeys.GLAMA_API_URL, "");
+      boolean registryOn = text(ConfigKeys.REGISTRY_ENABLED, "").isEmpty() || bool(ConfigKeys.REGISTRY_ENABLED);
+      boolean glamaOn = text(ConfigKeys.GLAMA_ENABLED, "").isEmpty() || bool(ConfigKeys.GLAMA_ENABLED);
+      int registrySeconds = text(ConfigKeys.CATALOG_SYNC_INTERVAL, "").isEmpty() ? 3600
+          : integer(ConfigKeys.CATALOG_SYNC_INTERVAL, 1, 604_800);
+      int glamaSeconds = text(ConfigKeys.GLAMA_SYNC_INTERVAL, "").isEmpty() ? 86_400
+          : integer(ConfigKeys.GLAMA_SYNC_INTERVAL, 1, 604_800);
+      return new CatalogOptions(registry.isEmpty() ? null : httpUrl(ConfigKeys.REGISTRY_URL, null), registryOn,
+          glama.isEmpty() ? null : httpUrl(ConfigKeys.GLAMA_API_URL, null), glamaOn,
+          Duration.ofSeconds(registrySeconds), Duration.ofSeconds(glamaSeconds));
     }
 
     private String httpUrl(String key, String fallback) {

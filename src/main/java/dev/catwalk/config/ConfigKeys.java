@@ -117,6 +117,24 @@ public final class ConfigKeys {
       MCP_REQUEST_TIMEOUT, MCP_IDLE_TIMEOUT, MCP_HANDSHAKE_TIMEOUT, MCP_KEEP_ALIVE, MCP_REPLAY_EVENTS,
       MCP_PENDING_MESSAGES);
 
+  /** Base URL of the official MCP Registry or a sub-registry with its API, without the API version. */
+  public static final String REGISTRY_URL = "CATWALK_REGISTRY_URL";
+  /** Whether the catalog mirrors the registry (the {@code catalogRegistryEnabled} setting overrides it). */
+  public static final String REGISTRY_ENABLED = "CATWALK_REGISTRY_ENABLED";
+  /** Base URL of Glama's MCP directory API ({@code /v1/servers} is appended). */
+  public static final String GLAMA_API_URL = "CATWALK_GLAMA_API_URL";
+  /** Whether the catalog mirrors Glama's directory (the {@code catalogGlamaEnabled} setting overrides it). */
+  public static final String GLAMA_ENABLED = "CATWALK_GLAMA_ENABLED";
+  /** Seconds between the catalog's syncs of the registry (changes since the last one). */
+  public static final String CATALOG_SYNC_INTERVAL = "CATWALK_CATALOG_SYNC_INTERVAL";
+  /** Seconds between the catalog's full crawls of Glama's directory (it offers no changes-since query). */
+  public static final String GLAMA_SYNC_INTERVAL = "CATWALK_GLAMA_SYNC_INTERVAL";
+
+  /** Switches in {@code /api/settings} (plain booleans; a stored value wins) and the key that gives each default. */
+  public static final java.util.Map<String, String> SWITCHES = java.util.Collections.unmodifiableMap(
+      new java.util.LinkedHashMap<>(java.util.Map.of("catalogRegistryEnabled", REGISTRY_ENABLED,
+          "catalogGlamaEnabled", GLAMA_ENABLED)));
+
   /** Keys whose values are never printed. */
   public static final java.util.Set<String> SECRETS =
       java.util.Set.of(ENCRYPTION_KEY, ENCRYPTION_KEY_PREVIOUS, ADMIN_TOKEN, DATABASE_URL, MIGRATION_DATABASE_URL,
@@ -130,7 +148,9 @@ public final class ConfigKeys {
       OPENROUTER_API_KEY, FLY_API_TOKEN, GITHUB_TOKEN, FLY_API_URL, FLY_API_TOKEN_OVERRIDE, FLY_ORG, FLY_REGION,
       FLY_IMAGE, FLY_GUEST, FLY_MACHINE_URL, FLY_RUNNER_PORT, FLY_APP_PREFIX, GITHUB_API_URL, GITHUB_HOSTS, LLM_BASE_URL,
       LLM_MODEL, FLY_BOOT_TIMEOUT, FLY_HEALTH_TIMEOUT, FLY_WAIT_WINDOW, FLY_POLL_MILLIS, FLY_API_ATTEMPTS,
-      FLY_API_BACKOFF_MILLIS), MCP.stream()).toList();
+      FLY_API_BACKOFF_MILLIS,
+      REGISTRY_URL, REGISTRY_ENABLED, GLAMA_API_URL, GLAMA_ENABLED, CATALOG_SYNC_INTERVAL, GLAMA_SYNC_INTERVAL),
+      MCP.stream()).toList();
 
   private ConfigKeys() {
   }

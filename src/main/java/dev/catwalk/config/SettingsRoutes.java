@@ -1,5 +1,6 @@
 package dev.catwalk.config;
 
+import dev.catwalk.Addresses;
 import dev.catwalk.http.BusRequests;
 import dev.catwalk.http.HttpException;
 import io.vertx.core.json.JsonObject;
@@ -10,8 +11,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * {@code GET /api/settings} shows which settings are set and where (never a value);
- * {@code PUT /api/settings} sets ({@code "value"}) or clears ({@code null}) stored ones.
+ * {@code GET /api/settings} shows which settings are set and where (never a secret value);
+ * {@code PUT /api/settings} sets ({@code "value"}, or {@code true}/{@code false} for a switch) or clears
+ * ({@code null}) stored ones, then publishes {@link Addresses#SETTINGS_CHANGED}.
  */
 public final class SettingsRoutes {
 
@@ -19,14 +21,16 @@ public final class SettingsRoutes {
   public static final String PATH = "/api/settings";
 
   private final SettingsRepository settings;
+  private final io.vertx.core.eventbus.EventBus bus;
 
-  private SettingsRoutes(SettingsRepository settings) {
+  private SettingsRoutes(SettingsRepository settings, io.vertx.core.eventbus.EventBus bus) {
     this.settings = settings;
+    this.bus = bus;
   }
 
-  /** Mounts the routes. */
-  public static void mount(Router router, SettingsRepository settings) {
-    SettingsRoutes routes = new SettingsRoutes(settings);
+  /** Mounts the routes; changes are announced on {@code bus}. */
+  public static void mount(Router router, SettingsRepository settings, io.vertx.core.eventbus.EventBus bus) {
+    SettingsRoutes routes = new SettingsRoutes(settings, bus);
     router.get(PATH).handler(routes::get);
     router.put(PATH).handler(routes::put);
   }
@@ -37,15 +41,23 @@ public final class SettingsRoutes {
 
   private void put(RoutingContext ctx) {
     JsonObject body = BusRequests.jsonBody(ctx);
-    Map<String, String> changes = new LinkedHashMap<>();
+    Map<String, Object> changes = new LinkedHashMap<>();
     for (String name : body.fieldNames()) {
       Object value = body.getValue(name);
-      if (value != null && !(value instanceof String text && !text.isBlank() && text.length() <= 4096)) {
+      if (settings.isSwitch(name)) {
+        if (value != null && !(value instanceof Boolean)) {
+          throw new HttpException(400, HttpException.printable(name) + ": must be true or false (or null for the"
+              + " configured default)");
+        }
+      } else if (value != null && !(value instanceof String text && !text.isBlank() && text.length() <= 4096)) {
         throw new HttpException(400, HttpException.printable(name) + ": must be a non-empty string (or null to clear)");
       }
-      changes.put(name, (String) value);
+      changes.put(name, value);
     }
-    settings.update(changes, BusRequests.ADMIN).compose(v -> settings.describe())
+    settings.update(changes, BusRequests.ADMIN)
+        .onSuccess(v -> bus.publish(Addresses.SETTINGS_CHANGED, new JsonObject()
+            .put("names", new io.vertx.core.json.JsonArray(new java.util.ArrayList<>(changes.keySet())))))
+        .compose(v -> settings.describe())
         .onSuccess(described -> BusRequests.respond(ctx, 200, described)).onFailure(ctx::fail);
   }
 }

@@ -82,9 +82,13 @@ public final class DeploymentRepository {
     this.pool = pool;
   }
 
-  /** A new deployment with its sealed secrets, first token and audit event. */
+  /**
+   * A new deployment with its sealed secrets, first token and audit event; {@code catalog} names the catalog
+   * entry it was made from (recorded in the audit event), or is null.
+   */
   public record NewDeployment(UUID id, String name, String backend, JsonObject recipe, JsonObject configSchema,
-                              JsonObject config, Map<String, SecretBox.Sealed> secrets, NewToken token) {
+                              JsonObject config, Map<String, SecretBox.Sealed> secrets, NewToken token,
+                              JsonObject catalog) {
   }
 
   /** A new access token: only its hash and display prefix are stored. */
@@ -115,8 +119,12 @@ public final class DeploymentRepository {
             deployment.configSchema(), deployment.config()))
         .compose(r -> upsertSecrets(tx, deployment.id(), deployment.secrets()))
         .compose(r -> insertToken(tx, deployment.id(), deployment.token()))
-        .compose(r -> audit(tx, actor, "deployment.created", deployment.id(),
-            new JsonObject().put("name", deployment.name()).put("backend", deployment.backend()))));
+        .compose(r -> audit(tx, actor, "deployment.created", deployment.id(), createdDetail(deployment))));
+  }
+
+  private static JsonObject createdDetail(NewDeployment deployment) {
+    JsonObject detail = new JsonObject().put("name", deployment.name()).put("backend", deployment.backend());
+    return deployment.catalog() == null ? detail : detail.put("catalog", deployment.catalog());
   }
 
   /** The live (not deleted) deployment with this id. */

@@ -39,6 +39,9 @@ public final class DeploymentVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(DeploymentVerticle.class);
   private static final Pattern NAME = Pattern.compile("^[a-z0-9][a-z0-9-]{0,62}$");
   private static final Set<String> CREATE_FIELDS = Set.of("name", "backend", "recipe", "configSchema", "config");
+  private static final Set<String> CATALOG_CREATE_FIELDS = Set.of("catalogId", "catalogVersion", "variant", "name",
+      "backend", "config");
+  private static final Duration CATALOG_TIMEOUT = Duration.ofSeconds(35);
   private static final Set<String> UPDATE_FIELDS = Set.of("id", "name", "config", "version");
   private static final int MAX_PAGE = 200;
   private static final int DEFAULT_LOG_LINES = 200;
@@ -108,15 +111,27 @@ public final class DeploymentVerticle extends VerticleBase {
 
   private Future<JsonObject> create(Message<JsonObject> message) {
     JsonObject body = message.body();
+    return body.containsKey("catalogId") ? createFromCatalog(message, body) : create(message, body, null);
+  }
+
+  /** A deployment of a catalog entry: the catalog makes the recipe, schema and configuration from the entry. */
+  private Future<JsonObject> createFromCatalog(Message<JsonObject> message, JsonObject body) {
+    rejectUnknownFields(body, CATALOG_CREATE_FIELDS, "");
+    String backendName = body.getValue("backend") == null ? LocalBackend.NAME : string(body, "backend");
+    backend(backendName);
+    return vertx.eventBus().<JsonObject>request(Addresses.CATALOG_RESOLVE, body.copy().put("backend", backendName),
+            new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(CATALOG_TIMEOUT.toMillis()))
+        .compose(reply -> {
+          JsonObject resolved = reply.body().copy();
+          return create(message, resolved, (JsonObject) resolved.remove("catalog"));
+        });
+  }
+
+  private Future<JsonObject> create(Message<JsonObject> message, JsonObject body, JsonObject catalog) {
     rejectUnknownFields(body, CREATE_FIELDS, "");
     String name = checkName(body.getValue("name"));
     String backendName = body.getValue("backend") == null ? LocalBackend.NAME : string(body, "backend");
-    Backend backend = backends.get(backendName);
-    if (backend == null) {
-      throw new HttpException(400, "backend: '" + HttpException.printable(backendName) + "' is not available (available: "
-          + String.join(", ", new java.util.TreeSet<>(backends.keySet())) + ")"
-          + ("fly".equals(backendName) ? "; the fly backend needs CATWALK_FLY_ORG and CATWALK_FLY_IMAGE" : ""));
-    }
+    Backend backend = backend(backendName);
     Recipe recipe = Recipe.fromJson(object(body, "recipe"));
     JsonObject schema = DeploymentConfig.checkSchema(object(body, "configSchema"));
     DeploymentConfig config = DeploymentConfig.validate(schema, object(body, "config"));
@@ -125,12 +140,22 @@ public final class DeploymentVerticle extends VerticleBase {
     String token = Tokens.newToken();
     Map<String, SecretBox.Sealed> sealed = seal(id, config.secrets());
     DeploymentRepository.NewDeployment created = new DeploymentRepository.NewDeployment(id, name, backendName,
-        recipe.toJson(), schema, config.plain(), sealed, newToken(token, "initial"));
+        recipe.toJson(), schema, config.plain(), sealed, newToken(token, "initial"), catalog);
     return checkRecipe(backend, recipe)
         .compose(v -> repository.create(created, actor(message)).recover(e -> duplicateName(e, name)))
         .onSuccess(v -> logs.lifecycle(id, "deployment created"))
         .compose(v -> provisionWithin(id))
         .map(deployment -> deployment.toJson(publicUrl).put("accessToken", token));
+  }
+
+  private Backend backend(String backendName) {
+    Backend backend = backends.get(backendName);
+    if (backend == null) {
+      throw new HttpException(400, "backend: '" + HttpException.printable(backendName) + "' is not available (available: "
+          + String.join(", ", new java.util.TreeSet<>(backends.keySet())) + ")"
+          + ("fly".equals(backendName) ? "; the fly backend needs CATWALK_FLY_ORG and CATWALK_FLY_IMAGE" : ""));
+    }
+    return backend;
   }
 
   private Future<JsonObject> get(Message<JsonObject> message) {
@@ -531,18 +556,6 @@ public final class DeploymentVerticle extends VerticleBase {
   }
 
   private static int bounded(JsonObject body, String field, int fallback, int min, int max) {
-    Object value = body.getValue(field);
-    if (value == null) {
-      return fallback;
-    }
-    try {
-      int number = Integer.parseInt(String.valueOf(value));
-      if (number >= min && number <= max) {
-        return number;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw new HttpException(400, field + ": must be a whole number from " + min + " to " + max);
+    return Commands.wholeNumber(body, field, fallback, min, max);
   }
 }

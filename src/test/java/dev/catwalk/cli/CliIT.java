@@ -202,6 +202,7 @@ class CliIT {
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().keySet().removeIf(k -> k.equals("DATABASE_URL") || k.startsWith("CATWALK_") || k.equals("PORT")
         || k.equals("HOST"));
+    builder.environment().putAll(Map.of("CATWALK_REGISTRY_ENABLED", "false", "CATWALK_GLAMA_ENABLED", "false"));
     builder.environment().putAll(env);
     return builder;
   }

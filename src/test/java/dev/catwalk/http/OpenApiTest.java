@@ -1,11 +1,13 @@
 package dev.catwalk.http;
 
 import dev.catwalk.BuildInfo;
+import dev.catwalk.catalog.CatalogIds;
 import dev.catwalk.config.ConfigKeys;
 import dev.catwalk.testsupport.ClassResources;
 import dev.catwalk.testsupport.FakeGitHub;
 import dev.catwalk.testsupport.GatewayHarness;
 import dev.catwalk.testsupport.TestConfig;
+import dev.catwalk.testsupport.catalog.FakeRegistry;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -57,7 +59,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * status, content type, headers and a body that validates against the documented schema, and
  * without credentials with a documented 401; and every route the gateway mounts is documented.
  * The local backend's PATH holds stand-ins for npx, uvx, docker and node, so the create examples
- * of every runtime are accepted without downloading anything (no session is opened for them).
+ * of every runtime are accepted without downloading anything (no session is opened for them); the
+ * catalog mirrors the fake registry's entries, so the catalog examples name real entries.
  */
 @Timeout(300)
 class OpenApiTest {
@@ -80,6 +83,7 @@ class OpenApiTest {
   private static Response served;
   private static JsonObject document;
   private static FakeGitHub github;
+  private static FakeRegistry registry;
   private static int fixtures;
 
   @BeforeAll
@@ -90,8 +94,12 @@ class OpenApiTest {
       assertThat(file.toFile().setExecutable(true)).isTrue();
     }
     github = FakeGitHub.start(resources.vertx());
+    registry = FakeRegistry.withFixtures(resources.vertx());
     gateway = GatewayHarness.start(resources, raw -> raw.put(ConfigKeys.LOCAL_PATH, bin.toString())
-        .put(ConfigKeys.GITHUB_API_URL, github.url()));
+        .put(ConfigKeys.GITHUB_API_URL, github.url()).put(ConfigKeys.REGISTRY_URL, registry.url()));
+    GatewayHarness.eventually(() -> gateway.admin(HttpMethod.GET, "/api/catalog/status", null).json()
+        .getJsonArray("sources").getJsonObject(0).getString("lastSuccessAt") != null, "the catalog's first sync",
+        java.time.Duration.ofSeconds(60));
     http = resources.vertx().createHttpClient();
     context = resources.vertx().getOrCreateContext();
     served = send(HttpMethod.GET, OpenApiRoute.PATH, Map.of(), null);
@@ -106,6 +114,9 @@ class OpenApiTest {
     }
     if (github != null) {
       github.close();
+    }
+    if (registry != null) {
+      registry.close();
     }
   }
 
@@ -494,6 +505,7 @@ class OpenApiTest {
           case "id", "deploymentId" -> body instanceof JsonObject json && json.containsKey("version")
               ? fixture.packagedId() : fixture.id();
           case "tokenId" -> fixture.tokenId();
+          case "catalogId" -> CatalogIds.entryId("registry", "io.github.acme/weather").toString();
           case "sessionId" -> fixture.sessionId();
           default -> throw new AssertionError("no value for the path parameter " + matcher.group(1) + " of " + path);
         };
