@@ -276,12 +276,12 @@ class CatalogApiTest {
     assertProblem(deploy(new JsonObject().put("catalogId", id("registry", "io.github.docktools/kube-inspector"))), 422,
         "cannot run on the local backend: oci package: docker is not installed on this host");
     assertProblem(deploy(new JsonObject().put("catalogId", weather)), 400,
-        "config: missing required variable(s) ACME_WEATHER_API_KEY");
+        "config.ACME_WEATHER_API_KEY: required");
     assertProblem(deploy(new JsonObject().put("catalogId", weather).put("recipe", new JsonObject())), 400,
-        "recipe: unknown field");
+        "unknown field \"recipe\"");
     assertProblem(deploy(new JsonObject().put("name", "no-catalog").put("recipe", new JsonObject()
         .put("runtime", "npm").put("package", "@acme/weather-mcp")).put("catalog", new JsonObject())), 400,
-        "catalog: unknown field");
+        "unknown field \"catalog\"");
     assertProblem(deploy(new JsonObject().put("catalogId", weather).put("variant", "wasm")), 400,
         "variant: 'wasm' is not one of [npm, oci, mcpb]");
     assertProblem(deploy(new JsonObject().put("catalogId", weather).put("variant", "oci").put("backend", "fly")),
@@ -294,7 +294,7 @@ class CatalogApiTest {
         404, "no catalog entry");
     assertProblem(deploy(new JsonObject().put("catalogId", id("registry", "com.example.crm/tenant-crm"))
         .put("config", new JsonObject().put("tenant", "acme").put("X_API_KEY", "k").put("region", "mars"))), 400,
-        "region violates 'enum'");
+        "config.region: must be one of \"eu\", \"us\"");
     assertThat(get("/api/deployments").getLong("total")).isEqualTo(before);
   }
 

@@ -169,7 +169,7 @@ class ServerJsonMapperTest {
     assertThat(deployment.recipe().getJsonArray("args").getList()).containsExactly("/srv/a", "/srv/b");
     assertThat(deployment.configSchema().getJsonObject("properties")).isEmpty();
     assertThatThrownBy(() -> Materializer.materialize(files, new JsonObject()))
-        .isInstanceOf(HttpException.class).hasMessageContaining("missing required variable(s) allowed_directory");
+        .isInstanceOf(HttpException.class).hasMessageContaining("config.allowed_directory: required");
   }
 
   @Test
@@ -215,10 +215,10 @@ class ServerJsonMapperTest {
     assertThat(deployment.config()).isEqualTo(new JsonObject().put("X_API_KEY", "key-1"));
     assertThatThrownBy(() -> Materializer.materialize(crm, new JsonObject().put("tenant", "acme")
         .put("X_API_KEY", "k").put("region", "mars"))).isInstanceOf(HttpException.class)
-        .hasMessageContaining("region violates 'enum'");
+        .hasMessageContaining("config.region: must be one of \"eu\", \"us\"");
     assertThatThrownBy(() -> Materializer.materialize(crm, new JsonObject().put("tenant", "acme")
         .put("X_API_KEY", "k").put("EXTRA", "x"))).isInstanceOf(HttpException.class)
-        .hasMessageContaining("unknown variables [EXTRA]");
+        .hasMessageContaining("config: unknown field \"EXTRA\"");
     assertThatThrownBy(() -> Materializer.materialize(crm, new JsonObject().put("tenant", "evil.example/x?")
         .put("X_API_KEY", "k"))).isInstanceOf(HttpException.class).hasMessageContaining("recipe.url");
   }

@@ -47,8 +47,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The Streamable HTTP upstream against a real remote: {@code catwalk runner} relaying the SDK
@@ -301,6 +301,7 @@ class HttpUpstreamTest {
       List<JsonObject> batch = remote.until("batch");
       remote.send(JsonRpcMessage.request("big", "tools/list", null));
       JsonObject big = remote.next();
+      await().atMost(Duration.ofSeconds(5)).until(() -> seen.stream().anyMatch(h -> "GET".equals(h.get("X-Method"))));
 
       assertThat(batch).extracting(m -> m.getString("method")).containsExactly("notifications/message", null);
       assertThat(big.getString("id")).isEqualTo("big");
