@@ -33,6 +33,8 @@ import dev.catwalk.http.PortInUseException;
 import dev.catwalk.mcp.HttpUpstream;
 import dev.catwalk.mcp.McpEndpoint;
 import dev.catwalk.mcp.RelayOptions;
+import dev.catwalk.sandbox.Sandbox;
+import dev.catwalk.sandbox.SessionDirectories;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -43,6 +45,7 @@ import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -89,7 +92,8 @@ public final class Gateway {
   /** Starts a gateway; the future completes once it accepts HTTP requests. */
   public static Future<Gateway> start(Vertx vertx, CatwalkConfig config) {
     return vertx.executeBlocking(() -> requirePortsFree(config), false).compose(v -> resolveDatabase(vertx, config)).compose(database -> migrateIfEnabled(vertx, config.withDatabase(database.url()))
-        .compose(resolved -> new Wiring(vertx, resolved, database).deploy())
+        .compose(resolved -> sandbox(vertx, resolved).compose(sandbox -> new Wiring(vertx, resolved, database, sandbox)
+            .deploy()))
         .recover(e -> database.release().get().transform(ar -> Future.failedFuture(e))));
   }
 
@@ -137,6 +141,33 @@ public final class Gateway {
         : DatabaseLookup.forServe(vertx, config.home()).resolve();
   }
 
+  /**
+   * The local backend's sandbox, checked before anything starts (bubblewrap missing: the gateway does not
+   * start unless {@code CATWALK_LOCAL_SANDBOX=off}); and the session directories of gateways that were killed.
+   */
+  private static Future<Sandbox> sandbox(Vertx vertx, CatwalkConfig config) {
+    return vertx.executeBlocking(() -> {
+      SessionDirectories.removeStale();
+      CatwalkConfig.ServeOptions serve = config.serve();
+      Sandbox sandbox = Sandbox.create(serve.localSandbox(), toolPath(), serve.sandboxBinds(),
+          config.home().resolve("sandbox"), List.of(config.home()), List.of(Path.of(System.getProperty("user.home"))));
+      if (sandbox.enabled()) {
+        LOG.info("local MCP servers run sandboxed ({})", sandbox.describe());
+      } else {
+        LOG.warn("""
+            !!! CATWALK_LOCAL_SANDBOX=off: local MCP servers run WITHOUT A SANDBOX, as this gateway's user. \
+            Any server can read this user's files and other servers' processes. Use this only where every \
+            deployed server is trusted (see docs/security.md).""");
+      }
+      return sandbox;
+    }, false);
+  }
+
+  /** Where bubblewrap and prlimit are looked up: the gateway's own {@code PATH}, then the system's. */
+  private static String toolPath() {
+    return java.util.Objects.requireNonNullElse(System.getenv("PATH"), "") + java.io.File.pathSeparator + "/usr/bin";
+  }
+
   private static Future<CatwalkConfig> migrateIfEnabled(Vertx vertx, CatwalkConfig config) {
     if (!config.migrateOnStart()) {
       return Future.succeededFuture(config);
@@ -164,7 +195,7 @@ public final class Gateway {
     private OpenApiRoute openApi;
     private volatile Router router;
 
-    Wiring(Vertx vertx, CatwalkConfig config, DatabaseLookup.Found database) {
+    Wiring(Vertx vertx, CatwalkConfig config, DatabaseLookup.Found database, Sandbox sandbox) {
       this.vertx = vertx;
       this.config = config;
       this.database = database;
@@ -178,7 +209,8 @@ public final class Gateway {
       RemoteUpstreams remotes = (url, headers) -> new HttpUpstream(vertx,
           new HttpUpstream.Spec(url, headers, Duration.ofSeconds(10), RelayOptions.MAX_MESSAGE_BYTES));
       Map<String, Backend> available = new java.util.LinkedHashMap<>();
-      available.put(LocalBackend.NAME, new LocalBackend(vertx, serve.localPath(), serve.allowPrivateUpstreams(), remotes));
+      available.put(LocalBackend.NAME, new LocalBackend(vertx, serve.localPath(), serve.allowPrivateUpstreams(), remotes,
+          sandbox));
       if (serve.fly().configured()) {
         FlyMachinesClient machines = new FlyMachinesClient(vertx, serve.fly().apiUrl(), this::flyToken,
             serve.fly().timing().apiAttempts(), serve.fly().timing().apiBackoff());
