@@ -11,6 +11,7 @@ import dev.catwalk.catalog.CatalogVerticle;
 import dev.catwalk.config.CatwalkConfig;
 import dev.catwalk.config.SettingsRepository;
 import dev.catwalk.config.SettingsRoutes;
+import dev.catwalk.crypto.KnownSecrets;
 import dev.catwalk.crypto.SecretBox;
 import dev.catwalk.db.Database;
 import dev.catwalk.db.DatabaseLookup;
@@ -186,7 +187,7 @@ public final class Gateway {
     private final SecretBox box;
     private final DeploymentRepository deployments;
     private final SettingsRepository settings;
-    private final DeploymentLogs logs = new DeploymentLogs(LOG_LINES_PER_DEPLOYMENT);
+    private final DeploymentLogs logs;
     private final Map<String, Backend> backends;
     private final McpEndpoint endpoint;
     private final HealthRoutes health;
@@ -201,6 +202,7 @@ public final class Gateway {
       this.database = database;
       this.pool = Database.pool(vertx, config.databaseUrl(), config.poolSize());
       this.box = new SecretBox(config.encryptionKey(), config.previousEncryptionKey());
+      this.logs = new DeploymentLogs(LOG_LINES_PER_DEPLOYMENT, new KnownSecrets(config.secretValues()));
       this.deployments = new DeploymentRepository(pool);
       this.settings = new SettingsRepository(pool, box, config.serve().settingsFromEnv(), Map.of(
           "catalogRegistryEnabled", config.serve().catalog().registryEnabled(),

@@ -98,6 +98,30 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
     return h.equals("localhost") || h.startsWith("127.") || h.equals("::1");
   }
 
+  /**
+   * The gateway's own secret values in clear (admin token, encryption keys as configured, database passwords,
+   * API tokens from the environment): what logs must never show.
+   */
+  public List<String> secretValues() {
+    List<String> values = new ArrayList<>();
+    values.add(adminToken);
+    for (byte[] key : new byte[][] {encryptionKey, previousEncryptionKey}) {
+      if (key != null) {
+        values.add(Base64.getEncoder().encodeToString(key));
+      }
+    }
+    for (DatabaseUrl database : new DatabaseUrl[] {databaseUrl, migrationDatabaseUrl}) {
+      if (database != null) {
+        values.add(database.password());
+      }
+    }
+    if (serve != null) {
+      values.addAll(serve.settingsFromEnv().values());
+      values.add(serve.fly().apiToken());
+    }
+    return values.stream().filter(v -> v != null && !v.isEmpty()).distinct().toList();
+  }
+
   /** This configuration with another database (after resolving a developer database). */
   public CatwalkConfig withDatabase(DatabaseUrl database) {
     return new CatwalkConfig(port, host, database, database, poolSize, migrateOnStart, encryptionKey,

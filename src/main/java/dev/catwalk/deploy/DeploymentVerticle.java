@@ -429,7 +429,8 @@ public final class DeploymentVerticle extends VerticleBase {
   /** The deployment's configuration, with a runner token made and stored the first time one is needed. */
   private Future<DeploymentEnv> environment(Deployment deployment) {
     return DeploymentEnv.load(repository, box, deployment).compose(env -> env.runnerToken() != null
-        ? Future.succeededFuture(env) : storeRunnerToken(deployment));
+        ? Future.succeededFuture(env) : storeRunnerToken(deployment))
+        .onSuccess(env -> logs.remember(deployment.id(), env.secretValues()));
   }
 
   private Future<DeploymentEnv> storeRunnerToken(Deployment deployment) {
