@@ -99,7 +99,10 @@ public final class LocalBackend implements Backend {
     if (executable != null) {
       command.set(0, executable.toString());
     }
-    Sandbox.Launch launch = sandbox.launch(deployment.id().toString(), command, env.variables(), searchPath,
+    // A container image runs in Docker's own isolation; its docker CLI needs the engine's socket, which no
+    // sandbox may hold, so it is the one server command started outside bubblewrap.
+    Sandbox isolation = recipe.runtime().equals("oci") ? Sandbox.off() : sandbox;
+    Sandbox.Launch launch = isolation.launch(deployment.id().toString(), command, env.variables(), searchPath,
         limits(deployment));
     StdioUpstream upstream = new StdioUpstream(vertx, new StdioUpstream.Spec(launch.command(), launch.env(),
         launch.workDir(), STDERR_LINES, dev.catwalk.mcp.RelayOptions.MAX_MESSAGE_BYTES, launch.exactEnv()));
