@@ -1,9 +1,12 @@
 package dev.catwalk.deploy;
 
+import dev.catwalk.error.ApiException;
+import dev.catwalk.error.NotFoundException;
+import dev.catwalk.error.UnauthorizedException;
+import dev.catwalk.error.UnavailableException;
 import dev.catwalk.Addresses;
 import dev.catwalk.crypto.SecretBox;
 import dev.catwalk.crypto.Tokens;
-import dev.catwalk.http.HttpException;
 import dev.catwalk.mcp.SessionAuthority;
 import dev.catwalk.mcp.SessionGrant;
 import io.vertx.core.Future;
@@ -51,7 +54,7 @@ public final class DeploymentSessions implements SessionAuthority {
     UUID id = deploymentId(ctx);
     String token = Tokens.bearer(ctx.request().getHeader("Authorization"));
     if (id == null) {
-      return Future.failedFuture(new HttpException(404, "no such deployment"));
+      return Future.failedFuture(new NotFoundException("no such deployment"));
     }
     if (token == null) {
       return Future.failedFuture(unauthorized(ctx, false));
@@ -60,9 +63,9 @@ public final class DeploymentSessions implements SessionAuthority {
   }
 
   @Override
-  public HttpException refusal(SessionGrant grant, RoutingContext ctx) {
+  public ApiException refusal(SessionGrant grant, RoutingContext ctx) {
     if (grant.owner() == null || !grant.owner().equals(ctx.pathParam(PATH_PARAM))) {
-      return new HttpException(404, "unknown or ended session");
+      return new NotFoundException("unknown or ended session");
     }
     String token = Tokens.bearer(ctx.request().getHeader("Authorization"));
     if (!Tokens.matches(token, grant.credentialHash())) {
@@ -73,7 +76,7 @@ public final class DeploymentSessions implements SessionAuthority {
 
   private Future<SessionGrant> authorize(RoutingContext ctx, Optional<Deployment> found, String token) {
     if (found.isEmpty()) {
-      return Future.failedFuture(new HttpException(404, "no such deployment"));
+      return Future.failedFuture(new NotFoundException("no such deployment"));
     }
     Deployment deployment = found.get();
     byte[] hash = Tokens.hash(token);
@@ -83,7 +86,7 @@ public final class DeploymentSessions implements SessionAuthority {
       }
       if (!deployment.servesSessions()) {
         ctx.response().putHeader("Retry-After", "10");
-        return Future.failedFuture(new HttpException(503, "the deployment is " + deployment.status()
+        return Future.failedFuture(new UnavailableException("the deployment is " + deployment.status()
             + (deployment.statusReason() == null ? "" : ": " + deployment.statusReason())));
       }
       return grant(deployment, match.get().tokenId(), hash);
@@ -93,7 +96,7 @@ public final class DeploymentSessions implements SessionAuthority {
   private Future<SessionGrant> grant(Deployment deployment, UUID tokenId, byte[] hash) {
     Backend backend = backends.get(deployment.backend());
     if (backend == null) {
-      return Future.failedFuture(new HttpException(503, "the deployment's backend is not available on this node"));
+      return Future.failedFuture(new UnavailableException("the deployment's backend is not available on this node"));
     }
     repository.touchToken(tokenId);
     return DeploymentEnv.load(repository, box, deployment).map(env -> grant(deployment, backend, tokenId, hash, env));
@@ -166,9 +169,9 @@ public final class DeploymentSessions implements SessionAuthority {
     }
   }
 
-  private static HttpException unauthorized(RoutingContext ctx, boolean presented) {
+  private static ApiException unauthorized(RoutingContext ctx, boolean presented) {
     ctx.response().putHeader("WWW-Authenticate", presented ? CHALLENGE + ", error=\"invalid_token\"" : CHALLENGE);
-    return new HttpException(401, presented ? "the access token is not valid for this deployment"
+    return new UnauthorizedException(presented ? "the access token is not valid for this deployment"
         : "an access token is required (Authorization: Bearer <token>)");
   }
 }
