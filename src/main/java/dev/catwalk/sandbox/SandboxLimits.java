@@ -1,6 +1,6 @@
 package dev.catwalk.sandbox;
 
-import dev.catwalk.http.HttpException;
+import dev.catwalk.error.BadRequestException;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -42,7 +42,7 @@ public record SandboxLimits(int memoryMb, int processes, int openFiles, boolean 
   /**
    * The limits a deployment's {@code limits} object sets, {@link #DEFAULTS} for the others (null: all defaults).
    *
-   * @throws HttpException 400 naming the field when a value has the wrong type or range
+   * @throws BadRequestException naming the field when a value has the wrong type or range
    */
   public static SandboxLimits fromJson(JsonObject limits) {
     if (limits == null) {
@@ -64,7 +64,7 @@ public record SandboxLimits(int memoryMb, int processes, int openFiles, boolean 
       return fallback;
     }
     if (!(value instanceof Integer || value instanceof Long) || ((Number) value).longValue() > Integer.MAX_VALUE) {
-      throw new HttpException(400, "limits." + key + ": a whole number is expected");
+      throw new BadRequestException("limits." + key, "a whole number is expected");
     }
     return ((Number) value).intValue();
   }
@@ -75,14 +75,14 @@ public record SandboxLimits(int memoryMb, int processes, int openFiles, boolean 
       return fallback;
     }
     if (!(value instanceof Boolean flag)) {
-      throw new HttpException(400, "limits." + key + ": true or false is expected");
+      throw new BadRequestException("limits." + key, "true or false is expected");
     }
     return flag;
   }
 
   private static void require(String key, long value, long min, long max) {
     if (value < min || value > max) {
-      throw new HttpException(400, "limits." + key + ": from " + min + " to " + max);
+      throw new BadRequestException("limits." + key, "from " + min + " to " + max);
     }
   }
 }

@@ -1,7 +1,7 @@
 package dev.catwalk.sandbox;
 
 import io.vertx.core.json.JsonObject;
-import dev.catwalk.http.HttpException;
+import dev.catwalk.error.BadRequestException;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -51,10 +51,10 @@ class BwrapCommandTest {
     assertThat(SandboxLimits.DEFAULTS.toJson()).isEqualTo(new JsonObject()
         .put("memoryMb", 2048).put("processes", 512).put("openFiles", 1024).put("network", true));
     assertThatThrownBy(() -> SandboxLimits.fromJson(new JsonObject().put("openFiles", "many")))
-        .isInstanceOf(HttpException.class).hasMessage("limits.openFiles: a whole number is expected");
+        .isInstanceOf(BadRequestException.class).hasMessage("limits.openFiles: a whole number is expected");
     assertThatThrownBy(() -> SandboxLimits.fromJson(new JsonObject().put("processes", 2)))
-        .isInstanceOf(HttpException.class).hasMessage("limits.processes: from 8 to 1000000");
+        .isInstanceOf(BadRequestException.class).hasMessage("limits.processes: from 8 to 1000000");
     assertThatThrownBy(() -> SandboxLimits.fromJson(new JsonObject().put("network", "yes")))
-        .isInstanceOf(HttpException.class).hasMessage("limits.network: true or false is expected");
+        .isInstanceOf(BadRequestException.class).hasMessage("limits.network: true or false is expected");
   }
 }
