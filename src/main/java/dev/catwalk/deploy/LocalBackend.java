@@ -103,6 +103,9 @@ public final class LocalBackend implements Backend {
     // A container image runs in Docker's own isolation; its docker CLI needs the engine's socket, which no
     // sandbox may hold, so it is the one server command started outside bubblewrap.
     Sandbox isolation = recipe.runtime().equals("oci") ? Sandbox.off() : sandbox;
+    if (isolation.enabled() && !Sandbox.exists(command.getFirst(), searchPath)) {
+      return new Unstartable("cannot start '" + command.getFirst() + "': no such executable file on this host");
+    }
     Sandbox.Launch launch = isolation.launch(deployment.id().toString(), command, env.variables(), searchPath,
         limits(deployment));
     StdioUpstream upstream = new StdioUpstream(vertx, new StdioUpstream.Spec(launch.command(), launch.env(),
@@ -117,6 +120,33 @@ public final class LocalBackend implements Backend {
    */
   private static SandboxLimits limits(Deployment deployment) {
     return SandboxLimits.fromJson(null);
+  }
+
+  /** A server whose program is missing: starting it fails with the reason, as a process that cannot start does. */
+  private record Unstartable(String reason) implements Upstream {
+    @Override
+    public Future<Void> start() {
+      return Future.failedFuture(new java.io.IOException(reason));
+    }
+
+    @Override
+    public void send(JsonObject message) {
+    }
+
+    @Override
+    public Upstream messageHandler(io.vertx.core.Handler<JsonObject> handler) {
+      return this;
+    }
+
+    @Override
+    public Upstream exitHandler(io.vertx.core.Handler<Upstream.UpstreamExit> handler) {
+      return this;
+    }
+
+    @Override
+    public Future<Void> close() {
+      return Future.succeededFuture();
+    }
   }
 
   @Override

@@ -169,6 +169,14 @@ public final class Sandbox {
     return new Launch(bwrapCommand.toList(), environment, deploymentDir, true);
   }
 
+  /**
+   * Whether {@code program} names an executable file (a path, or a name on {@code searchPath}): inside the
+   * sandbox a missing program shows only as an exit code, so the backend asks first.
+   */
+  public static boolean exists(String program, String searchPath) {
+    return find(program, searchPath).isPresent();
+  }
+
   /** Removes what a deployment kept in its sandbox (its home and caches); nothing when there is none. */
   public void forget(String key) {
     if (enabled()) {
