@@ -23,6 +23,7 @@ public final class Merger {
     Analysis analysis = new Analysis(snapshot);
     snapshot.warnings().forEach(analysis.warnings::add);
     ordered.forEach(e -> analysis.warnings.addAll(e.warnings()));
+    ordered.forEach(e -> analysis.trust.putIfAbsent(e.path(), e.trust()));
     mergeRecipe(analysis, ordered);
     for (Evidence item : ordered) {
       for (Evidence.Variable variable : item.variables()) {
@@ -35,6 +36,7 @@ public final class Merger {
         field.sources.put("writeOnly", Analysis.rule(field.secret ? "the name says it is a secret"
             : "nothing says it is a secret"));
       }
+      weakRequired(analysis, field);
       if (field.required == null) {
         field.required = false;
         field.sources.put("required", Analysis.rule("no source says it is required"));
@@ -45,6 +47,30 @@ public final class Merger {
       }
     }
     return analysis;
+  }
+
+  /**
+   * Required only as far as weak evidence (README, dotenv, Dockerfile) guesses it: a variable with a
+   * default, or a setting of the HTTP transport (port, host, CORS, TLS files...), which a stdio
+   * deployment never uses, is not required.
+   */
+  private static void weakRequired(Analysis analysis, Analysis.Field field) {
+    String from = field.files.get("required");
+    if (!Boolean.TRUE.equals(field.required) || from == null || trustOf(analysis, from) < Evidence.README) {
+      return;
+    }
+    if (field.defaultValue != null) {
+      field.required = false;
+      field.sources.put("required", Analysis.rule("it has a default, so it is optional"));
+    } else if (Values.isTransportSetting(field.name)) {
+      field.required = false;
+      field.sources.put("required", Analysis.rule("a setting of the HTTP transport, unused over stdio"));
+    }
+  }
+
+  private static int trustOf(Analysis analysis, String path) {
+    Integer trust = analysis.trust.get(path);
+    return trust == null ? Integer.MAX_VALUE : trust;
   }
 
   private static void mergeRecipe(Analysis analysis, List<Evidence> ordered) {
