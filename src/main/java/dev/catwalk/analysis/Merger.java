@@ -73,6 +73,32 @@ public final class Merger {
     return trust == null ? Integer.MAX_VALUE : trust;
   }
 
+  /**
+   * A bare command ({@code chroma-mcp}) that is the command of the published package another file names
+   * is that package: run it from the registry rather than expect the program on the host.
+   */
+  private static Evidence packageOfCommand(Evidence chosen, List<Evidence> withRecipe) {
+    Evidence.Hint hint = chosen.recipe();
+    if (!"command".equals(hint.runtime()) || hint.packageName() != null || hint.command() == null) {
+      return chosen;
+    }
+    String command = normalized(hint.command());
+    for (Evidence other : withRecipe) {
+      Evidence.Hint candidate = other.recipe();
+      if (("npm".equals(candidate.runtime()) || "pypi".equals(candidate.runtime()))
+          && normalized(CommandLines.unscoped(candidate.packageName())).equals(command)) {
+        Evidence.Hint merged = candidate.args().isEmpty() ? new Evidence.Hint(candidate.runtime(),
+            candidate.packageName(), candidate.version(), null, hint.args(), candidate.transport(), null, null) : candidate;
+        return new Evidence(other.path(), other.trust(), merged, other.variables(), other.warnings());
+      }
+    }
+    return chosen;
+  }
+
+  private static String normalized(String name) {
+    return name.toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+  }
+
   private static void mergeRecipe(Analysis analysis, List<Evidence> ordered) {
     List<Evidence> withRecipe = ordered.stream().filter(e -> e.recipe() != null).toList();
     if (withRecipe.isEmpty()) {
@@ -80,7 +106,7 @@ public final class Merger {
           + " package, no client configuration in the README)");
       return;
     }
-    Evidence chosen = withRecipe.getFirst();
+    Evidence chosen = packageOfCommand(withRecipe.getFirst(), withRecipe);
     Evidence.Hint recipe = chosen.recipe();
     String versionFrom = chosen.path();
     for (Evidence other : withRecipe.subList(1, withRecipe.size())) {

@@ -26,6 +26,8 @@ public final class ReadmeExtractor {
   private static final Pattern TABLE_NAME = Pattern.compile("^`?([A-Z][A-Z0-9_]{2,})`?$");
   private static final Pattern OPTIONAL = Pattern.compile("\\boptional(ly)?\\b|\\bif you (want|need|use)\\b|\\bnot required\\b");
   private static final Pattern PROSE_NAME = Pattern.compile("`([A-Z][A-Z0-9_]{2,})`");
+  private static final Pattern INSTALL = Pattern.compile("(?m)\\b(?:(npm) (?:i|install) (?:-g|--global)|(pipx install|uv tool install))"
+      + "\\s+((?:@[a-z0-9._-]+/)?[A-Za-z0-9._-]+(?:@[0-9][A-Za-z0-9.+-]*|==[0-9][A-Za-z0-9.+-]*)?)\\b");
   private static final Pattern LEADING_NAME = Pattern.compile("^`([A-Z][A-Z0-9_]{2,})`");
   private static final Pattern ENV_NOTE = Pattern.compile("(?i)\\benv\\W{0,6}`([A-Z][A-Z0-9_]{2,})`");
   private static final Pattern ENV_WORD = Pattern.compile("(?i)\\benv(ironment)?\\b|\\benv var");
@@ -53,6 +55,9 @@ public final class ReadmeExtractor {
     readTables(text, variables);
     readShellAndProse(text, variables);
     readProse(text, variables);
+    if (hints.isEmpty()) {
+      hints.addAll(installs(text));
+    }
     hints.sort(Comparator.comparingInt(h -> RUNTIME_PREFERENCE.indexOf(h.runtime())));
     List<Evidence> evidence = new ArrayList<>();
     evidence.add(Evidence.of(path, Evidence.README, hints.isEmpty() ? null : hints.getFirst(),
@@ -61,6 +66,24 @@ public final class ReadmeExtractor {
       evidence.add(Evidence.of(path, Evidence.README, other, List.of()));
     }
     return evidence;
+  }
+
+  /** Global installs in shell snippets ({@code npm install -g pkg}, {@code pipx install pkg}...), when no snippet says how to run. */
+  private static List<Evidence.Hint> installs(String text) {
+    List<Evidence.Hint> found = new ArrayList<>();
+    Matcher fence = FENCE.matcher(text);
+    while (fence.find()) {
+      Matcher install = INSTALL.matcher(fence.group(2));
+      while (install.find()) {
+        String spec = install.group(3);
+        boolean npm = install.group(1) != null;
+        int at = npm ? spec.lastIndexOf('@') : spec.indexOf("==");
+        String name = at > 0 ? spec.substring(0, at) : spec;
+        String version = at > 0 ? Values.version(spec.substring(at + (npm ? 1 : 2))) : null;
+        found.add(Evidence.Hint.pkg(npm ? "npm" : "pypi", name, version, List.of()));
+      }
+    }
+    return found;
   }
 
   private static JsonObject parse(String block) {
@@ -117,7 +140,7 @@ public final class ReadmeExtractor {
     for (Map.Entry<String, Object> entry : servers) {
       if (entry.getValue() instanceof JsonObject server) {
         Set<String> names = readServer(server, inputs, hints, variables);
-        if (!names.isEmpty()) {
+        if (names.stream().anyMatch(name -> !Values.isTransportSetting(name))) {
           envSets.add(names);
         }
       }

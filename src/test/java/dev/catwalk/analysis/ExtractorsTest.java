@@ -293,4 +293,17 @@ class ExtractorsTest {
         List.of(readme, serverJson)).toJson().getJsonObject("configSchema");
     assertThat(schema.getJsonArray("required").getList()).containsExactlyInAnyOrder("C_KEY", "C_LISTEN_PORT");
   }
+
+  @Test
+  void aSnippetThatOnlySetsATransportPortDoesNotMakeTheTokenOptional() {
+    List<Evidence> evidence = ReadmeExtractor.extract("README.md", """
+        ```json
+        {"servers": {"d": {"command": "docker", "args": ["run", "-i", "-e", "D_TOKEN", "ghcr.io/d/d"], "env": {"D_TOKEN": "<token>"}}}}
+        ```
+        ```json
+        {"servers": {"d": {"command": "docker", "args": ["run", "-i", "-e", "D_CALLBACK_PORT", "ghcr.io/d/d"], "env": {"D_CALLBACK_PORT": "8085"}}}}
+        ```
+        """);
+    assertThat(variable(evidence.getFirst(), "D_TOKEN").required()).isTrue();
+  }
 }
