@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
 /**
  * README client configuration: fenced code blocks holding {@code mcpServers} (Claude Desktop,
  * Cursor...), VS Code {@code servers} with {@code inputs} ({@code password: true} marks a secret),
- * a bare server object, remote {@code url} forms, and Markdown tables of variables
+ * a bare server object or a map of named ones, remote {@code url} forms, and Markdown tables of variables
  * ({@code | `NAME` | required | description |}). Weaker evidence than structured metadata.
  */
 public final class ReadmeExtractor {
@@ -133,6 +133,10 @@ public final class ReadmeExtractor {
     Map<String, JsonObject> inputs = inputs(block, mcp);
     if (servers == null && (block.containsKey("command") || block.containsKey("url"))) {
       servers = new JsonObject().put("server", block);
+    }
+    if (servers == null && !block.isEmpty() && block.stream().allMatch(entry -> entry.getValue() instanceof JsonObject server
+        && (server.containsKey("command") || server.containsKey("url")))) {
+      servers = block;
     }
     if (servers == null) {
       return;

@@ -306,4 +306,20 @@ class ExtractorsTest {
         """);
     assertThat(variable(evidence.getFirst(), "D_TOKEN").required()).isTrue();
   }
+
+  @Test
+  void aMapOfNamedServersWithoutAWrapperIsAClientSnippet() {
+    List<Evidence> evidence = ReadmeExtractor.extract("README.md", """
+        ```json
+        {"vec": {"command": "uvx", "args": ["vec-mcp"], "env": {"VEC_URL": "<url>", "VEC_COLLECTION": "<name>"}}}
+        ```
+        ```json
+        {"vec": {"command": "uvx", "args": ["vec-mcp"], "env": {"VEC_LOCAL_PATH": "<path>", "VEC_COLLECTION": "<name>"}}}
+        ```
+        """);
+    assertThat(evidence.getFirst().recipe()).isEqualTo(Evidence.Hint.pkg("pypi", "vec-mcp", null, List.of()));
+    assertThat(variable(evidence.getFirst(), "VEC_URL").required()).isNull();
+    assertThat(variable(evidence.getFirst(), "VEC_LOCAL_PATH").required()).isNull();
+    assertThat(variable(evidence.getFirst(), "VEC_COLLECTION").required()).isTrue();
+  }
 }
