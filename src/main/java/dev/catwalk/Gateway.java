@@ -33,6 +33,8 @@ import dev.catwalk.http.PortInUseException;
 import dev.catwalk.mcp.HttpUpstream;
 import dev.catwalk.mcp.McpEndpoint;
 import dev.catwalk.mcp.RelayOptions;
+import dev.catwalk.oauth.ProtectedResourceRoutes;
+import dev.catwalk.oauth.Resources;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -188,7 +190,7 @@ public final class Gateway {
       RelayOptions relay = config.relay().withDnsRebindingProtection(config.bindsLoopback())
           .withAllowedOrigins(serve.allowedOrigins());
       this.endpoint = new McpEndpoint(vertx, relay,
-          new DeploymentSessions(vertx, deployments, box, backends, logs));
+          new DeploymentSessions(vertx, deployments, box, backends, logs, new Resources(config.publicUrl())));
       this.health = new HealthRoutes(vertx, pool, config.databaseUrl());
     }
 
@@ -245,6 +247,7 @@ public final class Gateway {
 
     private void mountRoutes(Router router) {
       health.mount(vertx, router);
+      new ProtectedResourceRoutes(new Resources(config.publicUrl()), deployments).mount(router);
       openApi.mount(router); // public documentation: before the admin token
       endpoint.mount(router, MCP_PATH);
       String api = "^/api/(?!mcp/).*";

@@ -7,6 +7,7 @@ import dev.catwalk.crypto.Tokens;
 import dev.catwalk.http.HttpException;
 import dev.catwalk.mcp.SessionAuthority;
 import dev.catwalk.mcp.SessionGrant;
+import dev.catwalk.oauth.Resources;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -29,7 +30,6 @@ public final class DeploymentSessions implements SessionAuthority {
 
   /** The path parameter holding the deployment id. */
   public static final String PATH_PARAM = "deploymentId";
-  private static final String CHALLENGE = "Bearer realm=\"catwalk\"";
   private static final Logger LOG = LoggerFactory.getLogger(DeploymentSessions.class);
 
   private final DeploymentRepository repository;
@@ -37,10 +37,15 @@ public final class DeploymentSessions implements SessionAuthority {
   private final Map<String, Backend> backends;
   private final DeploymentLogs logs;
   private final Vertx vertx;
+  private final Resources resources;
 
+  /**
+   * @param resources the public URLs that 401 challenges point clients at (RFC 9728 metadata)
+   */
   public DeploymentSessions(Vertx vertx, DeploymentRepository repository, SecretBox box, Map<String, Backend> backends,
-                            DeploymentLogs logs) {
+                            DeploymentLogs logs, Resources resources) {
     this.vertx = vertx;
+    this.resources = resources;
     this.repository = repository;
     this.box = box;
     this.backends = Map.copyOf(backends);
@@ -55,7 +60,7 @@ public final class DeploymentSessions implements SessionAuthority {
       return Future.failedFuture(new HttpException(404, "no such deployment"));
     }
     if (token == null) {
-      return Future.failedFuture(unauthorized(ctx, false));
+      return Future.failedFuture(unauthorized(ctx, id, false));
     }
     return repository.find(id).compose(found -> authorize(ctx, found, token));
   }
@@ -67,7 +72,7 @@ public final class DeploymentSessions implements SessionAuthority {
     }
     String token = Tokens.bearer(ctx.request().getHeader("Authorization"));
     if (!Tokens.matches(token, grant.credentialHash())) {
-      return unauthorized(ctx, token != null);
+      return unauthorized(ctx, UUID.fromString(grant.owner()), token != null);
     }
     return null;
   }
@@ -80,7 +85,7 @@ public final class DeploymentSessions implements SessionAuthority {
     byte[] hash = Tokens.hash(token);
     return repository.findToken(hash).compose(match -> {
       if (match.isEmpty() || !match.get().deploymentId().equals(deployment.id())) {
-        return Future.failedFuture(unauthorized(ctx, true));
+        return Future.failedFuture(unauthorized(ctx, deployment.id(), true));
       }
       if (!deployment.servesSessions()) {
         ctx.response().putHeader("Retry-After", "10");
@@ -178,8 +183,9 @@ public final class DeploymentSessions implements SessionAuthority {
     }
   }
 
-  private static HttpException unauthorized(RoutingContext ctx, boolean presented) {
-    ctx.response().putHeader("WWW-Authenticate", presented ? CHALLENGE + ", error=\"invalid_token\"" : CHALLENGE);
+  private HttpException unauthorized(RoutingContext ctx, UUID deploymentId, boolean presented) {
+    ctx.response().putHeader("WWW-Authenticate", resources.challenge(deploymentId, presented ? "invalid_token" : null,
+        null));
     return new HttpException(401, presented ? "the access token is not valid for this deployment"
         : "an access token is required (Authorization: Bearer <token>)");
   }
