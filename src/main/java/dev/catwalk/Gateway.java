@@ -33,8 +33,9 @@ import dev.catwalk.http.PortInUseException;
 import dev.catwalk.mcp.HttpUpstream;
 import dev.catwalk.mcp.McpEndpoint;
 import dev.catwalk.mcp.RelayOptions;
-import dev.catwalk.oauth.ProtectedResourceRoutes;
-import dev.catwalk.oauth.Resources;
+import dev.catwalk.oauth.OAuthBearer;
+import dev.catwalk.oauth.OAuthOptions;
+import dev.catwalk.oauth.OAuthRoutes;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -161,6 +162,7 @@ public final class Gateway {
     private final Map<String, Backend> backends;
     private final McpEndpoint endpoint;
     private final HealthRoutes health;
+    private final OAuthRoutes oauth;
     private final List<String> started = new ArrayList<>();
     private final DatabaseLookup.Found database;
     private OpenApiRoute openApi;
@@ -190,7 +192,9 @@ public final class Gateway {
       RelayOptions relay = config.relay().withDnsRebindingProtection(config.bindsLoopback())
           .withAllowedOrigins(serve.allowedOrigins());
       this.endpoint = new McpEndpoint(vertx, relay,
-          new DeploymentSessions(vertx, deployments, box, backends, logs, new Resources(config.publicUrl())));
+          new DeploymentSessions(vertx, deployments, box, backends, logs, new dev.catwalk.oauth.Resources(config.publicUrl())));
+      this.oauth = new OAuthRoutes(vertx, pool, config.publicUrl(), deployments, OAuthOptions.defaults(),
+          grant -> endpoint.endSessions(session -> OAuthBearer.credentialId(grant).equals(session.credentialId())));
       this.health = new HealthRoutes(vertx, pool, config.databaseUrl());
     }
 
@@ -247,7 +251,8 @@ public final class Gateway {
 
     private void mountRoutes(Router router) {
       health.mount(vertx, router);
-      new ProtectedResourceRoutes(new Resources(config.publicUrl()), deployments).mount(router);
+      oauth.mountPublic(router);
+      oauth.mountBeforeMcp(router, MCP_PATH);
       openApi.mount(router); // public documentation: before the admin token
       endpoint.mount(router, MCP_PATH);
       String api = "^/api/(?!mcp/).*";
@@ -258,6 +263,7 @@ public final class Gateway {
       CatalogRoutes.mount(vertx, router);
       SettingsRoutes.mount(router, settings, vertx.eventBus());
       AdminRoutes.mount(vertx, router);
+      oauth.mountAdmin(router);
       this.router = router;
     }
   }

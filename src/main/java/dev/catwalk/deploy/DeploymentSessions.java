@@ -7,6 +7,8 @@ import dev.catwalk.crypto.Tokens;
 import dev.catwalk.http.HttpException;
 import dev.catwalk.mcp.SessionAuthority;
 import dev.catwalk.mcp.SessionGrant;
+import dev.catwalk.oauth.OAuthBearer;
+import dev.catwalk.oauth.OAuthRepository;
 import dev.catwalk.oauth.Resources;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -22,7 +24,8 @@ import java.util.UUID;
 
 /**
  * Who may use {@code /api/mcp/{deploymentId}}: a client presenting a live access token of that
- * deployment, while the deployment is running. A session is bound to the token that opened it:
+ * deployment, or an OAuth access token whose audience is that deployment (see {@code dev.catwalk.oauth}),
+ * while the deployment is running. A session is bound to the token that opened it:
  * every later request must carry the same token, and revoking it ends the session. The session's
  * upstream gets the deployment's configuration with its secrets decrypted, and nothing else.
  */
@@ -71,7 +74,10 @@ public final class DeploymentSessions implements SessionAuthority {
       return new HttpException(404, "unknown or ended session");
     }
     String token = Tokens.bearer(ctx.request().getHeader("Authorization"));
-    if (!Tokens.matches(token, grant.credentialHash())) {
+    boolean same = OAuthBearer.isGrantCredential(grant.credentialId())
+        ? OAuthBearer.grant(ctx) != null && OAuthBearer.credentialId(OAuthBearer.grant(ctx).id()).equals(grant.credentialId())
+        : Tokens.matches(token, grant.credentialHash());
+    if (!same) {
       return unauthorized(ctx, UUID.fromString(grant.owner()), token != null);
     }
     return null;
@@ -82,35 +88,55 @@ public final class DeploymentSessions implements SessionAuthority {
       return Future.failedFuture(new HttpException(404, "no such deployment"));
     }
     Deployment deployment = found.get();
-    byte[] hash = Tokens.hash(token);
-    return repository.findToken(hash).compose(match -> {
-      if (match.isEmpty() || !match.get().deploymentId().equals(deployment.id())) {
-        return Future.failedFuture(unauthorized(ctx, deployment.id(), true));
-      }
+    byte[] hash = OAuthBearer.isAccessToken(token) ? null : Tokens.hash(token);
+    return credential(ctx, deployment, token, hash).compose(credentialId -> {
       if (!deployment.servesSessions()) {
         ctx.response().putHeader("Retry-After", "10");
         return Future.failedFuture(new HttpException(503, "the deployment is " + deployment.status()
             + (deployment.statusReason() == null ? "" : ": " + deployment.statusReason())));
       }
-      return grant(deployment, match.get().tokenId(), hash);
+      return grant(deployment, credentialId, hash);
     });
   }
 
-  private Future<SessionGrant> grant(Deployment deployment, UUID tokenId, byte[] hash) {
+  /**
+   * The auth hook: the id of the credential that lets this request open a session on {@code deployment}
+   * — a static token of the deployment, or an OAuth access token whose audience is the deployment's
+   * resource URL (its grant, looked up by {@link OAuthBearer} in front of the endpoint).
+   */
+  private Future<String> credential(RoutingContext ctx, Deployment deployment, String token, byte[] hash) {
+    if (OAuthBearer.isAccessToken(token)) {
+      OAuthRepository.Grant oauth = OAuthBearer.grant(ctx);
+      return oauth != null && oauth.deploymentId().equals(deployment.id())
+          && oauth.resource().equals(resources.resource(deployment.id()))
+          ? Future.succeededFuture(OAuthBearer.credentialId(oauth.id()))
+          : Future.failedFuture(unauthorized(ctx, deployment.id(), true));
+    }
+    return repository.findToken(hash).compose(match -> {
+      if (match.isEmpty() || !match.get().deploymentId().equals(deployment.id())) {
+        return Future.failedFuture(unauthorized(ctx, deployment.id(), true));
+      }
+      repository.touchToken(match.get().tokenId());
+      return Future.succeededFuture(match.get().tokenId().toString());
+    });
+  }
+
+  private Future<SessionGrant> grant(Deployment deployment, String credentialId, byte[] hash) {
     Backend backend = backends.get(deployment.backend());
     if (backend == null) {
       return Future.failedFuture(new HttpException(503, "the deployment's backend is not available on this node"));
     }
-    repository.touchToken(tokenId);
-    return DeploymentEnv.load(repository, box, deployment).map(env -> grant(deployment, backend, tokenId, hash, env));
+    return DeploymentEnv.load(repository, box, deployment)
+        .map(env -> grant(deployment, backend, credentialId, hash, env));
   }
 
-  private SessionGrant grant(Deployment deployment, Backend backend, UUID tokenId, byte[] hash, DeploymentEnv env) {
+  private SessionGrant grant(Deployment deployment, Backend backend, String credentialId, byte[] hash,
+                             DeploymentEnv env) {
     List<String> secrets = secretValues(env);
     DeploymentLogs.Sink sink = logs.sink(deployment.id(), secrets);
     ObservedUpstream.Health health = new UpstreamHealth(deployment.id(), sink, Redaction.of(secrets));
     String installing = installing(deployment.parsedRecipe());
-    return new SessionGrant(deployment.id().toString(), tokenId.toString(), hash, () -> {
+    return new SessionGrant(deployment.id().toString(), credentialId, hash, () -> {
       sink.line("lifecycle", "session starting");
       if (installing != null) {
         sink.line("lifecycle", installing);
