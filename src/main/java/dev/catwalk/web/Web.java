@@ -91,6 +91,20 @@ public final class Web {
     router.routeWithRegex(pathRegex).handler(sessions);
     router.routeWithRegex(HttpMethod.POST, pathRegex).handler(BodyHandler.create(false).setBodyLimit(MAX_FORM_BYTES));
     router.routeWithRegex(pathRegex).handler(csrf);
+    router.routeWithRegex(pathRegex).failureHandler(this::formRefused);
+  }
+
+  /** A CSRF refusal (400/403 without a typed failure) as a page; anything else goes on to the gateway's failure handler. */
+  private void formRefused(RoutingContext ctx) {
+    boolean csrfRefusal = (ctx.statusCode() == 400 || ctx.statusCode() == 403)
+        && !(ctx.failure() instanceof dev.catwalk.http.HttpException);
+    if (!csrfRefusal || ctx.response().headWritten()) {
+      ctx.next();
+      return;
+    }
+    render(ctx, 403, "message.html", Map.of("heading", "This form has expired", "message",
+        "It was replaced by a newer page or was not sent from this site. Go back, reload the page and try again.",
+        "error", true), List.of()).onFailure(e -> ctx.response().setStatusCode(403).end());
   }
 
   /**
