@@ -2,7 +2,6 @@ package dev.catwalk.oauth;
 
 import dev.catwalk.Addresses;
 import dev.catwalk.Commands;
-import dev.catwalk.http.HttpException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -55,7 +54,7 @@ public final class OAuthAdminVerticle extends VerticleBase {
 
   private Future<JsonObject> add(Message<JsonObject> message) {
     JsonObject body = message.body();
-    dev.catwalk.http.Validation.rejectUnknownFields(body, "", List.of("username", "password", "role"));
+    dev.catwalk.error.Validation.rejectUnknownFields(body, "", List.of("username", "password", "role"));
     return accounts.create(text(body, "username"), text(body, "password"), body.getValue("role") == null
         ? Account.MEMBER : text(body, "role")).map(Account::toJson);
   }
@@ -63,7 +62,7 @@ public final class OAuthAdminVerticle extends VerticleBase {
   private Future<JsonObject> remove(Message<JsonObject> message) {
     return accounts.remove(text(message.body(), "username")).compose(found -> {
       if (found.isEmpty()) {
-        return Future.failedFuture(new HttpException(404, "no such account"));
+        return Future.failedFuture(new dev.catwalk.error.NotFoundException("no such account"));
       }
       return Future.all(found.get().stream().map(endGrantSessions).toList())
           .map(v -> new JsonObject().put("removed", true).put("grantsRevoked", found.get().size()));
@@ -75,7 +74,7 @@ public final class OAuthAdminVerticle extends VerticleBase {
     UUID grant = uuid(message.body(), "grantId", "no such grant");
     return oauth.revokeGrant(deployment, grant, "revoked by an administrator").compose(revoked -> revoked
         ? endGrantSessions.apply(grant).map(ended -> new JsonObject().put("revoked", true).put("sessionsEnded", ended))
-        : Future.failedFuture(new HttpException(404, "no live grant with that id on this deployment")));
+        : Future.failedFuture(new dev.catwalk.error.NotFoundException("no live grant with that id on this deployment")));
   }
 
   private void bind(String address, Function<Message<JsonObject>, Future<?>> handler) {
@@ -91,7 +90,7 @@ public final class OAuthAdminVerticle extends VerticleBase {
     try {
       return UUID.fromString(String.valueOf(body.getValue(field)));
     } catch (IllegalArgumentException e) {
-      throw new HttpException(404, notFound);
+      throw new dev.catwalk.error.NotFoundException(notFound);
     }
   }
 }

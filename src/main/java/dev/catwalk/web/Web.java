@@ -97,7 +97,7 @@ public final class Web {
   /** A CSRF refusal (400/403 without a typed failure) as a page; anything else goes on to the gateway's failure handler. */
   private void formRefused(RoutingContext ctx) {
     boolean csrfRefusal = (ctx.statusCode() == 400 || ctx.statusCode() == 403)
-        && !(ctx.failure() instanceof dev.catwalk.http.HttpException);
+        && !(ctx.failure() instanceof dev.catwalk.error.ApiException);
     if (!csrfRefusal || ctx.response().headWritten()) {
       ctx.next();
       return;
