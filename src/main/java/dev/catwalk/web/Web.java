@@ -3,7 +3,6 @@ package dev.catwalk.web;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.CookieSameSite;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -89,7 +88,7 @@ public final class Web {
   public void protect(Router router, String pathRegex) {
     router.routeWithRegex(pathRegex).handler(Web::securityHeaders);
     router.routeWithRegex(pathRegex).handler(sessions);
-    router.routeWithRegex(HttpMethod.POST, pathRegex).handler(BodyHandler.create(false).setBodyLimit(MAX_FORM_BYTES));
+    router.routeWithRegex(pathRegex).handler(BodyHandler.create(false).setBodyLimit(MAX_FORM_BYTES));
     router.routeWithRegex(pathRegex).handler(csrf);
     router.routeWithRegex(pathRegex).failureHandler(this::formRefused);
   }
