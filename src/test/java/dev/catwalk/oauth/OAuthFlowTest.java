@@ -3,6 +3,7 @@ package dev.catwalk.oauth;
 import dev.catwalk.testsupport.ClassResources;
 import dev.catwalk.testsupport.GatewayHarness;
 import dev.catwalk.testsupport.GatewayHarness.Reply;
+import dev.catwalk.testsupport.OAuthTestSupport;
 import dev.catwalk.testsupport.browser.PageClient;
 import dev.catwalk.testsupport.browser.PageClient.Page;
 import io.modelcontextprotocol.client.McpSyncClient;
@@ -19,9 +20,6 @@ import java.net.URI;
 import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.SecureRandom;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -350,14 +348,8 @@ class OAuthFlowTest {
     return postForm("/token", fields);
   }
 
-  /** POSTs an application/x-www-form-urlencoded body, as OAuth clients do at /token and /revoke. */
   static Reply postForm(String path, Map<String, String> fields) {
-    io.vertx.core.MultiMap body = io.vertx.core.MultiMap.caseInsensitiveMultiMap();
-    fields.forEach(body::add);
-    var response = io.vertx.ext.web.client.WebClient.create(resources.vertx()).post(gateway.port(), "127.0.0.1", path)
-        .sendForm(body).await();
-    return new Reply(response.statusCode(), response.bodyAsString() == null ? "" : response.bodyAsString(),
-        response.headers());
+    return OAuthTestSupport.postForm(resources.vertx(), gateway.port(), path, fields);
   }
 
   static Reply ping(String deploymentId, String session, String token) {
@@ -383,17 +375,10 @@ class OAuthFlowTest {
   }
 
   static String random() {
-    byte[] bytes = new byte[32];
-    new SecureRandom().nextBytes(bytes);
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    return OAuthTestSupport.random();
   }
 
   static String challenge(String verifier) {
-    try {
-      return Base64.getUrlEncoder().withoutPadding().encodeToString(MessageDigest.getInstance("SHA-256")
-          .digest(verifier.getBytes(StandardCharsets.US_ASCII)));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return OAuthTestSupport.challenge(verifier);
   }
 }
