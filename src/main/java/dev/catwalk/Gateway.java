@@ -34,6 +34,9 @@ import dev.catwalk.http.PortInUseException;
 import dev.catwalk.mcp.HttpUpstream;
 import dev.catwalk.mcp.McpEndpoint;
 import dev.catwalk.mcp.RelayOptions;
+import dev.catwalk.oauth.OAuthBearer;
+import dev.catwalk.oauth.OAuthOptions;
+import dev.catwalk.oauth.OAuthRoutes;
 import dev.catwalk.sandbox.Sandbox;
 import dev.catwalk.sandbox.SessionDirectories;
 import io.vertx.core.DeploymentOptions;
@@ -191,6 +194,7 @@ public final class Gateway {
     private final Map<String, Backend> backends;
     private final McpEndpoint endpoint;
     private final HealthRoutes health;
+    private final OAuthRoutes oauth;
     private final List<String> started = new ArrayList<>();
     private final DatabaseLookup.Found database;
     private OpenApiRoute openApi;
@@ -222,7 +226,9 @@ public final class Gateway {
       RelayOptions relay = config.relay().withDnsRebindingProtection(config.bindsLoopback())
           .withAllowedOrigins(serve.allowedOrigins());
       this.endpoint = new McpEndpoint(vertx, relay,
-          new DeploymentSessions(vertx, deployments, box, backends, logs));
+          new DeploymentSessions(vertx, deployments, box, backends, logs, new dev.catwalk.oauth.Resources(config.publicUrl())));
+      this.oauth = new OAuthRoutes(vertx, pool, config.publicUrl(), deployments, OAuthOptions.defaults(),
+          grant -> endpoint.endSessions(session -> OAuthBearer.credentialId(grant).equals(session.credentialId())));
       this.health = new HealthRoutes(vertx, pool, config.databaseUrl());
     }
 
@@ -240,6 +246,8 @@ public final class Gateway {
           .onSuccess(route -> openApi = route)
           .compose(route -> vertx.deployVerticle(new AdminVerticle(endpoint, pool, box, config.adminToken(),
               config.serve().adminPort())))
+          .onSuccess(started::add)
+          .compose(id -> vertx.deployVerticle(oauth.adminVerticle()))
           .onSuccess(started::add)
           .compose(id -> vertx.deployVerticle(new DeploymentVerticle(deployments, box, backends, logs,
               config.publicUrl(), config.serve().reconcileInterval(), PROVISION_WAIT)))
@@ -279,6 +287,8 @@ public final class Gateway {
 
     private void mountRoutes(Router router) {
       health.mount(vertx, router);
+      oauth.mountPublic(router);
+      oauth.mountBeforeMcp(router, MCP_PATH);
       openApi.mount(router); // public documentation: before the admin token
       endpoint.mount(router, MCP_PATH);
       String api = "^/api/(?!mcp/).*";
@@ -289,6 +299,7 @@ public final class Gateway {
       CatalogRoutes.mount(vertx, router);
       SettingsRoutes.mount(router, settings, vertx.eventBus());
       AdminRoutes.mount(vertx, router);
+      OAuthRoutes.mountAdmin(vertx, router);
       this.router = router;
     }
   }

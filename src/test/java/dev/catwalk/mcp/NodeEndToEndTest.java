@@ -123,18 +123,8 @@ class NodeEndToEndTest {
     org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> sessions.getAsInt() == 0);
   }
 
-  private static synchronized Path install() throws Exception {
-    Files.createDirectories(WORK);
-    for (String file : List.of("package.json", "package-lock.json", "e2e.mjs", "e2e-memory.mjs")) {
-      Files.copy(SOURCES.resolve(file), WORK.resolve(file), StandardCopyOption.REPLACE_EXISTING);
-    }
-    Path stamp = WORK.resolve("node_modules/.catwalk-installed-lock");
-    String lock = Files.readString(SOURCES.resolve("package-lock.json"));
-    if (!Files.exists(stamp) || !Files.readString(stamp).equals(lock)) {
-      run(WORK, "npm", "ci", "--no-audit", "--no-fund", "--loglevel=error");
-      Files.writeString(stamp, lock);
-    }
-    return WORK;
+  private static Path install() throws Exception {
+    return dev.catwalk.testsupport.NodePackages.install();
   }
 
   private static String run(Path dir, String... command) throws IOException, InterruptedException {
