@@ -57,13 +57,14 @@ public final class ConsoleRoutes {
   /** Mounts the console (its pages, the event stream and the log feed). */
   public void mount(Router router) {
     web.protect(router, PATHS);
+    router.routeWithRegex(PATHS).failureHandler(this::staleForm);
     router.get("/").handler(signedIn(this::list));
     router.get("/events").handler(signedIn(this::events));
     router.get("/deployments/new").handler(admin(ctx -> newPage(ctx, 200, Map.of(), FieldErrors.NONE)));
     router.post("/deployments/new").handler(admin(this::createByHand));
     router.post("/deployments/new/analyze").handler(admin(this::analyze));
     router.post("/deployments/new/draft").handler(admin(this::createFromDraft));
-    router.get("/deployments/:id").handler(signedIn(ctx -> deploymentPage(ctx, ctx.pathParam("id"), 200, null, null)));
+    router.get("/deployments/:id").handler(signedIn(ctx -> deploymentPage(ctx, ctx.pathParam("id"), 200, null, null, Map.of())));
     router.get("/deployments/:id/logs.json").handler(signedIn(this::logs));
     router.post("/deployments/:id/tokens").handler(signedIn(this::createToken));
     router.post("/deployments/:id/tokens/:tokenId/revoke").handler(admin(ctx -> act(ctx,
@@ -79,8 +80,15 @@ public final class ConsoleRoutes {
     new CatalogPages(this).mount(router);
   }
 
-  Web web() {
-    return web;
+  /** A form whose CSRF token is missing or stale (another tab, a page open too long): a page that says what to do. */
+  private void staleForm(RoutingContext ctx) {
+    String reason = ctx.failure() == null ? null : ctx.failure().getMessage();
+    if (reason != null && (reason.startsWith("Token ") || reason.startsWith("No Token")) && !ctx.response().headWritten()) {
+      message(ctx, 403, "This form has expired", "The page was open too long, or another tab changed something."
+          + " Go back, reload the page and try again.");
+      return;
+    }
+    ctx.next();
   }
 
   // ---- plumbing
@@ -235,7 +243,8 @@ public final class ConsoleRoutes {
 
   // ---- one deployment
 
-  private void deploymentPage(RoutingContext ctx, String id, int status, String token, FieldErrors configErrors) {
+  private void deploymentPage(RoutingContext ctx, String id, int status, String token, FieldErrors configErrors,
+                              Map<String, String> typed) {
     UUID uuid = uuid(id);
     if (uuid == null) {
       message(ctx, 404, "Not found", "no such deployment");
@@ -260,6 +269,7 @@ public final class ConsoleRoutes {
       d.getJsonArray("secrets", new JsonArray()).forEach(s -> secretSet.add(((JsonObject) s).getString("name")));
       FieldErrors errors = configErrors == null ? FieldErrors.NONE : configErrors;
       Map<String, String> shown = ConfigForm.shown(d.getJsonObject("config"));
+      shown.putAll(typed);
       data.put("fields", ConfigForm.fields(d.getJsonObject("configSchema"), shown, secretSet, null, errors.config()));
       data.put("configError", errors.unplaced(List.of()));
       render(ctx, status, "deployment.html", data);
@@ -273,7 +283,7 @@ public final class ConsoleRoutes {
       body.put("label", label.strip());
     }
     ask(ctx, Addresses.DEPLOYMENTS_TOKEN_CREATE, body)
-        .onSuccess(reply -> deploymentPage(ctx, ctx.pathParam("id"), 200, reply.getString("accessToken"), null))
+        .onSuccess(reply -> deploymentPage(ctx, ctx.pathParam("id"), 200, reply.getString("accessToken"), null, Map.of()))
         .onFailure(e -> failed(ctx, e));
   }
 
@@ -330,8 +340,10 @@ public final class ConsoleRoutes {
 
   private void updateConfig(RoutingContext ctx) {
     String id = ctx.pathParam("id");
+    Map<String, String> typed = new HashMap<>();
     ask(ctx, Addresses.DEPLOYMENTS_GET, new JsonObject().put("id", id)).compose(d -> {
       JsonObject schema = d.getJsonObject("configSchema");
+      typed.putAll(ConfigForm.typed(schema, ctx.request().formAttributes()));
       JsonObject config = ConfigForm.read(schema, ctx.request().formAttributes(), true);
       if (schema != null && schema.getValue("properties") instanceof JsonObject properties) {
         for (String name : properties.fieldNames()) {
@@ -346,7 +358,7 @@ public final class ConsoleRoutes {
       redirect(ctx, "/deployments/" + id);
     }).onFailure(e -> {
       if (status(e) == 400) {
-        deploymentPage(ctx, id, 400, null, FieldErrors.parse(e.getMessage()));
+        deploymentPage(ctx, id, 400, null, FieldErrors.parse(e.getMessage()), typed);
       } else {
         failed(ctx, e);
       }
@@ -449,7 +461,7 @@ public final class ConsoleRoutes {
   /** After a create: the deployment's page, following its start, with the one-time token of the reply. */
   void created(RoutingContext ctx, JsonObject created) {
     flash(ctx, "Deployed. The access token below is shown only now: copy it, or create another later.");
-    deploymentPage(ctx, created.getString("id"), 201, created.getString("accessToken"), null);
+    deploymentPage(ctx, created.getString("id"), 201, created.getString("accessToken"), null, Map.of());
   }
 
   private void analyze(RoutingContext ctx) {
