@@ -213,6 +213,8 @@ public final class Gateway {
           .compose(route -> vertx.deployVerticle(new AdminVerticle(endpoint, pool, box, config.adminToken(),
               config.serve().adminPort())))
           .onSuccess(started::add)
+          .compose(id -> vertx.deployVerticle(oauth.adminVerticle()))
+          .onSuccess(started::add)
           .compose(id -> vertx.deployVerticle(new DeploymentVerticle(deployments, box, backends, logs,
               config.publicUrl(), config.serve().reconcileInterval(), PROVISION_WAIT)))
           .onSuccess(started::add)
@@ -264,7 +266,7 @@ public final class Gateway {
       CatalogRoutes.mount(vertx, router);
       SettingsRoutes.mount(router, settings, vertx.eventBus());
       AdminRoutes.mount(vertx, router);
-      oauth.mountAdmin(router);
+      OAuthRoutes.mountAdmin(vertx, router);
       this.router = router;
     }
   }

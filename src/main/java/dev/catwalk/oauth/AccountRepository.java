@@ -1,6 +1,5 @@
 package dev.catwalk.oauth;
 
-import dev.catwalk.http.HttpException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgException;
@@ -34,21 +33,21 @@ public final class AccountRepository {
   public Future<Account> create(String username, String password, String role) {
     String name = normalize(username);
     if (name == null || !name.matches(USERNAME_PATTERN)) {
-      return Future.failedFuture(new HttpException(400, "username: lower-case letters, digits and . _ @ -, up to 64"));
+      return Future.failedFuture(new dev.catwalk.error.BadRequestException("username: lower-case letters, digits and . _ @ -, up to 64"));
     }
     if (!Account.ADMIN.equals(role) && !Account.MEMBER.equals(role)) {
-      return Future.failedFuture(new HttpException(400, "role: admin or member"));
+      return Future.failedFuture(new dev.catwalk.error.BadRequestException("role: admin or member"));
     }
     String weakness = Passwords.weakness(password);
     if (weakness != null) {
-      return Future.failedFuture(new HttpException(400, "password: " + weakness));
+      return Future.failedFuture(new dev.catwalk.error.BadRequestException("password: " + weakness));
     }
     Account account = new Account(UUID.randomUUID(), name, role);
     return vertx.executeBlocking(() -> Passwords.hash(password), false)
         .compose(hash -> pool.preparedQuery("INSERT INTO accounts (id, username, password_hash, role) VALUES ($1, $2, $3, $4)")
             .execute(Tuple.of(account.id(), name, hash, role)))
         .recover(e -> Future.failedFuture(e instanceof PgException pg && "23505".equals(pg.getSqlState())
-            ? new HttpException(409, "an account named " + name + " exists") : e))
+            ? new dev.catwalk.error.ConflictException("an account named " + name + " exists") : e))
         .map(account);
   }
 

@@ -205,7 +205,8 @@ public final class AuthorizationServer {
     if (verifier == null || !verifier.matches("[A-Za-z0-9._~-]{43,128}")) {
       return Future.failedFuture(OAuthError.invalidRequest("code_verifier: 43 to 128 unreserved characters (RFC 7636)"));
     }
-    return repository.redeemCode(Tokens.hash(code), client.clientId()).compose(redemption -> {
+    return repository.redeemCode(Tokens.hash(code), client.clientId(), form.get("redirect_uri"), s256(verifier))
+        .compose(redemption -> {
       if (redemption.outcome() == OAuthRepository.Outcome.REUSED) {
         grantRevoked.accept(redemption.grant().id());
         return Future.failedFuture(OAuthError.invalidGrant("the code was used before; its grant is revoked"));
@@ -213,12 +214,9 @@ public final class AuthorizationServer {
       if (redemption.outcome() == OAuthRepository.Outcome.INVALID) {
         return Future.failedFuture(OAuthError.invalidGrant("the code is unknown, expired or not this client's"));
       }
-      if (!form.get("redirect_uri").equals(redemption.redirectUri())) {
-        return Future.failedFuture(OAuthError.invalidGrant("redirect_uri differs from the authorization request's"));
-      }
-      if (!MessageDigest.isEqual(s256(verifier).getBytes(StandardCharsets.US_ASCII),
-          redemption.codeChallenge().getBytes(StandardCharsets.US_ASCII))) {
-        return Future.failedFuture(OAuthError.invalidGrant("code_verifier does not match the code_challenge"));
+      if (redemption.outcome() == OAuthRepository.Outcome.MISMATCH) {
+        return Future.failedFuture(OAuthError.invalidGrant(form.get("redirect_uri").equals(redemption.redirectUri())
+            ? "code_verifier does not match the code_challenge" : "redirect_uri differs from the authorization request's"));
       }
       return checkResource(form, redemption.grant()).compose(v -> issue(redemption.grant()));
     });

@@ -9,6 +9,8 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -68,7 +70,9 @@ public final class OAuthRepository {
     /** Used before: the grant has now been revoked. */
     REUSED,
     /** Unknown, expired, of another client or of a revoked grant. */
-    INVALID
+    INVALID,
+    /** A code presented with another redirect URI or a verifier that does not match its challenge. */
+    MISMATCH
   }
 
   /**
@@ -121,8 +125,12 @@ public final class OAuthRepository {
         .mapEmpty();
   }
 
-  /** Redeems a code of {@code clientId}: good once, before it expires; a second use revokes its grant. */
-  public Future<Redemption> redeemCode(byte[] codeHash, String clientId) {
+  /**
+   * Redeems a code of {@code clientId}: good once, before it expires, for the redirect URI and PKCE
+   * challenge it was issued with; a second use revokes its grant. A request whose redirect URI or
+   * verifier does not match leaves the code as it was ({@link Outcome#MISMATCH}).
+   */
+  public Future<Redemption> redeemCode(byte[] codeHash, String clientId, String redirectUri, String challenge) {
     return pool.withTransaction(tx -> tx.preparedQuery("SELECT c.redirect_uri, c.code_challenge, c.used_at,"
             + " c.expires_at < now() AS expired, g.revoked_at, " + GRANT_COLUMNS + " FROM oauth_codes c"
             + " JOIN oauth_grants g ON g.id = c.grant_id WHERE c.code_hash = $1 FOR UPDATE OF c, g")
@@ -139,6 +147,11 @@ public final class OAuthRepository {
           }
           if (row.getBoolean("expired") || row.getValue("revoked_at") != null || !grant.clientId().equals(clientId)) {
             return Future.succeededFuture(Redemption.INVALID);
+          }
+          if (!row.getString("redirect_uri").equals(redirectUri)
+              || !MessageDigest.isEqual(row.getString("code_challenge").getBytes(StandardCharsets.US_ASCII),
+              challenge.getBytes(StandardCharsets.US_ASCII))) {
+            return Future.succeededFuture(new Redemption(Outcome.MISMATCH, grant, row.getString("redirect_uri"), null));
           }
           return tx.preparedQuery("UPDATE oauth_codes SET used_at = now() WHERE code_hash = $1")
               .execute(Tuple.of(Buffer.buffer(codeHash)))

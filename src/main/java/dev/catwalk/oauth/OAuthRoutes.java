@@ -1,16 +1,14 @@
 package dev.catwalk.oauth;
 
+import dev.catwalk.Addresses;
 import dev.catwalk.deploy.DeploymentRepository;
-import dev.catwalk.http.HttpException;
+import dev.catwalk.http.BusRequests;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
 import io.vertx.sqlclient.Pool;
 
-import java.util.List;
 import java.util.UUID;
 import java.util.function.Function;
 
@@ -81,62 +79,23 @@ public final class OAuthRoutes {
     router.route(path).handler(new OAuthBearer(oauth));
   }
 
+  /** The verticle that carries out the admin commands on accounts and grants (deploy it once). */
+  public OAuthAdminVerticle adminVerticle() {
+    return new OAuthAdminVerticle(accounts, oauth, endGrantSessions);
+  }
+
   /** Mounts the admin REST routes (after the admin token check and the body handler). */
-  public void mountAdmin(Router router) {
-    router.get("/api/accounts").handler(ctx -> accounts.list().onSuccess(list -> json(ctx, 200,
-        new JsonObject().put("accounts", new JsonArray(list.stream().map(Account::toJson).toList())))).onFailure(ctx::fail));
-    router.post("/api/accounts").handler(this::createAccount);
-    router.delete("/api/accounts/:username").handler(this::removeAccount);
-    router.get("/api/deployments/:id/grants").handler(ctx -> oauth.grants(id(ctx))
-        .onSuccess(list -> json(ctx, 200, new JsonObject().put("grants", new JsonArray(list)))).onFailure(ctx::fail));
-    router.delete("/api/deployments/:id/grants/:grantId").handler(this::revokeGrant);
-  }
-
-  private void createAccount(RoutingContext ctx) {
-    JsonObject body = ctx.body().asJsonObject();
-    if (body == null) {
-      ctx.fail(new HttpException(400, "the body must be a JSON object {username, password, role}"));
-      return;
-    }
-    dev.catwalk.http.Validation.rejectUnknownFields(body, "", List.of("username", "password", "role"));
-    Object username = body.getValue("username");
-    Object password = body.getValue("password");
-    accounts.create(username instanceof String u ? u : null, password instanceof String p ? p : null,
-            body.getString("role", Account.MEMBER))
-        .onSuccess(account -> json(ctx, 201, account.toJson())).onFailure(ctx::fail);
-  }
-
-  private void removeAccount(RoutingContext ctx) {
-    accounts.remove(ctx.pathParam("username")).compose(found -> {
-      if (found.isEmpty()) {
-        return Future.failedFuture(new HttpException(404, "no such account"));
-      }
-      return Future.all(found.get().stream().map(endGrantSessions).toList()).<Void>mapEmpty();
-    }).onSuccess(v -> ctx.response().setStatusCode(204).end()).onFailure(ctx::fail);
-  }
-
-  private void revokeGrant(RoutingContext ctx) {
-    UUID deployment = id(ctx);
-    UUID grant = uuid(ctx.pathParam("grantId"), "no such grant");
-    oauth.revokeGrant(deployment, grant, "revoked by an administrator").compose(revoked -> revoked
-            ? endGrantSessions.apply(grant).map(ended -> new JsonObject().put("revoked", true).put("sessionsEnded", ended))
-            : Future.failedFuture(new HttpException(404, "no live grant with that id on this deployment")))
-        .onSuccess(body -> json(ctx, 200, body)).onFailure(ctx::fail);
-  }
-
-  private static UUID id(RoutingContext ctx) {
-    return uuid(ctx.pathParam("id"), "no such deployment");
-  }
-
-  private static UUID uuid(String value, String notFound) {
-    try {
-      return UUID.fromString(value);
-    } catch (IllegalArgumentException | NullPointerException e) {
-      throw new HttpException(404, notFound);
-    }
-  }
-
-  private static void json(RoutingContext ctx, int status, JsonObject body) {
-    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+  public static void mountAdmin(Vertx vertx, Router router) {
+    router.get("/api/accounts").handler(ctx -> BusRequests.send(vertx, ctx, Addresses.ADMIN_ACCOUNTS_LIST,
+        new JsonObject(), 200));
+    router.post("/api/accounts").handler(ctx -> BusRequests.send(vertx, ctx, Addresses.ADMIN_ACCOUNTS_ADD,
+        BusRequests.jsonBody(ctx), 201));
+    router.delete("/api/accounts/:username").handler(ctx -> BusRequests.send(vertx, ctx,
+        Addresses.ADMIN_ACCOUNTS_REMOVE, new JsonObject().put("username", ctx.pathParam("username")), 200));
+    router.get("/api/deployments/:id/grants").handler(ctx -> BusRequests.send(vertx, ctx, Addresses.ADMIN_GRANTS_LIST,
+        new JsonObject().put("deploymentId", ctx.pathParam("id")), 200));
+    router.delete("/api/deployments/:id/grants/:grantId").handler(ctx -> BusRequests.send(vertx, ctx,
+        Addresses.ADMIN_GRANTS_REVOKE, new JsonObject().put("deploymentId", ctx.pathParam("id"))
+            .put("grantId", ctx.pathParam("grantId")), 200));
   }
 }

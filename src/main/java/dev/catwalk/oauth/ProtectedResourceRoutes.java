@@ -1,7 +1,6 @@
 package dev.catwalk.oauth;
 
 import dev.catwalk.deploy.DeploymentRepository;
-import dev.catwalk.http.HttpException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -37,12 +36,12 @@ public final class ProtectedResourceRoutes {
     try {
       id = UUID.fromString(ctx.pathParam("id"));
     } catch (IllegalArgumentException e) {
-      ctx.fail(new HttpException(404, "no such deployment"));
+      ctx.fail(new dev.catwalk.error.NotFoundException("no such deployment"));
       return;
     }
     deployments.find(id).onSuccess(found -> {
       if (found.isEmpty()) {
-        ctx.fail(new HttpException(404, "no such deployment"));
+        ctx.fail(new dev.catwalk.error.NotFoundException("no such deployment"));
         return;
       }
       JsonObject body = new JsonObject()

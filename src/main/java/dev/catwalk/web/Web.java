@@ -3,7 +3,6 @@ package dev.catwalk.web;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.CookieSameSite;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -89,8 +88,22 @@ public final class Web {
   public void protect(Router router, String pathRegex) {
     router.routeWithRegex(pathRegex).handler(Web::securityHeaders);
     router.routeWithRegex(pathRegex).handler(sessions);
-    router.routeWithRegex(HttpMethod.POST, pathRegex).handler(BodyHandler.create(false).setBodyLimit(MAX_FORM_BYTES));
+    router.routeWithRegex(pathRegex).handler(BodyHandler.create(false).setBodyLimit(MAX_FORM_BYTES));
     router.routeWithRegex(pathRegex).handler(csrf);
+    router.routeWithRegex(pathRegex).failureHandler(this::formRefused);
+  }
+
+  /** A CSRF refusal (400/403 without a typed failure) as a page; anything else goes on to the gateway's failure handler. */
+  private void formRefused(RoutingContext ctx) {
+    boolean csrfRefusal = (ctx.statusCode() == 400 || ctx.statusCode() == 403)
+        && !(ctx.failure() instanceof dev.catwalk.error.ApiException);
+    if (!csrfRefusal || ctx.response().headWritten()) {
+      ctx.next();
+      return;
+    }
+    render(ctx, 403, "message.html", Map.of("heading", "This form has expired", "message",
+        "It was replaced by a newer page or was not sent from this site. Go back, reload the page and try again.",
+        "error", true), List.of()).onFailure(e -> ctx.response().setStatusCode(403).end());
   }
 
   /**
