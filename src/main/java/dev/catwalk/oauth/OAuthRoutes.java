@@ -51,7 +51,7 @@ public final class OAuthRoutes {
   }
 
   /** The OAuth grants of a deployment (newest first), as {@code GET /api/deployments/{id}/grants} lists them. */
-  public Future<List<JsonObject>> grants(UUID deployment) {
+  public Future<java.util.List<JsonObject>> grants(UUID deployment) {
     return oauth.grants(deployment);
   }
 
