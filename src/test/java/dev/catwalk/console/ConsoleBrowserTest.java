@@ -1,6 +1,8 @@
 package dev.catwalk.console;
 
+import dev.catwalk.config.ConfigKeys;
 import dev.catwalk.testsupport.ClassResources;
+import dev.catwalk.testsupport.FakeGitHub;
 import dev.catwalk.testsupport.GatewayHarness;
 import dev.catwalk.testsupport.browser.Browser;
 import dev.catwalk.testsupport.mcp.FixtureCommand;
@@ -12,6 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.Select;
 
 import java.io.IOException;
@@ -37,11 +40,13 @@ class ConsoleBrowserTest {
   private static final String SECRET = "s3cr3t-value-never-shown";
   private static GatewayHarness gateway;
   private static Browser browser;
+  private static FakeGitHub github;
 
   @BeforeAll
   static void start() {
     assertThat(Browser.installed()).as("chromium and chromedriver (apt-get install chromium chromium-driver)").isTrue();
-    gateway = GatewayHarness.start(resources);
+    github = FakeGitHub.start(resources.vertx());
+    gateway = GatewayHarness.start(resources, raw -> raw.put(ConfigKeys.GITHUB_API_URL, github.url()));
     assertThat(gateway.admin(HttpMethod.POST, "/api/accounts", new JsonObject().put("username", ADMIN)
         .put("password", PASSWORD).put("role", "admin")).status()).isEqualTo(201);
     browser = Browser.start("http://127.0.0.1:" + gateway.port());
@@ -54,6 +59,9 @@ class ConsoleBrowserTest {
     }
     if (gateway != null) {
       gateway.close();
+    }
+    if (github != null) {
+      github.close();
     }
   }
 
@@ -70,13 +78,61 @@ class ConsoleBrowserTest {
     }
   }
 
+  /** Opens the list, signing in when the browser is not signed in yet. */
+  private static void signedIn() {
+    browser.open("/");
+    if (browser.path().startsWith("/signin")) {
+      browser.type("#username", ADMIN).type("#password", PASSWORD).click("button.primary");
+      browser.until(d -> browser.path().equals("/"));
+    }
+  }
+
+  @Test
+  void analyzeARepositoryAndDeployFromTheGeneratedForm() {
+    signedIn();
+    browser.open("/deployments/new");
+    browser.type("#repoUrl", "https://github.com/acme/weather-mcp").click("form.analyze-form button[type=submit]");
+    WebElement key = browser.find("#cfg-ACME_WEATHER_API_KEY");
+    assertThat(key.getDomProperty("type")).isEqualTo("password");
+    assertThat(browser.find("label[for=cfg-ACME_WEATHER_API_KEY]").getText()).contains("(required)");
+    assertThat(browser.find("#cfg-ACME_WEATHER_API_KEY-help").getText()).contains("From ");
+    assertThat(new Select(browser.find("#cfg-ACME_WEATHER_UNITS")).getFirstSelectedOption().getText()).isEqualTo("metric");
+    assertThat(browser.find("#name").getDomProperty("value")).isEqualTo("weather-mcp");
+    browser.screenshot("console-generated-form");
+
+    browser.click("#deploy");
+    browser.until(d -> !browser.find("#cfg-ACME_WEATHER_API_KEY-error").getText().isBlank());
+    assertThat(browser.path()).isEqualTo("/deployments/new/analyze");
+    assertThat(gateway.admin(HttpMethod.GET, "/api/deployments", null).body()).doesNotContain("weather-mcp");
+
+    key.sendKeys(SECRET);
+    browser.click("button[data-toggle-secret=cfg-ACME_WEATHER_API_KEY]");
+    assertThat(key.getDomProperty("type")).isEqualTo("text");
+    browser.click("button[data-toggle-secret=cfg-ACME_WEATHER_API_KEY]");
+    assertThat(key.getDomProperty("type")).isEqualTo("password");
+    browser.click("#deploy");
+    browser.until(d -> browser.find("h1").getText().equals("weather-mcp"));
+    assertThat(browser.find("#access-token").getDomProperty("value")).isNotBlank();
+    assertThat(browser.driver().getPageSource()).doesNotContain(SECRET);
+    JsonObject stored = gateway.admin(HttpMethod.GET, "/api/deployments", null).json().getJsonArray("items").stream()
+        .map(JsonObject.class::cast).filter(d -> d.getString("name").equals("weather-mcp")).findFirst().orElseThrow();
+    assertThat(stored.getJsonObject("recipe").getString("package")).isEqualTo("@acme/weather-mcp");
+    assertThat(stored.getJsonArray("secrets").encode()).contains("ACME_WEATHER_API_KEY");
+    assertThat(gateway.admin(HttpMethod.DELETE, "/api/deployments/" + stored.getString("id"), null).status()).isEqualTo(200);
+  }
+
   @Test
   void signInDeployConnectEndStopDelete() {
     browser.open("/");
+    if (!browser.path().startsWith("/signin")) {
+      browser.click("button.link");
+      browser.until(d -> browser.path().startsWith("/signin"));
+      browser.open("/");
+    }
     assertThat(browser.path()).startsWith("/signin");
     browser.type("#username", ADMIN).type("#password", PASSWORD).click("button.primary");
     browser.until(d -> browser.path().equals("/"));
-    assertThat(browser.find("#empty").getText()).contains("No MCP server is deployed yet");
+    browser.until(d -> browser.find("#empty").getText().contains("No MCP server is deployed yet"));
     browser.screenshot("console-empty");
 
     browser.click("a[href='/deployments/new']");
