@@ -288,6 +288,7 @@ public final class Gateway {
     private void mountRoutes(Router router) {
       health.mount(vertx, router);
       oauth.mountPublic(router);
+      new dev.catwalk.console.ConsoleRoutes(vertx, oauth).mount(router);
       oauth.mountBeforeMcp(router, MCP_PATH);
       openApi.mount(router); // public documentation: before the admin token
       endpoint.mount(router, MCP_PATH);

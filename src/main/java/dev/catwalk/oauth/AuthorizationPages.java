@@ -52,7 +52,7 @@ public final class AuthorizationPages {
     web.protect(router, PATHS);
     router.get(AuthorizationServer.AUTHORIZE).handler(this::authorize);
     router.post(AuthorizationServer.AUTHORIZE).handler(this::decide);
-    router.get("/signin").handler(ctx -> signInPage(ctx, 200, "/account", null, null));
+    router.get("/signin").handler(ctx -> signInPage(ctx, 200, ctx.queryParams().get("next"), null, null));
     router.post("/signin").handler(this::signIn);
     router.post("/signout").handler(ctx -> {
       SignedIn.signOut(ctx);
@@ -257,9 +257,10 @@ public final class AuthorizationPages {
         List.of()).onFailure(ctx::fail);
   }
 
-  /** Where a sign-in may lead: the authorization endpoint or the account page of this gateway, nothing else. */
+  /** Where a sign-in may lead: the authorization endpoint, the account page or a console page of this gateway, nothing else. */
   private static String safeNext(String next) {
-    if (next != null && (next.startsWith(AuthorizationServer.AUTHORIZE + "?") || next.equals("/account"))
+    if (next != null && (next.startsWith(AuthorizationServer.AUTHORIZE + "?") || next.equals("/account")
+        || next.matches("/(deployments|catalog|admin)?(/[A-Za-z0-9/_-]*)?"))
         && !next.contains("\\") && !next.contains("\r") && !next.contains("\n")) {
       return next;
     }

@@ -30,7 +30,7 @@ import java.util.Set;
  *   <li>Templates: Thymeleaf from {@code src/main/resources/web/templates}; {@code th:text} escapes,
  *       never use {@code th:utext}. Pages wrap themselves in the {@code layout.html} fragment.</li>
  *   <li>Content-Security-Policy: {@code default-src 'none'}, the stylesheet from {@code 'self'}, no script
- *       at all, {@code frame-ancestors 'none'}; {@code form-action 'self'} plus the targets a page names
+ *       (console pages opt into scripts from {@code 'self'}, never inline), {@code frame-ancestors 'none'}; {@code form-action 'self'} plus the targets a page names
  *       (browsers apply {@code form-action} to the redirect that follows a form's POST).</li>
  *   <li>CSRF: every protected POST must carry the token the page got (the hidden field {@link #CSRF_FIELD},
  *       which every form template includes); a POST without it is refused with 403.</li>
@@ -114,6 +114,16 @@ public final class Web {
    */
   public Future<Void> render(RoutingContext ctx, int status, String template, Map<String, Object> data,
                              List<String> formTargets) {
+    return render(ctx, status, template, data, formTargets, false);
+  }
+
+  /**
+   * As {@link #render(RoutingContext, int, String, Map, List)}; with {@code scripts} the policy also lets the page
+   * load scripts from this origin ({@code /static}, never inline) and fetch or stream from it ({@code connect-src
+   * 'self'}), for the console's progressive enhancement.
+   */
+  public Future<Void> render(RoutingContext ctx, int status, String template, Map<String, Object> data,
+                             List<String> formTargets, boolean scripts) {
     Map<String, Object> model = new HashMap<>(data);
     model.put("csrf", ctx.get(CSRF_FIELD));
     model.put("csrfField", CSRF_FIELD);
@@ -123,7 +133,8 @@ public final class Web {
     targets.addAll(formTargets);
     return engine.render(model, TEMPLATES + template).compose(html -> ctx.response().setStatusCode(status)
         .putHeader("Content-Type", "text/html; charset=utf-8")
-        .putHeader("Content-Security-Policy", policy(String.join(" ", targets)))
+        .putHeader("Content-Security-Policy", policy(String.join(" ", targets))
+            + (scripts ? "; script-src 'self'; connect-src 'self'" : ""))
         .end(html));
   }
 
