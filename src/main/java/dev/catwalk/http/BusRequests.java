@@ -48,6 +48,7 @@ public final class BusRequests {
     if (!(value instanceof JsonObject object)) {
       throw new HttpException(400, "the body must be a JSON object");
     }
+    Validation.requireCarriableText(object, "");
     return object;
   }
 }
