@@ -162,10 +162,12 @@ public final class AdminVerticle extends VerticleBase {
   }
 
   private static Predicate<SessionGrant> matching(JsonObject body) {
-    String deploymentId = body.getString("deploymentId");
-    String tokenId = body.getString("tokenId");
-    return grant -> (deploymentId == null || deploymentId.equals(grant.owner()))
-        && (tokenId == null || tokenId.equals(grant.credentialId()));
+    Object deploymentId = body.getValue("deploymentId");
+    Object tokenId = body.getValue("tokenId");
+    String deployment = dev.catwalk.Ids.canonical(deploymentId);
+    String token = dev.catwalk.Ids.canonical(tokenId);
+    return grant -> (deploymentId == null || deployment != null && deployment.equals(grant.owner()))
+        && (tokenId == null || token != null && token.equals(grant.credentialId()));
   }
 
   private static JsonObject body(Message<JsonObject> message) {

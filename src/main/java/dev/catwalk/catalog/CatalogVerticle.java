@@ -605,10 +605,7 @@ public final class CatalogVerticle extends VerticleBase {
   }
 
   private static UUID entryId(Object value) {
-    try {
-      return UUID.fromString(String.valueOf(value));
-    } catch (IllegalArgumentException e) {
-      throw new HttpException(404, "no catalog entry " + HttpException.printable(String.valueOf(value)));
-    }
+    return dev.catwalk.Ids.parse(value).orElseThrow(
+        () -> new HttpException(404, "no catalog entry " + HttpException.printable(String.valueOf(value))));
   }
 }
