@@ -21,14 +21,18 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** DNS-rebinding protection: only loopback IP literals and {@code localhost} pass as Host or Origin. */
-class HostCheckTest {
+/**
+ * What an attack on the MCP endpoint found: DNS rebinding (only loopback IP literals and {@code localhost} pass as
+ * Host or Origin), malformed Host headers, duplicate ids in a batch.
+ */
+@org.junit.jupiter.api.Timeout(60)
+class EndpointHardeningTest {
 
   @RegisterExtension
   static final ClassResources resources = ClassResources.vertxOnly();
 
   private static final String TOKEN = "host-check-token-for-tests";
-  private static final String PING = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
+  private static final String INITIALIZE = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{"
       + "\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}";
 
   private static Runner runner;
@@ -87,11 +91,34 @@ class HostCheckTest {
     assertThat(response.statusCode()).isEqualTo(200);
   }
 
+  @Test
+  void aBatchWithDuplicateRequestIdsIsRefusedAndItsResponseEnds() {
+    HttpResponse<Buffer> init = send(Map.of(), INITIALIZE.replace("2025-06-18", "2025-03-26"));
+    String session = init.getHeader(McpHeaders.SESSION_ID);
+    send(Map.of(McpHeaders.SESSION_ID, session), "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+
+    HttpResponse<Buffer> batch = send(Map.of(McpHeaders.SESSION_ID, session),
+        "[{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"echo\"},{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"echo\"}]");
+    HttpResponse<Buffer> distinct = send(Map.of(McpHeaders.SESSION_ID, session),
+        "[{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"echo\"},{\"jsonrpc\":\"2.0\",\"id\":\"8\",\"method\":\"echo\"}]");
+
+    assertThat(batch.statusCode()).isEqualTo(400);
+    assertThat(batch.bodyAsJsonObject().getJsonObject("error").getInteger("code"))
+        .isEqualTo(JsonRpcMessage.INVALID_REQUEST);
+    assertThat(batch.bodyAsJsonObject().getJsonObject("error").getString("message")).contains("duplicate id");
+    assertThat(distinct.statusCode()).as("7 and \"7\" are different ids").isEqualTo(200);
+    assertThat(distinct.bodyAsJsonArray()).hasSize(2);
+  }
+
   private static HttpResponse<Buffer> send(Map<String, String> headers) {
+    return send(headers, INITIALIZE);
+  }
+
+  private static HttpResponse<Buffer> send(Map<String, String> headers, String body) {
     var request = client.request(HttpMethod.POST, runner.port(), "127.0.0.1", Runner.MCP_PATH)
         .putHeader("Accept", "application/json").putHeader("Content-Type", "application/json")
         .putHeader("Authorization", "Bearer " + TOKEN);
     headers.forEach(request::putHeader);
-    return request.sendBuffer(Buffer.buffer(PING)).await();
+    return request.sendBuffer(Buffer.buffer(body)).await();
   }
 }
