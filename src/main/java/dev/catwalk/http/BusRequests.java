@@ -1,5 +1,6 @@
 package dev.catwalk.http;
 
+import dev.catwalk.error.BadRequestException;
 import dev.catwalk.Addresses;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
@@ -55,16 +56,16 @@ public final class BusRequests {
     requireUniqueKeys(buffer);
     Object value = io.vertx.core.json.Json.decodeValue(buffer);
     if (!(value instanceof JsonObject object)) {
-      throw new HttpException(400, "the body must be a JSON object");
+      throw new BadRequestException("the body must be a JSON object");
     }
-    Validation.requireCarriableText(object, "");
+    dev.catwalk.error.Validation.requireCarriableText(object, "");
     return object;
   }
 
   private static void requireJsonContentType(String contentType) {
     String type = contentType == null ? "" : contentType.split(";", 2)[0].strip().toLowerCase(java.util.Locale.ROOT);
     if (!type.equals("application/json") && !(type.startsWith("application/") && type.endsWith("+json"))) {
-      throw new HttpException(415, "the body must be sent as Content-Type: application/json");
+      throw new dev.catwalk.error.UnsupportedMediaTypeException("the body must be sent as Content-Type: application/json");
     }
   }
 
@@ -78,7 +79,7 @@ public final class BusRequests {
       }
     } catch (StreamReadException e) {
       if (e.getMessage() != null && e.getMessage().startsWith("Duplicate field")) {
-        throw new HttpException(400, "the key \"" + HttpException.printable(String.valueOf(currentName(parser)))
+        throw new BadRequestException("the key \"" + dev.catwalk.error.Validation.printable(String.valueOf(currentName(parser)))
             + "\" appears twice in one object");
       }
       // not JSON at all: the decoder below says so

@@ -1,5 +1,7 @@
 package dev.catwalk.http;
 
+import dev.catwalk.error.Failures;
+import dev.catwalk.error.Problem;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 
@@ -12,7 +14,7 @@ public final class FailureHandler implements Handler<RoutingContext> {
   @Override
   public void handle(RoutingContext ctx) {
     int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
-    boolean routerRefusal = status >= 400 && status < 500 && !(ctx.failure() instanceof HttpException);
+    boolean routerRefusal = status >= 400 && status < 500 && !(ctx.failure() instanceof dev.catwalk.error.ApiException);
     Problem problem = ctx.failure() == null || routerRefusal
         ? new Problem(status, Failures.reason(status), null)
         : Failures.problem(ctx.failure(), ctx.request().method() + " " + ctx.normalizedPath());
