@@ -111,14 +111,14 @@ public final class AdminClient {
 
   /** The id of the deployment named {@code nameOrId}, or {@code nameOrId} itself when it is an id; 404 when neither. */
   public Future<String> deploymentId(String nameOrId) {
-    try {
-      return Future.succeededFuture(java.util.UUID.fromString(nameOrId).toString());
-    } catch (IllegalArgumentException notAnId) {
-      return allDeployments().compose(all -> all.stream().filter(d -> nameOrId.equals(d.getString("name"))).findFirst()
-          .map(d -> Future.succeededFuture(d.getString("id")))
-          .orElseGet(() -> Future.failedFuture(new AdminException("no deployment named '"
-              + dev.catwalk.error.Validation.printable(nameOrId) + "' (see: catwalk admin list)", 404, null))));
+    String id = dev.catwalk.Ids.canonical(nameOrId);
+    if (id != null) {
+      return Future.succeededFuture(id);
     }
+    return allDeployments().compose(all -> all.stream().filter(d -> nameOrId.equals(d.getString("name"))).findFirst()
+        .map(d -> Future.succeededFuture(d.getString("id")))
+        .orElseGet(() -> Future.failedFuture(new AdminException("no deployment named '"
+            + dev.catwalk.error.Validation.printable(nameOrId) + "' (see: catwalk admin list)", 404, null))));
   }
 
   /** Stops a deployment (ends its sessions); the reply is the deployment. */

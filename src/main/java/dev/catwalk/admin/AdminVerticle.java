@@ -164,8 +164,10 @@ public final class AdminVerticle extends VerticleBase {
   private static Predicate<SessionGrant> matching(JsonObject body) {
     String deploymentId = optionalString(body, "deploymentId");
     String tokenId = optionalString(body, "tokenId");
-    return grant -> (deploymentId == null || deploymentId.equals(grant.owner()))
-        && (tokenId == null || tokenId.equals(grant.credentialId()));
+    String deployment = dev.catwalk.Ids.canonical(deploymentId);
+    String token = dev.catwalk.Ids.canonical(tokenId);
+    return grant -> (deploymentId == null || deployment != null && deployment.equals(grant.owner()))
+        && (tokenId == null || token != null && token.equals(grant.credentialId()));
   }
 
   private static String optionalString(JsonObject body, String field) {

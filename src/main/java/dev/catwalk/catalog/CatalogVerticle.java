@@ -610,10 +610,7 @@ public final class CatalogVerticle extends VerticleBase {
   }
 
   private static UUID entryId(Object value) {
-    try {
-      return UUID.fromString(String.valueOf(value));
-    } catch (IllegalArgumentException e) {
-      throw new NotFoundException("no catalog entry " + Validation.printable(String.valueOf(value)));
-    }
+    return dev.catwalk.Ids.parse(value).orElseThrow(
+        () -> new NotFoundException("no catalog entry " + Validation.printable(String.valueOf(value))));
   }
 }

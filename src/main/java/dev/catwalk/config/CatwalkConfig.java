@@ -3,6 +3,7 @@ package dev.catwalk.config;
 import dev.catwalk.db.DatabaseUrl;
 import dev.catwalk.db.InvalidDatabaseUrlException;
 import dev.catwalk.mcp.RelayOptions;
+import io.netty.util.NetUtil;
 import io.vertx.core.json.JsonObject;
 
 import java.net.URI;
@@ -86,7 +87,11 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
     return isLoopback(host);
   }
 
-  /** True when {@code host} (a name or address, IPv6 with or without brackets) is this machine's loopback. */
+  /**
+   * True when {@code host} is this machine's loopback: {@code localhost}, an IPv4 literal in 127.0.0.0/8 or the
+   * IPv6 literal {@code ::1} (with or without brackets). A name that merely starts with {@code 127.} is not
+   * (DNS rebinding: {@code 127.0.0.1.nip.io} resolves wherever its owner likes).
+   */
   public static boolean isLoopback(String host) {
     if (host == null) {
       return false;
@@ -95,8 +100,17 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
     if (h.startsWith("[") && h.endsWith("]")) {
       h = h.substring(1, h.length() - 1);
     }
-    return h.equals("localhost") || h.startsWith("127.") || h.equals("::1");
+    if (h.equals("localhost")) {
+      return true;
+    }
+    if (NetUtil.isValidIpV4Address(h)) {
+      return h.startsWith("127.");
+    }
+    byte[] v6 = NetUtil.isValidIpV6Address(h) && !h.contains(".") ? NetUtil.createByteArrayFromIpAddressString(h) : null;
+    return v6 != null && v6.length == 16 && java.util.Arrays.equals(v6, IPV6_LOOPBACK);
   }
+
+  private static final byte[] IPV6_LOOPBACK = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
 
   /**
    * The gateway's own secret values in clear (admin token, encryption keys as configured, database passwords,

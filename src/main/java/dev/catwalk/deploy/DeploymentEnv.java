@@ -58,6 +58,11 @@ public record DeploymentEnv(Map<String, String> plain, Map<String, String> secre
     for (DeploymentRepository.SealedSecret secret : sealed) {
       String value = box.open(secret.keyId(), secret.ciphertext(),
           DeploymentRepository.secretContext(deployment.id(), secret.name()));
+      String problem = dev.catwalk.error.Validation.uncarriable(value);
+      if (problem != null) {
+        throw new dev.catwalk.error.ConflictException("config." + secret.name() + ": the stored value " + problem
+            + "; set it again");
+      }
       if (secret.name().equals(RUNNER_TOKEN)) {
         runnerToken = value;
       } else {

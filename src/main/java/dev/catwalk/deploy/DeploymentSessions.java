@@ -72,7 +72,7 @@ public final class DeploymentSessions implements SessionAuthority {
 
   @Override
   public ApiException refusal(SessionGrant grant, RoutingContext ctx) {
-    if (grant.owner() == null || !grant.owner().equals(ctx.pathParam(PATH_PARAM))) {
+    if (grant.owner() == null || !grant.owner().equals(dev.catwalk.Ids.canonical(ctx.pathParam(PATH_PARAM)))) {
       return new NotFoundException("unknown or ended session");
     }
     String token = Tokens.bearer(ctx.request().getHeader("Authorization"));
@@ -192,11 +192,7 @@ public final class DeploymentSessions implements SessionAuthority {
   }
 
   private static UUID deploymentId(RoutingContext ctx) {
-    try {
-      return UUID.fromString(ctx.pathParam(PATH_PARAM));
-    } catch (IllegalArgumentException | NullPointerException e) {
-      return null;
-    }
+    return dev.catwalk.Ids.parse(ctx.pathParam(PATH_PARAM)).orElse(null);
   }
 
   private ApiException unauthorized(RoutingContext ctx, UUID deploymentId, boolean presented) {

@@ -303,10 +303,8 @@ public final class DeploymentVerticle extends VerticleBase {
 
   /** A session found the server unusable (running becomes degraded) or answered by it (degraded becomes running). */
   private void upstreamObserved(Message<JsonObject> message) {
-    UUID id;
-    try {
-      id = UUID.fromString(message.body().getString("id"));
-    } catch (IllegalArgumentException | NullPointerException e) {
+    UUID id = dev.catwalk.Ids.parse(message.body().getValue("id")).orElse(null);
+    if (id == null) {
       return;
     }
     boolean reachable = Boolean.TRUE.equals(message.body().getValue("reachable"));
@@ -559,11 +557,8 @@ public final class DeploymentVerticle extends VerticleBase {
   }
 
   private static UUID id(JsonObject body, String field) {
-    try {
-      return UUID.fromString(String.valueOf(body.getValue(field)));
-    } catch (IllegalArgumentException e) {
-      throw new NotFoundException("no such " + (field.equals("id") ? "deployment" : "token"));
-    }
+    return dev.catwalk.Ids.parse(body.getValue(field))
+        .orElseThrow(() -> new NotFoundException("no such " + (field.equals("id") ? "deployment" : "token")));
   }
 
   private static NotFoundException notFound(UUID id) {

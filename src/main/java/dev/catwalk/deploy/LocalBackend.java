@@ -193,20 +193,14 @@ public final class LocalBackend implements Backend {
     }
     try {
       for (InetAddress address : InetAddress.getAllByName(url.getHost())) {
-        if (address.isLoopbackAddress() || address.isSiteLocalAddress() || address.isLinkLocalAddress()
-            || address.isAnyLocalAddress() || isUniqueLocal(address)) {
-          throw new ProvisioningException("the remote server's address is private or loopback; Catwalk does not"
+        if (!PublicAddresses.isPublic(address)) {
+          throw new ProvisioningException("the remote server's address is not a public one (private, loopback, shared or special-purpose); Catwalk does not"
               + " connect there unless CATWALK_ALLOW_PRIVATE_UPSTREAMS is true");
         }
       }
     } catch (UnknownHostException e) {
       throw new ProvisioningException("the remote server's host name does not resolve");
     }
-  }
-
-  private static boolean isUniqueLocal(InetAddress address) {
-    byte[] bytes = address.getAddress();
-    return bytes.length == 16 && (bytes[0] & 0xfe) == 0xfc;
   }
 
   private void checkDockerEngine() throws InterruptedException {

@@ -29,6 +29,48 @@ public final class Validation {
   }
 
   /**
+   * 400 for the first string in {@code value} (keys included, at any depth) that a process environment or
+   * Postgres text cannot carry: a NUL character or a lone UTF-16 surrogate. The message names the field
+   * ({@code config.API_KEY}), never the value.
+   */
+  public static void requireCarriableText(Object value, String where) {
+    if (value instanceof String text) {
+      String problem = uncarriable(text);
+      if (problem != null) {
+        throw where.isEmpty() ? new BadRequestException("the body: " + problem) : new BadRequestException(where, problem);
+      }
+    } else if (value instanceof JsonObject object) {
+      for (String field : object.fieldNames()) {
+        String path = where.isEmpty() ? printable(field) : where + "." + printable(field);
+        requireCarriableText(field, path);
+        requireCarriableText(object.getValue(field), path);
+      }
+    } else if (value instanceof io.vertx.core.json.JsonArray array) {
+      for (int i = 0; i < array.size(); i++) {
+        requireCarriableText(array.getValue(i), where + "[" + i + "]");
+      }
+    }
+  }
+
+  /**
+   * Why a process environment cannot carry {@code text}, without quoting it; null when it can.
+   */
+  public static String uncarriable(String text) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == 0) {
+        return "contains a NUL character, which a process environment cannot carry";
+      }
+      if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        return "is not valid Unicode (a lone surrogate)";
+      }
+    }
+    return null;
+  }
+
+  /**
    * A value a client sent, made safe to quote in a message: at most 80 characters (then "…"), and
    * anything but printable ASCII replaced with {@code ?}, so no control characters or line breaks
    * reach a response or a log.

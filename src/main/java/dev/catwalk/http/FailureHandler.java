@@ -13,8 +13,10 @@ public final class FailureHandler implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
-    Problem problem = ctx.failure() == null
-        ? new Problem(ctx.statusCode() > 0 ? ctx.statusCode() : 500, Failures.reason(ctx.statusCode() > 0 ? ctx.statusCode() : 500), null)
+    int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;
+    boolean routerRefusal = status >= 400 && status < 500 && !(ctx.failure() instanceof dev.catwalk.error.ApiException);
+    Problem problem = ctx.failure() == null || routerRefusal
+        ? new Problem(status, Failures.reason(status), null)
         : Failures.problem(ctx.failure(), ctx.request().method() + " " + ctx.normalizedPath());
     if (problem.status() == 503) {
       ctx.response().putHeader("Retry-After", "5");

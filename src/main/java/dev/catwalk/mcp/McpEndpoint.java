@@ -173,6 +173,10 @@ public final class McpEndpoint {
       return;
     }
     boolean batch = body.getByte(firstNonSpace(body)) == '[';
+    if (batch && hasDuplicateRequestIds(messages)) {
+      rejectJsonRpc(ctx, 400, JsonRpcMessage.INVALID_REQUEST, "duplicate id in a batch: each request needs its own id");
+      return;
+    }
     boolean initialize = messages.stream().anyMatch(m -> "initialize".equals(m.method()));
     if (initialize) {
       initialize(ctx, messages, batch, sse);
@@ -320,6 +324,28 @@ public final class McpEndpoint {
     byte[] bytes = new byte[24];
     RANDOM.nextBytes(bytes);
     return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+
+  /** Whether two requests of a batch share an id (7 and 7.0 are the same id; 7 and "7" are not). */
+  private static boolean hasDuplicateRequestIds(List<JsonRpcMessage> messages) {
+    java.util.Set<String> seen = new java.util.HashSet<>();
+    for (JsonRpcMessage message : messages) {
+      if (message.isRequest() && !seen.add(idKey(message.id()))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String idKey(Object id) {
+    if (!(id instanceof Number n)) {
+      return "s:" + id;
+    }
+    try {
+      return "n:" + new java.math.BigDecimal(n.toString()).stripTrailingZeros().toPlainString();
+    } catch (NumberFormatException e) {
+      return "n:" + n;
+    }
   }
 
   private static int firstNonSpace(Buffer body) {
