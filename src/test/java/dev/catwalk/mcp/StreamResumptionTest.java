@@ -209,7 +209,8 @@ class StreamResumptionTest {
             .put("clientInfo", new JsonObject().put("name", "resumption-test").put("version", "1"))));
     assertThat(initialize.status()).isEqualTo(200);
     String session = initialize.header(McpHeaders.SESSION_ID);
-    assertThat(initialize.eventsUntilEnd()).hasSize(2);
+    assertThat(initialize.eventsUntilEnd()).as("priming and the result, besides the gateway's notices while a slow server starts")
+        .filteredOn(b -> !b.data().contains("\"logger\":\"catwalk\"")).hasSize(2);
     assertThat(notify(session, new JsonObject().put("jsonrpc", "2.0").put("method", "notifications/initialized")))
         .isEqualTo(202);
     return session;
