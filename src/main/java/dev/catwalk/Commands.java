@@ -1,6 +1,8 @@
 package dev.catwalk;
 
-import dev.catwalk.http.Failures;
+import dev.catwalk.error.ApiException;
+import dev.catwalk.error.BadRequestException;
+import dev.catwalk.error.Failures;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
@@ -22,7 +24,7 @@ public final class Commands {
    * A whole number from a command body: {@code fallback} when absent, else a number (or its text) from
    * {@code min} to {@code max}.
    *
-   * @throws dev.catwalk.http.HttpException 400 naming the field and the range
+   * @throws ApiException 400 naming the field and the range
    */
   public static int wholeNumber(JsonObject body, String field, int fallback, int min, int max) {
     Object value = body.getValue(field);
@@ -37,7 +39,7 @@ public final class Commands {
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw new dev.catwalk.http.HttpException(400, field + ": must be a whole number from " + min + " to " + max);
+    throw new BadRequestException(field + ": must be a whole number from " + min + " to " + max);
   }
 
   /** Registers {@code handler} for the commands sent to {@code address}. */

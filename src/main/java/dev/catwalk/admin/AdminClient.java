@@ -117,7 +117,7 @@ public final class AdminClient {
       return allDeployments().compose(all -> all.stream().filter(d -> nameOrId.equals(d.getString("name"))).findFirst()
           .map(d -> Future.succeededFuture(d.getString("id")))
           .orElseGet(() -> Future.failedFuture(new AdminException("no deployment named '"
-              + dev.catwalk.http.HttpException.printable(nameOrId) + "' (see: catwalk admin list)", 404, null))));
+              + dev.catwalk.error.Validation.printable(nameOrId) + "' (see: catwalk admin list)", 404, null))));
     }
   }
 

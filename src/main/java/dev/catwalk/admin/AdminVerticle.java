@@ -1,12 +1,14 @@
 package dev.catwalk.admin;
 
+import dev.catwalk.error.ApiException;
+import dev.catwalk.error.BadRequestException;
+import dev.catwalk.error.NotFoundException;
 import dev.catwalk.Addresses;
 import dev.catwalk.Commands;
 import dev.catwalk.config.SettingsRepository;
 import dev.catwalk.crypto.SecretBox;
 import dev.catwalk.crypto.Tokens;
 import dev.catwalk.deploy.DeploymentRepository;
-import dev.catwalk.http.HttpException;
 import dev.catwalk.mcp.McpEndpoint;
 import dev.catwalk.mcp.SessionGrant;
 import io.vertx.core.Future;
@@ -27,7 +29,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -118,20 +119,19 @@ public final class AdminVerticle extends VerticleBase {
   }
 
   private Future<JsonObject> endSession(Message<JsonObject> message) {
-    String sessionId = body(message).getString("sessionId");
-    if (sessionId == null) {
-      return Future.failedFuture(new IllegalArgumentException("sessionId: missing"));
+    if (!(body(message).getValue("sessionId") instanceof String sessionId)) {
+      return Future.failedFuture(new BadRequestException("sessionId", "missing"));
     }
     return endpoint.endSession(sessionId).compose(ended -> ended ? Future.succeededFuture(new JsonObject()
-        .put("ended", true)) : Future.failedFuture(new NoSuchElementException("no open session with that id")));
+        .put("ended", true)) : Future.failedFuture(new NotFoundException("no open session with that id")));
   }
 
   private Future<JsonObject> drain(Message<JsonObject> message) {
     JsonObject body = body(message);
-    dev.catwalk.http.Validation.rejectUnknownFields(body, "", java.util.List.of("drain", "endSessions"));
+    dev.catwalk.error.Validation.rejectUnknownFields(body, "", java.util.List.of("drain", "endSessions"));
     for (String field : body.fieldNames()) {
       if (!(body.getValue(field) instanceof Boolean)) {
-        return Future.failedFuture(new HttpException(400, field + ": must be true or false"));
+        return Future.failedFuture(new BadRequestException(field + ": must be true or false"));
       }
     }
     boolean drain = body.getBoolean("drain", true);
@@ -162,10 +162,18 @@ public final class AdminVerticle extends VerticleBase {
   }
 
   private static Predicate<SessionGrant> matching(JsonObject body) {
-    String deploymentId = body.getString("deploymentId");
-    String tokenId = body.getString("tokenId");
+    String deploymentId = optionalString(body, "deploymentId");
+    String tokenId = optionalString(body, "tokenId");
     return grant -> (deploymentId == null || deploymentId.equals(grant.owner()))
         && (tokenId == null || tokenId.equals(grant.credentialId()));
+  }
+
+  private static String optionalString(JsonObject body, String field) {
+    Object value = body.getValue(field);
+    if (value != null && !(value instanceof String)) {
+      throw new BadRequestException(field, "must be a string");
+    }
+    return (String) value;
   }
 
   private static JsonObject body(Message<JsonObject> message) {

@@ -1,7 +1,7 @@
 package dev.catwalk.analysis;
 
+import dev.catwalk.error.ApiException;
 import dev.catwalk.deploy.Recipe;
-import dev.catwalk.http.HttpException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -85,7 +85,7 @@ public final class Analysis {
     if (recipeJson != null) {
       try {
         Recipe.fromJson(recipeJson.copy());
-      } catch (HttpException e) {
+      } catch (ApiException e) {
         allWarnings.add("the Deployments API would refuse this recipe: " + e.getMessage());
       }
     }

@@ -1,9 +1,10 @@
 package dev.catwalk.analysis;
 
+import dev.catwalk.error.ApiException;
+import dev.catwalk.error.BadRequestException;
 import dev.catwalk.Addresses;
 import dev.catwalk.Commands;
 import dev.catwalk.config.SettingsRepository;
-import dev.catwalk.http.HttpException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -90,15 +91,15 @@ public final class AnalysisVerticle extends VerticleBase {
 
   private Future<JsonObject> analyze(Message<JsonObject> message) {
     JsonObject body = message.body();
-    dev.catwalk.http.Validation.rejectUnknownFields(body, "", FIELDS);
+    dev.catwalk.error.Validation.rejectUnknownFields(body, "", FIELDS);
     if (body.getValue("repoUrl") != null && !(body.getValue("repoUrl") instanceof String)) {
-      throw new HttpException(400, "repoUrl: must be a string");
+      throw new BadRequestException("repoUrl: must be a string");
     }
     RepositoryUrl url = RepositoryUrl.parse(body.getString("repoUrl"), options.githubHosts());
     Object ref = body.getValue("ref");
     if (ref != null) {
       if (!(ref instanceof String text) || !REF.matcher(text).matches() || text.contains("..")) {
-        throw new HttpException(400, "ref: a branch, tag or commit name (letters, digits, . _ / + -)");
+        throw new BadRequestException("ref: a branch, tag or commit name (letters, digits, . _ / + -)");
       }
       url = url.withRef(text);
     }

@@ -1,6 +1,13 @@
 package dev.catwalk.analysis;
 
-import dev.catwalk.http.HttpException;
+import dev.catwalk.error.ApiException;
+import dev.catwalk.error.BadGatewayException;
+import dev.catwalk.error.GatewayTimeoutException;
+import dev.catwalk.error.NotFoundException;
+import dev.catwalk.error.TooManyRequestsException;
+import dev.catwalk.error.UnauthorizedException;
+import dev.catwalk.error.UnavailableException;
+import dev.catwalk.error.Validation;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -25,7 +32,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Reads repositories through the GitHub REST API (github.com or Enterprise, whatever base URL is
  * configured): the default branch, the commit SHA of a ref, the listing of the analyzed folder,
  * and the files the {@link Analyzer} reads (base64 {@code content}, else the {@code download_url}
- * the API returned). Each failure is an {@link HttpException} with a status and a message that
+ * the API returned). Each failure is an {@link ApiException} with a status and a message that
  * never shows the token: 404 unknown or private, 401 token refused, 429 rate limited (with the
  * reset time), 504 timeout, 502/503 GitHub failing or unreachable.
  */
@@ -84,17 +91,17 @@ public final class GitHubClient {
       return get(repoPath(""), "repository").map(response -> {
         String branch = response.bodyAsJsonObject().getString("default_branch");
         if (branch == null) {
-          throw new HttpException(502, "GitHub did not name the repository's default branch");
+          throw new BadGatewayException("GitHub did not name the repository's default branch");
         }
         return branch;
       });
     }
 
     private Future<String> commitOf(String ref) {
-      return get(repoPath("/commits/" + encode(ref)), "ref '" + HttpException.printable(ref) + "'").map(response -> {
+      return get(repoPath("/commits/" + encode(ref)), "ref '" + Validation.printable(ref) + "'").map(response -> {
         String sha = response.bodyAsJsonObject().getString("sha");
         if (sha == null || !sha.matches("[0-9a-f]{40}")) {
-          throw new HttpException(502, "GitHub did not give a commit SHA for '" + HttpException.printable(ref) + "'");
+          throw new BadGatewayException("GitHub did not give a commit SHA for '" + Validation.printable(ref) + "'");
         }
         return sha;
       });
@@ -103,7 +110,7 @@ public final class GitHubClient {
     /** The files the analyzer reads in the URL's folder at {@code sha}. */
     public Future<RepositorySnapshot> snapshot(String sha) {
       Map<String, String> files = new ConcurrentHashMap<>();
-      return list(url.subdir(), sha, "folder '" + HttpException.printable(url.subdir()) + "'")
+      return list(url.subdir(), sha, "folder '" + Validation.printable(url.subdir()) + "'")
           .compose(entries -> fetchAll(entries, sha, files))
           .map(v -> new RepositorySnapshot(url.host(), url.owner(), url.repo(), url.subdir(), sha, files,
               List.copyOf(warnings)));
@@ -194,7 +201,7 @@ public final class GitHubClient {
         if (body instanceof JsonArray array) {
           return array;
         }
-        throw new HttpException(404, "'" + HttpException.printable(path) + "' in " + url.owner() + "/" + url.repo()
+        throw new NotFoundException("'" + Validation.printable(path) + "' in " + url.owner() + "/" + url.repo()
             + " is not a folder");
       });
     }
@@ -215,7 +222,7 @@ public final class GitHubClient {
 
     private Future<HttpResponse<Buffer>> send(HttpRequest<Buffer> request, String what) {
       if (calls.incrementAndGet() > options.maxCalls()) {
-        return Future.failedFuture(new HttpException(502, "the analysis needed more than " + options.maxCalls()
+        return Future.failedFuture(new BadGatewayException("the analysis needed more than " + options.maxCalls()
             + " GitHub API calls; stopped"));
       }
       if (token != null && !token.isBlank()) {
@@ -229,10 +236,10 @@ public final class GitHubClient {
       if (failure instanceof java.util.concurrent.TimeoutException
           || failure instanceof io.vertx.core.impl.NoStackTraceTimeoutException
           || String.valueOf(failure.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("timeout")) {
-        return Future.failedFuture(new HttpException(504, "GitHub did not answer within "
+        return Future.failedFuture(new GatewayTimeoutException("GitHub did not answer within "
             + options.timeout().toSeconds() + " s"));
       }
-      return Future.failedFuture(new HttpException(503, "the GitHub API at " + options.apiUrl()
+      return Future.failedFuture(new UnavailableException("the GitHub API at " + options.apiUrl()
           + " could not be reached"));
     }
 
@@ -245,19 +252,19 @@ public final class GitHubClient {
       String remaining = response.getHeader("x-ratelimit-remaining");
       String retryAfter = response.getHeader("retry-after");
       if ((status == 403 || status == 429) && ("0".equals(remaining) || retryAfter != null || status == 429)) {
-        return Future.failedFuture(new HttpException(429, "GitHub's API rate limit is exhausted; "
+        return Future.failedFuture(new TooManyRequestsException("GitHub's API rate limit is exhausted; "
             + resetText(response.getHeader("x-ratelimit-reset"), retryAfter)
             + (token == null ? " (a GitHub token, setting githubToken or GITHUB_TOKEN, raises the limit)" : "")));
       }
       return Future.failedFuture(switch (status) {
-        case 401 -> new HttpException(401, "GitHub refused the configured token (401 Bad credentials); check the"
+        case 401 -> new UnauthorizedException("GitHub refused the configured token (401 Bad credentials); check the"
             + " githubToken setting or GITHUB_TOKEN");
-        case 404 -> new HttpException(404, "GitHub has no " + (what.equals("repository") ? "repository "
+        case 404 -> new NotFoundException("GitHub has no " + (what.equals("repository") ? "repository "
             + repository : what + " in " + repository) + ", or it is private and "
             + (token == null ? "no GitHub token is configured" : "the configured token cannot read it"));
-        case 422 -> new HttpException(404, "GitHub has no " + what + " in " + repository);
-        case 403 -> new HttpException(502, "GitHub refused access to " + what + " in " + repository + " (403)");
-        default -> new HttpException(502, "GitHub answered " + status + " for " + what + " in " + repository);
+        case 422 -> new NotFoundException("GitHub has no " + what + " in " + repository);
+        case 403 -> new BadGatewayException("GitHub refused access to " + what + " in " + repository + " (403)");
+        default -> new BadGatewayException("GitHub answered " + status + " for " + what + " in " + repository);
       });
     }
   }

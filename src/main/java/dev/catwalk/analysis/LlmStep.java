@@ -1,7 +1,8 @@
 package dev.catwalk.analysis;
 
+import dev.catwalk.error.ApiException;
+import dev.catwalk.error.BadGatewayException;
 import dev.catwalk.deploy.Recipe;
-import dev.catwalk.http.HttpException;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -129,7 +130,7 @@ public final class LlmStep {
 
   private JsonObject answer(HttpResponse<Buffer> response) {
     if (response.statusCode() != 200) {
-      throw new HttpException(502, "the LLM API answered " + response.statusCode());
+      throw new BadGatewayException("the LLM API answered " + response.statusCode());
     }
     JsonObject body = response.bodyAsJsonObject();
     String content = body.getJsonArray("choices").getJsonObject(0).getJsonObject("message").getString("content");
@@ -137,7 +138,7 @@ public final class LlmStep {
     JsonObject answer = new JsonObject(json);
     OutputUnit result = VALIDATOR.validate(answer);
     if (!Boolean.TRUE.equals(result.getValid())) {
-      throw new HttpException(502, "the LLM's answer does not match the answer schema");
+      throw new BadGatewayException("the LLM's answer does not match the answer schema");
     }
     return answer;
   }
@@ -180,7 +181,7 @@ public final class LlmStep {
           .put("args", new JsonArray(hint.args()));
       probe.fieldNames().removeIf(name -> probe.getValue(name) == null);
       Recipe.fromJson(probe);
-    } catch (HttpException e) {
+    } catch (ApiException e) {
       analysis.warnings.add("the LLM proposed a recipe the Deployments API would refuse; not used");
       return;
     }
@@ -191,7 +192,7 @@ public final class LlmStep {
   }
 
   private Future<Analysis> degrade(Analysis analysis, Throwable failure) {
-    String why = failure instanceof HttpException http ? http.getMessage()
+    String why = failure instanceof ApiException http ? http.getMessage()
         : String.valueOf(failure.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("timeout")
         ? "no answer within " + options.timeout().toSeconds() + " s" : "its answer could not be used";
     LOG.warn("analysis LLM step failed: {}", why);

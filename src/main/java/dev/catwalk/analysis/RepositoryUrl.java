@@ -1,6 +1,8 @@
 package dev.catwalk.analysis;
 
-import dev.catwalk.http.HttpException;
+import dev.catwalk.error.ApiException;
+import dev.catwalk.error.BadRequestException;
+import dev.catwalk.error.Validation;
 
 import java.util.Locale;
 import java.util.Set;
@@ -36,7 +38,7 @@ public record RepositoryUrl(String host, String owner, String repo, String ref, 
    * Parses what a user pasted.
    *
    * @param extraHosts Enterprise hosts accepted besides github.com (lower case)
-   * @throws HttpException 400 with the accepted forms
+   * @throws ApiException 400 with the accepted forms
    */
   public static RepositoryUrl parse(String input, Set<String> extraHosts) {
     if (input == null || input.isBlank()) {
@@ -55,11 +57,11 @@ public record RepositoryUrl(String host, String owner, String repo, String ref, 
       return fromPath(host(ssh.group(1), extraHosts), ssh.group(2), false);
     }
     if (text.contains("://") || text.contains(":")) {
-      throw bad("'" + HttpException.printable(text) + "' is not a repository URL");
+      throw bad("'" + Validation.printable(text) + "' is not a repository URL");
     }
     String[] parts = text.split("/", -1);
     if (parts.length != 2) {
-      throw bad("'" + HttpException.printable(text) + "' is not a repository URL");
+      throw bad("'" + Validation.printable(text) + "' is not a repository URL");
     }
     return fromPath(GITHUB, text, false);
   }
@@ -83,7 +85,7 @@ public record RepositoryUrl(String host, String owner, String repo, String ref, 
       host = host.substring(4);
     }
     if (!host.equals(GITHUB) && !extraHosts.contains(host)) {
-      throw bad("the host '" + HttpException.printable(host) + "' is not a GitHub host Catwalk is configured for");
+      throw bad("the host '" + Validation.printable(host) + "' is not a GitHub host Catwalk is configured for");
     }
     return host;
   }
@@ -107,13 +109,13 @@ public record RepositoryUrl(String host, String owner, String repo, String ref, 
     }
     for (String part : parts) {
       if (part.isEmpty() || part.equals(".") || part.equals("..") || !SEGMENT.matcher(part).matches()) {
-        throw bad("the URL path '" + HttpException.printable(path) + "' is not an OWNER/REPO path");
+        throw bad("the URL path '" + Validation.printable(path) + "' is not an OWNER/REPO path");
       }
     }
     String owner = parts[0];
     String repo = parts[1].endsWith(".git") ? parts[1].substring(0, parts[1].length() - 4) : parts[1];
     if (!NAME.matcher(owner).matches() || !NAME.matcher(repo).matches()) {
-      throw bad("'" + HttpException.printable(owner + "/" + repo) + "' is not a valid OWNER/REPO");
+      throw bad("'" + Validation.printable(owner + "/" + repo) + "' is not a valid OWNER/REPO");
     }
     if (parts.length == 2) {
       return new RepositoryUrl(host, owner, repo, null, "");
@@ -126,7 +128,7 @@ public record RepositoryUrl(String host, String owner, String repo, String ref, 
     return new RepositoryUrl(host, owner, repo, parts[3], subdir);
   }
 
-  private static HttpException bad(String why) {
-    return new HttpException(400, "repoUrl: " + why + "; accepted forms: " + ACCEPTED_FORMS);
+  private static ApiException bad(String why) {
+    return new BadRequestException("repoUrl: " + why + "; accepted forms: " + ACCEPTED_FORMS);
   }
 }

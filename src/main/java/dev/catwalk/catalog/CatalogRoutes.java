@@ -1,8 +1,10 @@
 package dev.catwalk.catalog;
 
+import dev.catwalk.error.ApiException;
+import dev.catwalk.error.BadRequestException;
+import dev.catwalk.error.Validation;
 import dev.catwalk.Addresses;
 import dev.catwalk.http.BusRequests;
-import dev.catwalk.http.HttpException;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -55,7 +57,7 @@ public final class CatalogRoutes {
     JsonObject body = BusRequests.jsonBody(ctx);
     for (String field : body.fieldNames()) {
       if (!field.equals("source")) {
-        throw new HttpException(400, HttpException.printable(field) + ": unknown field (allowed: source)");
+        throw new BadRequestException(Validation.printable(field) + ": unknown field (allowed: source)");
       }
     }
     BusRequests.send(vertx, ctx, Addresses.CATALOG_SYNC, body, 202);

@@ -1,6 +1,7 @@
 package dev.catwalk.catalog;
 
-import dev.catwalk.http.HttpException;
+import dev.catwalk.error.ApiException;
+import dev.catwalk.error.BadRequestException;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -110,7 +111,7 @@ record CatalogSearch(String query, String kind, Collection<String> probes, Colle
   /**
    * The offset a cursor stands for.
    *
-   * @throws HttpException 400 when it is not a cursor this API gave
+   * @throws ApiException 400 when it is not a cursor this API gave
    */
   static int offsetOf(String cursor) {
     if (cursor == null || cursor.isEmpty()) {
@@ -124,17 +125,17 @@ record CatalogSearch(String query, String kind, Collection<String> probes, Colle
     } catch (IllegalArgumentException e) {
       // reported below
     }
-    throw new HttpException(400, "cursor: not a cursor of this API (pass nextCursor as it was given)");
+    throw new BadRequestException("cursor: not a cursor of this API (pass nextCursor as it was given)");
   }
 
   /**
    * Checks the query's length.
    *
-   * @throws HttpException 400 for a query longer than 200 characters
+   * @throws ApiException 400 for a query longer than 200 characters
    */
   static String checkQuery(String query) {
     if (query != null && query.length() > MAX_QUERY) {
-      throw new HttpException(400, "q: at most " + MAX_QUERY + " characters");
+      throw new BadRequestException("q: at most " + MAX_QUERY + " characters");
     }
     return query == null || query.isBlank() ? null : query.strip();
   }

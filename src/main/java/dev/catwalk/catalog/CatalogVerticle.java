@@ -1,13 +1,18 @@
 package dev.catwalk.catalog;
 
+import dev.catwalk.error.ApiException;
+import dev.catwalk.error.BadRequestException;
+import dev.catwalk.error.ConflictException;
+import dev.catwalk.error.NotFoundException;
+import dev.catwalk.error.UnprocessableException;
+import dev.catwalk.error.Validation;
 import dev.catwalk.Addresses;
 import dev.catwalk.Commands;
 import dev.catwalk.config.CatwalkConfig;
 import dev.catwalk.config.SettingsRepository;
 import dev.catwalk.deploy.Backend;
 import dev.catwalk.deploy.Deployment;
-import dev.catwalk.http.Failures;
-import dev.catwalk.http.HttpException;
+import dev.catwalk.error.Failures;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -175,11 +180,11 @@ public final class CatalogVerticle extends VerticleBase {
     String query = CatalogSearch.checkQuery(text(body, "q"));
     String kind = text(body, "runtime");
     if (kind != null && !CatalogSearch.KINDS.contains(kind)) {
-      throw new HttpException(400, "runtime: one of " + String.join(", ", new java.util.TreeSet<>(CatalogSearch.KINDS)));
+      throw new BadRequestException("runtime: one of " + String.join(", ", new java.util.TreeSet<>(CatalogSearch.KINDS)));
     }
     String backend = text(body, "backend");
     if (backend != null && !backends.containsKey(backend)) {
-      throw new HttpException(400, "backend: '" + HttpException.printable(backend) + "' is not configured (configured: "
+      throw new BadRequestException("backend: '" + Validation.printable(backend) + "' is not configured (configured: "
           + String.join(", ", backends.keySet()) + ")");
     }
     int limit = Commands.wholeNumber(body, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
@@ -245,13 +250,13 @@ public final class CatalogVerticle extends VerticleBase {
       List<CatalogRepository.Stored> versions = all.resultAt(0);
       List<String> enabled = all.resultAt(1);
       CatalogRepository.Stored entry = CatalogRepository.pick(versions, version).orElseThrow(() ->
-          new HttpException(404, version == null || versions.isEmpty() ? "no catalog entry " + id
-              : "the catalog entry " + id + " has no version " + HttpException.printable(version)));
+          new NotFoundException(version == null || versions.isEmpty() ? "no catalog entry " + id
+              : "the catalog entry " + id + " has no version " + Validation.printable(version)));
       if (!enabled.contains(entry.source())) {
-        throw new HttpException(404, "the catalog source " + entry.source() + " is switched off");
+        throw new NotFoundException("the catalog source " + entry.source() + " is switched off");
       }
       if ("deleted".equals(entry.status())) {
-        throw new HttpException(404, "the catalog entry " + entry.name() + " " + entry.version()
+        throw new NotFoundException("the catalog entry " + entry.name() + " " + entry.version()
             + " was deleted from its source" + (entry.statusMessage() == null ? "" : ": " + entry.statusMessage()));
       }
       return new Found(entry, versions);
@@ -312,18 +317,18 @@ public final class CatalogVerticle extends VerticleBase {
     UUID id = entryId(body.getValue("catalogId"));
     String backend = text(body, "backend");
     if (backend == null || !backends.containsKey(backend)) {
-      throw new HttpException(400, "backend: not configured");
+      throw new BadRequestException("backend: not configured");
     }
     Object config = body.getValue("config");
     if (config != null && !(config instanceof JsonObject)) {
-      throw new HttpException(400, "config: must be an object");
+      throw new BadRequestException("config: must be an object");
     }
     return load(id, text(body, "catalogVersion")).compose(found -> deployable(body, backend, found.entry()));
   }
 
   private Future<JsonObject> deployable(JsonObject body, String backend, CatalogRepository.Stored entry) {
     if ("deprecated".equals(entry.status())) {
-      throw new HttpException(409, entry.name() + " " + entry.version() + " is deprecated"
+      throw new ConflictException(entry.name() + " " + entry.version() + " is deprecated"
           + (entry.statusMessage() == null ? "" : ": " + entry.statusMessage()));
     }
     return variants(entry, false).compose(variants -> deployable(body, backend, entry, variants));
@@ -337,18 +342,18 @@ public final class CatalogVerticle extends VerticleBase {
       Variant variant;
       if (wanted != null) {
         variant = variants.stream().filter(v -> v.id().equals(wanted)).findFirst().orElseThrow(() ->
-            new HttpException(400, "variant: '" + HttpException.printable(wanted) + "' is not one of "
+            new BadRequestException("variant: '" + Validation.printable(wanted) + "' is not one of "
                 + variants.stream().map(Variant::id).toList()));
         String why = !variant.problems().isEmpty() ? variant.problems().getFirst().message()
             : byProbe.get(variant.probe());
         if (why != null) {
-          throw new HttpException(422, entry.name() + " (" + variant.id() + ") cannot run on the " + backend
+          throw new UnprocessableException(entry.name() + " (" + variant.id() + ") cannot run on the " + backend
               + " backend: " + why);
         }
       } else {
         variant = CatalogViews.runnableOn(variants, byProbe);
         if (variant == null) {
-          throw new HttpException(422, entry.name() + " cannot run on the " + backend + " backend: "
+          throw new UnprocessableException(entry.name() + " cannot run on the " + backend + " backend: "
               + CatalogViews.backends(entry, variants, Map.of(backend, byProbe)).getJsonObject(backend)
               .getString("reason"));
         }
@@ -369,7 +374,7 @@ public final class CatalogVerticle extends VerticleBase {
   private Future<JsonObject> syncNow(Message<JsonObject> message) {
     String only = text(message.body(), "source");
     if (only != null && !sources.containsKey(only)) {
-      throw new HttpException(400, "source: one of " + String.join(", ", sources.keySet()));
+      throw new BadRequestException("source: one of " + String.join(", ", sources.keySet()));
     }
     for (Source source : sources.values()) {
       if ((only == null || only.equals(source.name)) && source.url != null && !source.running) {
@@ -587,7 +592,7 @@ public final class CatalogVerticle extends VerticleBase {
   private static void rejectUnknown(JsonObject body, Set<String> allowed) {
     for (String field : body.fieldNames()) {
       if (!allowed.contains(field)) {
-        throw new HttpException(400, HttpException.printable(field) + ": unknown field (allowed: "
+        throw new BadRequestException(Validation.printable(field) + ": unknown field (allowed: "
             + String.join(", ", new java.util.TreeSet<>(allowed)) + ")");
       }
     }
@@ -599,7 +604,7 @@ public final class CatalogVerticle extends VerticleBase {
       return null;
     }
     if (!(value instanceof String text)) {
-      throw new HttpException(400, field + ": must be a string");
+      throw new BadRequestException(field + ": must be a string");
     }
     return text.isEmpty() ? null : text;
   }
@@ -608,7 +613,7 @@ public final class CatalogVerticle extends VerticleBase {
     try {
       return UUID.fromString(String.valueOf(value));
     } catch (IllegalArgumentException e) {
-      throw new HttpException(404, "no catalog entry " + HttpException.printable(String.valueOf(value)));
+      throw new NotFoundException("no catalog entry " + Validation.printable(String.valueOf(value)));
     }
   }
 }

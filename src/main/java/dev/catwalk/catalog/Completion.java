@@ -1,7 +1,7 @@
 package dev.catwalk.catalog;
 
+import dev.catwalk.error.ApiException;
 import dev.catwalk.deploy.Recipe;
-import dev.catwalk.http.HttpException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -40,7 +40,7 @@ final class Completion {
         b.url = parsed.url();
         b.headers.putAll(parsed.headers());
         b.probe = probeOf(parsed);
-      } catch (HttpException e) {
+      } catch (ApiException e) {
         b.problem("invalid-recipe", "the repository analysis proposes a recipe Catwalk refuses: " + e.getMessage());
       }
     }

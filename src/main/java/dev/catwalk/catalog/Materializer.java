@@ -1,8 +1,9 @@
 package dev.catwalk.catalog;
 
+import dev.catwalk.error.ApiException;
+import dev.catwalk.error.BadRequestException;
 import dev.catwalk.deploy.DeploymentConfig;
 import dev.catwalk.deploy.Recipe;
-import dev.catwalk.http.HttpException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -32,7 +33,7 @@ final class Materializer {
   }
 
   /**
-   * @throws HttpException 400 naming the values that are wrong (never a value)
+   * @throws ApiException 400 naming the values that are wrong (never a value)
    */
   static Deployment materialize(Variant variant, JsonObject given) {
     JsonObject values = given == null ? new JsonObject() : given.copy();
@@ -134,7 +135,7 @@ final class Materializer {
     while (matcher.find()) {
       String value = text.get(matcher.group(1));
       if (value == null) {
-        throw new HttpException(400, "config: " + matcher.group(1) + " is needed for " + where);
+        throw new BadRequestException("config: " + matcher.group(1) + " is needed for " + where);
       }
       matcher.appendReplacement(out, Matcher.quoteReplacement(value));
     }

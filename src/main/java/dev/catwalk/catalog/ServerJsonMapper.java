@@ -751,6 +751,6 @@ public final class ServerJsonMapper {
   }
 
   static String printable(String value) {
-    return dev.catwalk.http.HttpException.printable(value);
+    return dev.catwalk.error.Validation.printable(value);
   }
 }

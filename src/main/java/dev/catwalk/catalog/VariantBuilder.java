@@ -1,9 +1,9 @@
 package dev.catwalk.catalog;
 
+import dev.catwalk.error.ApiException;
 import dev.catwalk.analysis.Json;
 import dev.catwalk.analysis.Values;
 import dev.catwalk.deploy.Recipe;
-import dev.catwalk.http.HttpException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -238,7 +238,7 @@ final class VariantBuilder {
     if (problems.isEmpty() && runtime != null) {
       try {
         Recipe.fromJson(sampleRecipe());
-      } catch (HttpException e) {
+      } catch (ApiException e) {
         problem("invalid-recipe", "the derived recipe is not valid: " + e.getMessage());
       }
     }

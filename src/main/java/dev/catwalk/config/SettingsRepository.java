@@ -124,14 +124,14 @@ public final class SettingsRepository {
    * Sets (non-null value: a string for a secret setting, a boolean for a switch) or clears (null) stored
    * settings, all in one transaction.
    *
-   * @throws IllegalArgumentException for an unknown setting name
+   * @throws dev.catwalk.error.BadRequestException for an unknown setting name
    */
   public Future<Void> update(Map<String, ?> changes, String actor) {
     for (String name : changes.keySet()) {
       if (!ConfigKeys.SETTINGS.containsKey(name) && !isSwitch(name)) {
         java.util.Set<String> known = new java.util.TreeSet<>(ConfigKeys.SETTINGS.keySet());
         known.addAll(switchDefaults.keySet());
-        return Future.failedFuture(new IllegalArgumentException("unknown setting '" + dev.catwalk.http.HttpException.printable(name)
+        return Future.failedFuture(new dev.catwalk.error.BadRequestException("unknown setting '" + dev.catwalk.error.Validation.printable(name)
             + "' (known: " + String.join(", ", known) + ")"));
       }
     }

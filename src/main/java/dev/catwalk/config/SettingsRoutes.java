@@ -1,8 +1,10 @@
 package dev.catwalk.config;
 
+import dev.catwalk.error.ApiException;
+import dev.catwalk.error.BadRequestException;
+import dev.catwalk.error.Validation;
 import dev.catwalk.Addresses;
 import dev.catwalk.http.BusRequests;
-import dev.catwalk.http.HttpException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -46,11 +48,11 @@ public final class SettingsRoutes {
       Object value = body.getValue(name);
       if (settings.isSwitch(name)) {
         if (value != null && !(value instanceof Boolean)) {
-          throw new HttpException(400, HttpException.printable(name) + ": must be true or false (or null for the"
+          throw new BadRequestException(Validation.printable(name) + ": must be true or false (or null for the"
               + " configured default)");
         }
       } else if (value != null && !(value instanceof String text && !text.isBlank() && text.length() <= 4096)) {
-        throw new HttpException(400, HttpException.printable(name) + ": must be a non-empty string (or null to clear)");
+        throw new BadRequestException(Validation.printable(name) + ": must be a non-empty string (or null to clear)");
       }
       changes.put(name, value);
     }

@@ -1,6 +1,8 @@
 package dev.catwalk.deploy;
 
-import dev.catwalk.http.HttpException;
+import dev.catwalk.error.ApiException;
+import dev.catwalk.error.BadRequestException;
+import dev.catwalk.error.Validation;
 import io.vertx.core.json.JsonObject;
 import io.vertx.json.schema.Draft;
 import io.vertx.json.schema.JsonSchema;
@@ -35,7 +37,7 @@ public record DeploymentConfig(JsonObject plain, Map<String, String> secrets) {
   /**
    * Checks a configuration schema given at creation.
    *
-   * @throws HttpException 400 when it is not a usable object schema of environment variables
+   * @throws ApiException 400 when it is not a usable object schema of environment variables
    */
   public static JsonObject checkSchema(JsonObject schema) {
     if (schema == null) {
@@ -43,22 +45,25 @@ public record DeploymentConfig(JsonObject plain, Map<String, String> secrets) {
     }
     Object type = schema.getValue("type");
     if (type != null && !"object".equals(type)) {
-      throw new HttpException(400, "configSchema.type: must be \"object\"");
+      throw new BadRequestException("configSchema.type: must be \"object\"");
     }
-    JsonObject properties = schema.getJsonObject("properties", new JsonObject());
+    Object declared = schema.getValue("properties", new JsonObject());
+    if (!(declared instanceof JsonObject properties)) {
+      throw new BadRequestException("configSchema.properties", "must be an object");
+    }
     for (String name : properties.fieldNames()) {
       if (!ENV_NAME.matcher(name).matches()) {
-        throw new HttpException(400, "configSchema.properties: '" + HttpException.printable(name)
+        throw new BadRequestException("configSchema.properties: '" + Validation.printable(name)
             + "' is not a valid environment variable name");
       }
       if (!(properties.getValue(name) instanceof JsonObject)) {
-        throw new HttpException(400, "configSchema.properties." + name + ": must be a schema object");
+        throw new BadRequestException("configSchema.properties." + name + ": must be a schema object");
       }
     }
     try {
       Validator.create(JsonSchema.of(schema.copy()), OPTIONS).validate(new JsonObject());
     } catch (SchemaException | IllegalArgumentException e) {
-      throw new HttpException(400, "configSchema: not a valid JSON Schema");
+      throw new BadRequestException("configSchema: not a valid JSON Schema");
     }
     return schema;
   }
@@ -66,27 +71,27 @@ public record DeploymentConfig(JsonObject plain, Map<String, String> secrets) {
   /**
    * Validates {@code values} against {@code schema} (or, without one, takes them all as secrets).
    *
-   * @throws HttpException 400 listing every value that is wrong, by name, never by value
+   * @throws ApiException 400 listing every value that is wrong, by name, never by value
    */
   public static DeploymentConfig validate(JsonObject schema, JsonObject values) {
     JsonObject config = values == null ? new JsonObject() : values;
     for (String name : config.fieldNames()) {
       if (!ENV_NAME.matcher(name).matches()) {
-        throw new HttpException(400, "config: '" + HttpException.printable(name) + "' is not a valid variable name");
+        throw new BadRequestException("config: '" + Validation.printable(name) + "' is not a valid variable name");
       }
       Object value = config.getValue(name);
       if (value instanceof String text && text.length() > MAX_VALUE_LENGTH) {
-        throw new HttpException(400, "config." + name + ": longer than " + MAX_VALUE_LENGTH + " characters");
+        throw new BadRequestException("config." + name + ": longer than " + MAX_VALUE_LENGTH + " characters");
       }
     }
     if (schema == null) {
       return withoutSchema(config);
     }
     JsonObject properties = schema.getJsonObject("properties", new JsonObject());
-    dev.catwalk.http.Validation.rejectUnknownFields(config, "config", properties.fieldNames());
+    dev.catwalk.error.Validation.rejectUnknownFields(config, "config", properties.fieldNames());
     OutputUnit result = Validator.create(JsonSchema.of(schema.copy()), OPTIONS).validate(config);
     if (!Boolean.TRUE.equals(result.getValid())) {
-      throw new HttpException(400, describe(result, properties));
+      throw new BadRequestException(describe(result, properties));
     }
     JsonObject plain = new JsonObject();
     Map<String, String> secrets = new LinkedHashMap<>();
@@ -133,7 +138,7 @@ public record DeploymentConfig(JsonObject plain, Map<String, String> secrets) {
     for (String name : config.fieldNames()) {
       Object value = config.getValue(name);
       if (value instanceof JsonObject || value instanceof io.vertx.core.json.JsonArray) {
-        throw new HttpException(400, "config." + name + ": must be a string, number or boolean without a configSchema");
+        throw new BadRequestException("config." + name + ": must be a string, number or boolean without a configSchema");
       }
       if (value != null) {
         secrets.put(name, asEnvValue(value));
@@ -189,8 +194,8 @@ public record DeploymentConfig(JsonObject plain, Map<String, String> secrets) {
     }
     return switch (rule) {
       case "type" -> "must be of type " + property.getValue("type");
-      case "enum" -> dev.catwalk.http.Validation.oneOf(property.getJsonArray("enum").getList());
-      case "const" -> dev.catwalk.http.Validation.oneOf(List.of(property.getValue("const")));
+      case "enum" -> dev.catwalk.error.Validation.oneOf(property.getJsonArray("enum").getList());
+      case "const" -> dev.catwalk.error.Validation.oneOf(List.of(property.getValue("const")));
       case "pattern" -> "must match the pattern " + property.getString("pattern");
       case "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength" ->
           "violates '" + rule + "' (" + property.getValue(rule) + ")";

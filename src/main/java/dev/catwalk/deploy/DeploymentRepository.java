@@ -181,7 +181,7 @@ public final class DeploymentRepository {
   public Future<Void> setDesiredState(UUID id, String desired, String actor) {
     return pool.withTransaction(tx -> tx.preparedQuery(UPDATE_DESIRED).execute(Tuple.of(id, desired))
         .compose(rows -> rows.rowCount() == 1 ? audit(tx, actor, "desired." + desired, id, new JsonObject())
-            : Future.failedFuture(new java.util.NoSuchElementException("no deployment " + id))));
+            : Future.failedFuture(new dev.catwalk.error.NotFoundException("no deployment " + id))));
   }
 
   /** Marks a deployment deleted, revokes its tokens and drops its secrets; false when there was none. */

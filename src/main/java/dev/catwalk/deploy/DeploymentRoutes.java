@@ -1,5 +1,6 @@
 package dev.catwalk.deploy;
 
+import dev.catwalk.error.BadRequestException;
 import dev.catwalk.Addresses;
 import dev.catwalk.http.BusRequests;
 import io.vertx.core.Vertx;
@@ -52,7 +53,7 @@ public final class DeploymentRoutes {
   private void update(RoutingContext ctx) {
     JsonObject body = BusRequests.jsonBody(ctx);
     if (body.containsKey("id")) {
-      throw new dev.catwalk.http.HttpException(400, "id: cannot be changed");
+      throw new BadRequestException("id: cannot be changed");
     }
     BusRequests.send(vertx, ctx, Addresses.DEPLOYMENTS_UPDATE, body.put("id", ctx.pathParam("id")), 200);
   }
@@ -64,7 +65,7 @@ public final class DeploymentRoutes {
 
   private void createToken(RoutingContext ctx) {
     JsonObject body = BusRequests.jsonBody(ctx);
-    dev.catwalk.http.Validation.rejectUnknownFields(body, "", java.util.List.of("label"));
+    dev.catwalk.error.Validation.rejectUnknownFields(body, "", java.util.List.of("label"));
     ctx.response().putHeader("Cache-Control", "no-store");
     BusRequests.send(vertx, ctx, Addresses.DEPLOYMENTS_TOKEN_CREATE, body.put("id", ctx.pathParam("id")), 201);
   }

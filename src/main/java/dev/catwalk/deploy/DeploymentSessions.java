@@ -1,10 +1,13 @@
 package dev.catwalk.deploy;
 
+import dev.catwalk.error.ApiException;
+import dev.catwalk.error.NotFoundException;
+import dev.catwalk.error.UnauthorizedException;
+import dev.catwalk.error.UnavailableException;
 import dev.catwalk.Addresses;
 import dev.catwalk.crypto.Redaction;
 import dev.catwalk.crypto.SecretBox;
 import dev.catwalk.crypto.Tokens;
-import dev.catwalk.http.HttpException;
 import dev.catwalk.mcp.SessionAuthority;
 import dev.catwalk.mcp.SessionGrant;
 import io.vertx.core.Future;
@@ -52,7 +55,7 @@ public final class DeploymentSessions implements SessionAuthority {
     UUID id = deploymentId(ctx);
     String token = Tokens.bearer(ctx.request().getHeader("Authorization"));
     if (id == null) {
-      return Future.failedFuture(new HttpException(404, "no such deployment"));
+      return Future.failedFuture(new NotFoundException("no such deployment"));
     }
     if (token == null) {
       return Future.failedFuture(unauthorized(ctx, false));
@@ -61,9 +64,9 @@ public final class DeploymentSessions implements SessionAuthority {
   }
 
   @Override
-  public HttpException refusal(SessionGrant grant, RoutingContext ctx) {
+  public ApiException refusal(SessionGrant grant, RoutingContext ctx) {
     if (grant.owner() == null || !grant.owner().equals(ctx.pathParam(PATH_PARAM))) {
-      return new HttpException(404, "unknown or ended session");
+      return new NotFoundException("unknown or ended session");
     }
     String token = Tokens.bearer(ctx.request().getHeader("Authorization"));
     if (!Tokens.matches(token, grant.credentialHash())) {
@@ -74,7 +77,7 @@ public final class DeploymentSessions implements SessionAuthority {
 
   private Future<SessionGrant> authorize(RoutingContext ctx, Optional<Deployment> found, String token) {
     if (found.isEmpty()) {
-      return Future.failedFuture(new HttpException(404, "no such deployment"));
+      return Future.failedFuture(new NotFoundException("no such deployment"));
     }
     Deployment deployment = found.get();
     byte[] hash = Tokens.hash(token);
@@ -84,7 +87,7 @@ public final class DeploymentSessions implements SessionAuthority {
       }
       if (!deployment.servesSessions()) {
         ctx.response().putHeader("Retry-After", "10");
-        return Future.failedFuture(new HttpException(503, "the deployment is " + deployment.status()
+        return Future.failedFuture(new UnavailableException("the deployment is " + deployment.status()
             + (deployment.statusReason() == null ? "" : ": " + deployment.statusReason())));
       }
       return grant(deployment, match.get().tokenId(), hash);
@@ -94,7 +97,7 @@ public final class DeploymentSessions implements SessionAuthority {
   private Future<SessionGrant> grant(Deployment deployment, UUID tokenId, byte[] hash) {
     Backend backend = backends.get(deployment.backend());
     if (backend == null) {
-      return Future.failedFuture(new HttpException(503, "the deployment's backend is not available on this node"));
+      return Future.failedFuture(new UnavailableException("the deployment's backend is not available on this node"));
     }
     repository.touchToken(tokenId);
     return DeploymentEnv.load(repository, box, deployment).map(env -> grant(deployment, backend, tokenId, hash, env));
@@ -178,9 +181,9 @@ public final class DeploymentSessions implements SessionAuthority {
     }
   }
 
-  private static HttpException unauthorized(RoutingContext ctx, boolean presented) {
+  private static ApiException unauthorized(RoutingContext ctx, boolean presented) {
     ctx.response().putHeader("WWW-Authenticate", presented ? CHALLENGE + ", error=\"invalid_token\"" : CHALLENGE);
-    return new HttpException(401, presented ? "the access token is not valid for this deployment"
+    return new UnauthorizedException(presented ? "the access token is not valid for this deployment"
         : "an access token is required (Authorization: Bearer <token>)");
   }
 }

@@ -1,11 +1,16 @@
 package dev.catwalk.deploy;
 
+import dev.catwalk.error.ApiException;
+import dev.catwalk.error.BadRequestException;
+import dev.catwalk.error.ConflictException;
+import dev.catwalk.error.NotFoundException;
+import dev.catwalk.error.UnprocessableException;
+import dev.catwalk.error.Validation;
 import dev.catwalk.Addresses;
 import dev.catwalk.Commands;
 import dev.catwalk.crypto.SecretBox;
 import dev.catwalk.crypto.Tokens;
-import dev.catwalk.http.Failures;
-import dev.catwalk.http.HttpException;
+import dev.catwalk.error.Failures;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -22,7 +27,6 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
@@ -151,7 +155,7 @@ public final class DeploymentVerticle extends VerticleBase {
   private Backend backend(String backendName) {
     Backend backend = backends.get(backendName);
     if (backend == null) {
-      throw new HttpException(400, "backend: '" + HttpException.printable(backendName) + "' is not available (available: "
+      throw new BadRequestException("backend: '" + Validation.printable(backendName) + "' is not available (available: "
           + String.join(", ", new java.util.TreeSet<>(backends.keySet())) + ")"
           + ("fly".equals(backendName) ? "; the fly backend needs CATWALK_FLY_ORG and CATWALK_FLY_IMAGE" : ""));
     }
@@ -269,7 +273,7 @@ public final class DeploymentVerticle extends VerticleBase {
     UUID id = id(message.body(), "id");
     Object label = message.body().getValue("label");
     if (label != null && !(label instanceof String text && text.length() <= 100)) {
-      throw new HttpException(400, "label: must be a string of at most 100 characters");
+      throw new BadRequestException("label: must be a string of at most 100 characters");
     }
     String token = Tokens.newToken();
     DeploymentRepository.NewToken created = newToken(token, (String) label);
@@ -283,7 +287,7 @@ public final class DeploymentVerticle extends VerticleBase {
     UUID tokenId = id(message.body(), "tokenId");
     return repository.revokeToken(id, tokenId, actor(message))
         .compose(revoked -> revoked ? endSessions(id, tokenId)
-            : Future.failedFuture(new NoSuchElementException("no live token " + tokenId + " on deployment " + id)))
+            : Future.failedFuture(new NotFoundException("no live token " + tokenId + " on deployment " + id)))
         .map(v -> new JsonObject().put("revoked", true));
   }
 
@@ -472,7 +476,7 @@ public final class DeploymentVerticle extends VerticleBase {
 
   private Future<Void> checkRecipe(Backend backend, Recipe recipe) {
     return backend.check(recipe).recover(e -> Future.failedFuture(e instanceof Backend.ProvisioningException
-        ? new HttpException(422, e.getMessage()) : e));
+        ? new UnprocessableException(e.getMessage()) : e));
   }
 
   private Future<Deployment> load(UUID id) {
@@ -487,7 +491,7 @@ public final class DeploymentVerticle extends VerticleBase {
 
   private static <T> Future<T> duplicateName(Throwable e, String name) {
     if (e instanceof PgException pg && "23505".equals(pg.getSqlState())) {
-      return Future.failedFuture(new HttpException(409, "a deployment named '" + name + "' already exists"));
+      return Future.failedFuture(new ConflictException("a deployment named '" + name + "' already exists"));
     }
     return Future.failedFuture(e);
   }
@@ -497,7 +501,7 @@ public final class DeploymentVerticle extends VerticleBase {
       boolean declared = schema == null ? config.secrets().containsKey(variable)
           : schema.getJsonObject("properties", new JsonObject()).containsKey(variable);
       if (!declared) {
-        throw new HttpException(400, "recipe.headers: ${" + variable + "} is not a configuration variable");
+        throw new BadRequestException("recipe.headers: ${" + variable + "} is not a configuration variable");
       }
     }
   }
@@ -518,19 +522,19 @@ public final class DeploymentVerticle extends VerticleBase {
 
   private static String checkName(Object value) {
     if (!(value instanceof String name) || !NAME.matcher(name).matches()) {
-      throw new HttpException(400, "name: 1 to 63 lower-case letters, digits and hyphens, starting with a letter"
+      throw new BadRequestException("name: 1 to 63 lower-case letters, digits and hyphens, starting with a letter"
           + " or digit");
     }
     return name;
   }
 
   private static void rejectUnknownFields(JsonObject body, Set<String> allowed, String where) {
-    dev.catwalk.http.Validation.rejectUnknownFields(body, where, allowed);
+    dev.catwalk.error.Validation.rejectUnknownFields(body, where, allowed);
   }
 
   private static String string(JsonObject body, String field) {
     if (!(body.getValue(field) instanceof String text)) {
-      throw new HttpException(400, field + ": must be a string");
+      throw new BadRequestException(field + ": must be a string");
     }
     return text;
   }
@@ -538,7 +542,7 @@ public final class DeploymentVerticle extends VerticleBase {
   private static JsonObject object(JsonObject body, String field) {
     Object value = body.getValue(field);
     if (value != null && !(value instanceof JsonObject)) {
-      throw new HttpException(400, field + ": must be an object");
+      throw new BadRequestException(field + ": must be an object");
     }
     return (JsonObject) value;
   }
@@ -547,12 +551,12 @@ public final class DeploymentVerticle extends VerticleBase {
     try {
       return UUID.fromString(String.valueOf(body.getValue(field)));
     } catch (IllegalArgumentException e) {
-      throw new NoSuchElementException("no such " + (field.equals("id") ? "deployment" : "token"));
+      throw new NotFoundException("no such " + (field.equals("id") ? "deployment" : "token"));
     }
   }
 
-  private static NoSuchElementException notFound(UUID id) {
-    return new NoSuchElementException("no deployment " + id);
+  private static NotFoundException notFound(UUID id) {
+    return new NotFoundException("no deployment " + id);
   }
 
   private static int bounded(JsonObject body, String field, int fallback, int min, int max) {

@@ -1,6 +1,7 @@
 package dev.catwalk.deploy;
 
-import dev.catwalk.http.HttpException;
+import dev.catwalk.error.ApiException;
+import dev.catwalk.error.Validation;
 
 import dev.catwalk.mcp.StdioUpstream;
 import dev.catwalk.mcp.Upstream;
@@ -123,7 +124,7 @@ public final class LocalBackend implements Backend {
         case "npm" -> "npx (Node.js) is not installed on this host, so npm packages cannot run here";
         case "pypi" -> "uvx (uv) is not installed on this host, so PyPI packages cannot run here";
         case "oci" -> "docker is not installed on this host, so container images cannot run here";
-        default -> "the command '" + HttpException.printable(executable) + "' was not found on this host";
+        default -> "the command '" + Validation.printable(executable) + "' was not found on this host";
       });
     }
     if (recipe.runtime().equals("oci")) {

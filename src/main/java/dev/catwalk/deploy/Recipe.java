@@ -1,6 +1,8 @@
 package dev.catwalk.deploy;
 
-import dev.catwalk.http.HttpException;
+import dev.catwalk.error.ApiException;
+import dev.catwalk.error.BadRequestException;
+import dev.catwalk.error.Validation;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -48,16 +50,16 @@ public record Recipe(String runtime, String packageName, String version, String 
   /**
    * Reads and checks a recipe from a request.
    *
-   * @throws HttpException 400 naming what is wrong
+   * @throws ApiException 400 naming what is wrong
    */
   public static Recipe fromJson(JsonObject json) {
     if (json == null) {
       throw bad("recipe: missing");
     }
-    dev.catwalk.http.Validation.rejectUnknownFields(json, "recipe", FIELDS);
+    dev.catwalk.error.Validation.rejectUnknownFields(json, "recipe", FIELDS);
     String runtime = string(json, "runtime");
     if (runtime == null || !RUNTIMES.contains(runtime)) {
-      throw bad("recipe.runtime: " + dev.catwalk.http.Validation.oneOf(RUNTIMES));
+      throw bad("recipe.runtime: " + dev.catwalk.error.Validation.oneOf(RUNTIMES));
     }
     String transport = string(json, "transport");
     String expectedTransport = runtime.equals("remote") ? "streamable-http" : "stdio";
@@ -155,13 +157,13 @@ public record Recipe(String runtime, String packageName, String version, String 
       case "npm", "pypi" -> {
         require(packageName, "package");
         if (!PACKAGE.matcher(packageName).matches()) {
-          throw bad("recipe.package: '" + HttpException.printable(packageName) + "' is not a valid package name");
+          throw bad("recipe.package: '" + Validation.printable(packageName) + "' is not a valid package name");
         }
       }
       case "oci" -> {
         require(packageName, "package");
         if (!IMAGE.matcher(packageName).matches()) {
-          throw bad("recipe.package: '" + HttpException.printable(packageName) + "' is not a valid image reference");
+          throw bad("recipe.package: '" + Validation.printable(packageName) + "' is not a valid image reference");
         }
       }
       case "command" -> {
@@ -180,7 +182,7 @@ public record Recipe(String runtime, String packageName, String version, String 
       throw bad("recipe.package and recipe.version belong to npm, pypi and oci servers");
     }
     if (version != null && !VERSION.matcher(version).matches()) {
-      throw bad("recipe.version: '" + HttpException.printable(version) + "' is not a valid version");
+      throw bad("recipe.version: '" + Validation.printable(version) + "' is not a valid version");
     }
     if (!runtime.equals("remote") && (url != null || !headers.isEmpty())) {
       throw bad("recipe.url and recipe.headers belong to remote servers only");
@@ -204,7 +206,7 @@ public record Recipe(String runtime, String packageName, String version, String 
     }
     headers.forEach((name, value) -> {
       if (!HEADER_NAME.matcher(name).matches() || value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) {
-        throw bad("recipe.headers: '" + HttpException.printable(name) + "' is not a valid header");
+        throw bad("recipe.headers: '" + Validation.printable(name) + "' is not a valid header");
       }
     });
   }
@@ -255,7 +257,7 @@ public record Recipe(String runtime, String packageName, String version, String 
     Map<String, String> headers = new LinkedHashMap<>();
     object.forEach(entry -> {
       if (!(entry.getValue() instanceof String text)) {
-        throw bad("recipe.headers." + HttpException.printable(entry.getKey()) + ": must be a string");
+        throw bad("recipe.headers." + Validation.printable(entry.getKey()) + ": must be a string");
       }
       headers.put(entry.getKey(), text);
     });
@@ -268,7 +270,7 @@ public record Recipe(String runtime, String packageName, String version, String 
     }
   }
 
-  private static HttpException bad(String message) {
-    return new HttpException(400, message);
+  private static ApiException bad(String message) {
+    return new BadRequestException(message);
   }
 }

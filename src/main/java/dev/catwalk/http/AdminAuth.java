@@ -1,5 +1,6 @@
 package dev.catwalk.http;
 
+import dev.catwalk.error.UnauthorizedException;
 import dev.catwalk.crypto.Tokens;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
@@ -25,6 +26,6 @@ public final class AdminAuth implements Handler<RoutingContext> {
     }
     ctx.response().putHeader("WWW-Authenticate", presented == null ? "Bearer realm=\"catwalk-admin\""
         : "Bearer realm=\"catwalk-admin\", error=\"invalid_token\"");
-    ctx.fail(new HttpException(401, "the admin token is required (Authorization: Bearer <CATWALK_ADMIN_TOKEN>)"));
+    ctx.fail(new UnauthorizedException("the admin token is required (Authorization: Bearer <CATWALK_ADMIN_TOKEN>)"));
   }
 }

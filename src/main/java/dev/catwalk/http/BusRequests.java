@@ -1,5 +1,6 @@
 package dev.catwalk.http;
 
+import dev.catwalk.error.BadRequestException;
 import dev.catwalk.Addresses;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -46,7 +47,7 @@ public final class BusRequests {
     }
     Object value = io.vertx.core.json.Json.decodeValue(buffer);
     if (!(value instanceof JsonObject object)) {
-      throw new HttpException(400, "the body must be a JSON object");
+      throw new BadRequestException("the body must be a JSON object");
     }
     return object;
   }

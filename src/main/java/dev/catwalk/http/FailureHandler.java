@@ -1,5 +1,7 @@
 package dev.catwalk.http;
 
+import dev.catwalk.error.Failures;
+import dev.catwalk.error.Problem;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 

@@ -1,5 +1,6 @@
 package dev.catwalk.http;
 
+import dev.catwalk.error.Problem;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;

@@ -1,7 +1,7 @@
 package dev.catwalk.mcp;
 
+import dev.catwalk.error.ApiException;
 import dev.catwalk.config.CatwalkConfig;
-import dev.catwalk.http.HttpException;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -227,7 +227,7 @@ public final class McpEndpoint {
   }
 
   private static void refuse(RoutingContext ctx, Throwable cause) {
-    if (cause instanceof HttpException http) {
+    if (cause instanceof ApiException http) {
       reject(ctx, http.status(), http.getMessage());
       return;
     }
@@ -294,7 +294,7 @@ public final class McpEndpoint {
       reject(ctx, 404, "unknown or ended session");
       return null;
     }
-    HttpException refusal = authority.refusal(session.grant(), ctx);
+    ApiException refusal = authority.refusal(session.grant(), ctx);
     if (refusal != null) {
       reject(ctx, refusal.status(), refusal.getMessage());
       return null;

@@ -1,7 +1,7 @@
 package dev.catwalk.mcp;
 
 import dev.catwalk.http.HttpVerticle;
-import dev.catwalk.http.Problem;
+import dev.catwalk.error.Problem;
 import io.vertx.core.DeploymentOptions;
 import dev.catwalk.crypto.Redaction;
 import dev.catwalk.crypto.Tokens;

@@ -1,6 +1,6 @@
 package dev.catwalk.mcp;
 
-import dev.catwalk.http.HttpException;
+import dev.catwalk.error.ApiException;
 import io.vertx.core.Future;
 import io.vertx.ext.web.RoutingContext;
 
@@ -16,7 +16,7 @@ public interface SessionAuthority {
   /**
    * Authorizes a new session ({@code initialize}).
    *
-   * @return the grant, or a failed future with an {@link HttpException} (401, 404, 503, …) whose
+   * @return the grant, or a failed future with an {@link ApiException} (401, 404, 503, …) whose
    *     message the client may see; a 401 should carry {@code WWW-Authenticate} on {@code ctx.response()}
    */
   Future<SessionGrant> open(RoutingContext ctx);
@@ -26,7 +26,7 @@ public interface SessionAuthority {
    *
    * @return null when admitted, else the refusal to answer with
    */
-  HttpException refusal(SessionGrant grant, RoutingContext ctx);
+  ApiException refusal(SessionGrant grant, RoutingContext ctx);
 
   /** Admits every client; every session gets an upstream from {@code upstreams}. */
   static SessionAuthority anyone(Supplier<Upstream> upstreams) {
@@ -38,7 +38,7 @@ public interface SessionAuthority {
       }
 
       @Override
-      public HttpException refusal(SessionGrant granted, RoutingContext ctx) {
+      public ApiException refusal(SessionGrant granted, RoutingContext ctx) {
         return null;
       }
     };

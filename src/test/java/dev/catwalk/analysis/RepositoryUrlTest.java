@@ -1,6 +1,6 @@
 package dev.catwalk.analysis;
 
-import dev.catwalk.http.HttpException;
+import dev.catwalk.error.ApiException;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -46,7 +46,7 @@ class RepositoryUrlTest {
       "https://github.com/-acme/weather", "file:///etc/passwd"})
   void rejected(String input) {
     assertThatThrownBy(() -> RepositoryUrl.parse(input, ENTERPRISE))
-        .isInstanceOfSatisfying(HttpException.class, e -> {
+        .isInstanceOfSatisfying(ApiException.class, e -> {
           assertThat(e.status()).isEqualTo(400);
           assertThat(e.getMessage()).contains("accepted forms").contains("OWNER/REPO");
         });

@@ -1,6 +1,6 @@
 package dev.catwalk.catalog;
 
-import dev.catwalk.http.HttpException;
+import dev.catwalk.error.ApiException;
 import dev.catwalk.testsupport.catalog.CatalogFixtures;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -169,7 +169,7 @@ class ServerJsonMapperTest {
     assertThat(deployment.recipe().getJsonArray("args").getList()).containsExactly("/srv/a", "/srv/b");
     assertThat(deployment.configSchema().getJsonObject("properties")).isEmpty();
     assertThatThrownBy(() -> Materializer.materialize(files, new JsonObject()))
-        .isInstanceOf(HttpException.class).hasMessageContaining("config.allowed_directory: required");
+        .isInstanceOf(ApiException.class).hasMessageContaining("config.allowed_directory: required");
   }
 
   @Test
@@ -214,13 +214,13 @@ class ServerJsonMapperTest {
     assertThat(deployment.configSchema().getJsonObject("properties").fieldNames()).containsExactly("X_API_KEY", "X_TRACE");
     assertThat(deployment.config()).isEqualTo(new JsonObject().put("X_API_KEY", "key-1"));
     assertThatThrownBy(() -> Materializer.materialize(crm, new JsonObject().put("tenant", "acme")
-        .put("X_API_KEY", "k").put("region", "mars"))).isInstanceOf(HttpException.class)
+        .put("X_API_KEY", "k").put("region", "mars"))).isInstanceOf(ApiException.class)
         .hasMessageContaining("config.region: must be one of \"eu\", \"us\"");
     assertThatThrownBy(() -> Materializer.materialize(crm, new JsonObject().put("tenant", "acme")
-        .put("X_API_KEY", "k").put("EXTRA", "x"))).isInstanceOf(HttpException.class)
+        .put("X_API_KEY", "k").put("EXTRA", "x"))).isInstanceOf(ApiException.class)
         .hasMessageContaining("config: unknown field \"EXTRA\"");
     assertThatThrownBy(() -> Materializer.materialize(crm, new JsonObject().put("tenant", "evil.example/x?")
-        .put("X_API_KEY", "k"))).isInstanceOf(HttpException.class).hasMessageContaining("recipe.url");
+        .put("X_API_KEY", "k"))).isInstanceOf(ApiException.class).hasMessageContaining("recipe.url");
   }
 
   @Test

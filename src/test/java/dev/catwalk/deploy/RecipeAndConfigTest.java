@@ -1,6 +1,6 @@
 package dev.catwalk.deploy;
 
-import dev.catwalk.http.HttpException;
+import dev.catwalk.error.ApiException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -64,7 +64,7 @@ class RecipeAndConfigTest {
     assertThat(config.secrets()).containsExactly(Map.entry("TOKEN", "t0p-secret"));
     assertThat(config.plain()).isEqualTo(new JsonObject().put("DEBUG", true).put("PORT", 8080));
     assertThatThrownBy(() -> DeploymentConfig.validate(schema, new JsonObject().put("TOKEN", "t0p-secret")
-        .put("PORT", 70000))).isInstanceOf(HttpException.class).hasMessageContaining("PORT")
+        .put("PORT", 70000))).isInstanceOf(ApiException.class).hasMessageContaining("PORT")
         .hasMessageContaining("maximum").hasMessageNotContaining("t0p-secret").hasMessageNotContaining("70000");
     assertThatThrownBy(() -> DeploymentConfig.validate(schema, new JsonObject().put("TOKEN", 5)))
         .hasMessageContaining("TOKEN").hasMessageContaining("type");
@@ -111,7 +111,7 @@ class RecipeAndConfigTest {
   }
 
   private static void assertBad(String json, String message) {
-    assertThatThrownBy(() -> recipe(json)).isInstanceOf(HttpException.class).hasMessageContaining(message)
-        .extracting(e -> ((HttpException) e).status()).isEqualTo(400);
+    assertThatThrownBy(() -> recipe(json)).isInstanceOf(ApiException.class).hasMessageContaining(message)
+        .extracting(e -> ((ApiException) e).status()).isEqualTo(400);
   }
 }

@@ -1,6 +1,7 @@
 package dev.catwalk.http;
 
 import dev.catwalk.Gateway;
+import dev.catwalk.error.Problem;
 import dev.catwalk.config.CatwalkConfig;
 import dev.catwalk.db.DatabaseUrl;
 import dev.catwalk.testsupport.TcpProxy;

@@ -1,4 +1,4 @@
-package dev.catwalk.http;
+package dev.catwalk.error;
 
 import dev.catwalk.crypto.CryptoException;
 import dev.catwalk.db.DatabaseException;
@@ -11,12 +11,12 @@ import io.vertx.sqlclient.ClosedConnectionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.NoSuchElementException;
-
 /**
- * The one mapping from failures to HTTP statuses and safe messages, used by the router's
- * {@link FailureHandler} and by event-bus consumers ({@link #reply}), so a failure reads the same
- * whichever way it travels. Unknown failures become 500s whose details go only to the log.
+ * The one mapping from failures to HTTP statuses and safe messages, used by the router's failure
+ * handler and by event-bus consumers ({@link #reply}), so a failure reads the same whichever way it
+ * travels. An {@link ApiException} answers with its status and message; a reply failure keeps the
+ * status its consumer gave; an unreachable database is a 503 and a taken unique key a 409. Anything
+ * else is a bug: a 500 with a generic message, and the stack trace goes only to the log.
  */
 public final class Failures {
 
@@ -28,8 +28,8 @@ public final class Failures {
 
   /** The problem to answer {@code failure} with; {@code where} names the operation for the log. */
   public static Problem problem(Throwable failure, String where) {
-    if (failure instanceof HttpException http) {
-      return of(http.status(), http.getMessage());
+    if (failure instanceof ApiException known) {
+      return of(known.status(), known.getMessage());
     }
     if (failure instanceof ReplyException reply) {
       return switch (reply.failureType()) {
@@ -41,12 +41,6 @@ public final class Failures {
     }
     if (failure instanceof DecodeException) {
       return of(400, "the body is not valid JSON");
-    }
-    if (failure instanceof IllegalArgumentException || failure instanceof ClassCastException) {
-      return of(400, failure.getMessage());
-    }
-    if (failure instanceof NoSuchElementException) {
-      return of(404, failure.getMessage());
     }
     if (failure instanceof PgException pg && UNIQUE_VIOLATION.equals(pg.getSqlState())) {
       return of(409, "it already exists");
@@ -72,8 +66,7 @@ public final class Failures {
   /** Whether {@code failure} means the database cannot be reached right now. */
   public static boolean isDatabaseUnavailable(Throwable failure) {
     if (failure instanceof DatabaseException || failure instanceof ClosedConnectionException
-        || failure instanceof java.net.ConnectException || failure instanceof java.util.concurrent.TimeoutException
-        || failure instanceof io.vertx.core.impl.NoStackTraceTimeoutException) {
+        || failure instanceof java.net.ConnectException || failure instanceof java.util.concurrent.TimeoutException) {
       return true;
     }
     if (failure instanceof PgException pg) {

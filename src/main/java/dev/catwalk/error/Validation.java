@@ -1,4 +1,4 @@
-package dev.catwalk.http;
+package dev.catwalk.error;
 
 import io.vertx.core.json.JsonObject;
 
@@ -10,7 +10,7 @@ import java.util.stream.Collectors;
  * The one style of validation messages: {@code where: what is wrong}, naming the field and, where
  * there is a set of them, the allowed values: {@code config.DEMO_MODE: must be one of "a", "b"},
  * {@code unknown field "url" (allowed: ref, refresh, repoUrl)}. Values a client sent are quoted
- * through {@link HttpException#printable}.
+ * through {@link #printable}.
  */
 public final class Validation {
 
@@ -21,10 +21,21 @@ public final class Validation {
   public static void rejectUnknownFields(JsonObject body, String where, Collection<String> allowed) {
     for (String field : body.fieldNames()) {
       if (!allowed.contains(field)) {
-        throw new HttpException(400, (where.isEmpty() ? "" : where + ": ") + "unknown field \""
-            + HttpException.printable(field) + "\" (allowed: " + String.join(", ", new TreeSet<>(allowed)) + ")");
+        String problem = "unknown field \"" + printable(field) + "\" (allowed: "
+            + String.join(", ", new TreeSet<>(allowed)) + ")";
+        throw where.isEmpty() ? new BadRequestException(problem) : new BadRequestException(where, problem);
       }
     }
+  }
+
+  /**
+   * A value a client sent, made safe to quote in a message: at most 80 characters (then "…"), and
+   * anything but printable ASCII replaced with {@code ?}, so no control characters or line breaks
+   * reach a response or a log.
+   */
+  public static String printable(String value) {
+    String cut = value.length() > 80 ? value.substring(0, 80) + "…" : value;
+    return cut.replaceAll("[^\\x20-\\x7e…]", "?");
   }
 
   /** {@code must be one of "a", "b"}. */

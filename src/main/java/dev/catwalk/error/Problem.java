@@ -1,4 +1,4 @@
-package dev.catwalk.http;
+package dev.catwalk.error;
 
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
