@@ -51,6 +51,10 @@ public final class RunnerCommand implements Callable<Integer> {
       description = "A browser origin allowed besides loopback ones (repeatable; * allows any).")
   private List<String> allowedOrigins = new java.util.ArrayList<>();
 
+  @Option(names = "--warm", paramLabel = "N", defaultValue = "0",
+      description = "Server processes started ahead of sessions, so initialize does not wait for one (default ${DEFAULT-VALUE}).")
+  private int warm;
+
   @Option(names = "--stdio", paramLabel = "\"COMMAND ARGS\"",
       description = "The server's command line as one string, run by sh -c (supergateway's form).")
   private String stdio;
@@ -76,7 +80,7 @@ public final class RunnerCommand implements Callable<Integer> {
       }, false).await();
       Map<String, String> serverEnv = new java.util.HashMap<>(env);
       serverEnv.remove(TOKEN_ENV);
-      Runner runner = Runner.start(vertx, bind, port, serverCommand, serverEnv, env.get(TOKEN_ENV), options).await();
+      Runner runner = Runner.start(vertx, bind, port, serverCommand, serverEnv, env.get(TOKEN_ENV), options, warm).await();
       LOG.info("runner serving '{}' at http://{}:{}/mcp", stdio != null ? stdio : command.get(0),
           bind.contains(":") ? "[" + bind + "]" : bind, port);
       Signals.awaitTermination(runner::close);
@@ -124,7 +128,7 @@ public final class RunnerCommand implements Callable<Integer> {
   }
 
   private static final java.util.Set<String> VALUED_OPTIONS = java.util.Set.of("--host", "--port", "--allow-origin",
-      "--stdio");
+      "--stdio", "--warm");
 
   /**
    * Each session runs in its own temporary directory, so relative paths in the command that name

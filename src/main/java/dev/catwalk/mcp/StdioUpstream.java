@@ -70,6 +70,7 @@ public final class StdioUpstream extends AbstractUpstream {
   private Path workDir;
   private boolean ownsWorkDir;
   private volatile boolean closing;
+  private Future<Void> started;
   private volatile Consumer<String> stderrListener = line -> { };
 
   /**
@@ -99,9 +100,18 @@ public final class StdioUpstream extends AbstractUpstream {
     this.pipes = new Pipes();
   }
 
+  /** Starts the process once; later calls (a pooled process handed to its session) get the same outcome. */
   @Override
   public Future<Void> start() {
-    return ProcessSpawner.spawn(context, this::spawn).onSuccess(p -> flushEarly()).mapEmpty();
+    if (started == null) {
+      started = ProcessSpawner.spawn(context, this::spawn).onSuccess(p -> flushEarly()).mapEmpty();
+    }
+    return started;
+  }
+
+  /** Completes once the process has ended (from any cause). */
+  public Future<Void> exited() {
+    return exited.future();
   }
 
   /**
