@@ -83,8 +83,6 @@ public final class Addresses {
 
   /** End MCP sessions on this node: body {@code {deploymentId?, tokenId?}} (all given fields must match); reply {@code {ended}}. */
   public static final String SESSIONS_END = "catwalk.sessions.end";
-  /** Prefix of each MCP session's own address; body {@code {"action":"end"}} ends it (reply empty). */
-  public static final String SESSION_PREFIX = "catwalk.session.";
 
   /** Admin: body {@code {deploymentId?}}; reply {@code {sessions: [{sessionId, deploymentId, tokenId, ageSeconds, idleSeconds, client}]}}. */
   public static final String ADMIN_SESSIONS_LIST = "catwalk.admin.sessions.list";

@@ -56,6 +56,10 @@ public final class RunnerCommand implements Callable<Integer> {
       description = "A browser origin allowed besides loopback ones (repeatable; * allows any).")
   private List<String> allowedOrigins = new java.util.ArrayList<>();
 
+  @Option(names = "--warm", paramLabel = "N", defaultValue = "0",
+      description = "Server processes started ahead of sessions, so initialize does not wait for one (default ${DEFAULT-VALUE}).")
+  private int warm;
+
   @Option(names = "--stdio", paramLabel = "\"COMMAND ARGS\"",
       description = "The server's command line as one string, run by sh -c (supergateway's form).")
   private String stdio;
@@ -85,8 +89,8 @@ public final class RunnerCommand implements Callable<Integer> {
       serverEnv.remove(TOKEN_ENV);
       Sandbox.Launch launch = sandbox.launch("runner", serverCommand, serverEnv,
           env.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"), SandboxLimits.DEFAULTS);
-      Runner runner = Runner.start(vertx, bind, port, launch.command(), launch.env(), env.get(TOKEN_ENV), options)
-          .await();
+      Runner runner = Runner.start(vertx, bind, port, launch.command(), launch.env(), env.get(TOKEN_ENV), options,
+          warm).await();
       LOG.info("runner serving '{}' at http://{}:{}/mcp", stdio != null ? stdio : command.get(0),
           bind.contains(":") ? "[" + bind + "]" : bind, port);
       Signals.awaitTermination(runner::close);
@@ -156,7 +160,7 @@ public final class RunnerCommand implements Callable<Integer> {
   }
 
   private static final java.util.Set<String> VALUED_OPTIONS = java.util.Set.of("--host", "--port", "--allow-origin",
-      "--stdio");
+      "--stdio", "--warm");
 
   /**
    * Each session runs in its own temporary directory, so relative paths in the command that name

@@ -1,6 +1,6 @@
 package dev.catwalk.bench;
 
-import dev.catwalk.sandbox.ProcessSpawner;
+import dev.catwalk.mcp.ProcessSpawner;
 import dev.catwalk.sandbox.Sandbox;
 import dev.catwalk.sandbox.SandboxLimits;
 

@@ -1,5 +1,6 @@
 package dev.catwalk.sandbox;
 
+import dev.catwalk.mcp.ProcessSpawner;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
