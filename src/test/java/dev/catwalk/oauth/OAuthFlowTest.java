@@ -21,6 +21,7 @@ import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -58,6 +59,18 @@ class OAuthFlowTest {
 
   @Test
   void aClientDiscoversRegistersSignsInConsentsAndUsesTheServer() {
+    try (dev.catwalk.testsupport.LogCapture logs = dev.catwalk.testsupport.LogCapture.begin()) {
+      List<String> secrets = discoverRegisterConsentUseRefreshRevoke();
+      assertThat(secrets).hasSizeGreaterThanOrEqualTo(5);
+      for (String secret : secrets) {
+        assertThat(logs.lines()).as("logs").noneMatch(line -> line.contains(secret));
+        assertThat(gateway.seen()).as("API responses").noneMatch(text -> text.contains(secret));
+      }
+    }
+  }
+
+  /** The whole flow; returns the secrets it saw (password, code, verifier, tokens), which must appear nowhere else. */
+  private static List<String> discoverRegisterConsentUseRefreshRevoke() {
     JsonObject deployment = gateway.createFixtureDeployment("oauth-flow", null, new JsonObject());
     String id = deployment.getString("id");
     String base = "http://127.0.0.1:" + gateway.port();
@@ -124,6 +137,8 @@ class OAuthFlowTest {
         .getJsonArray("grants");
     assertThat(grants.getJsonObject(0).getBoolean("revoked")).isTrue();
     assertThat(grants.getJsonObject(0).getString("username")).isEqualTo(USER);
+    return List.of(PASSWORD, callback.get("code"), auth.verifier(), tokens.getString("access_token"),
+        tokens.getString("refresh_token"), refreshed.getString("access_token"), refreshed.getString("refresh_token"));
   }
 
   @Test
