@@ -67,11 +67,7 @@ class ConsoleCatalogPagesTest {
   }
 
   private static Page signIn(PageClient client, String user, String path) {
-    Page form = client.get(url("/signin?next=" + path.replace("/", "%2F")));
-    Page signedIn = client.submit(form, "form[action='/signin']", Map.of("username", user,
-        "password", "password of " + user), null);
-    assertThat(signedIn.header("Location")).isEqualTo(path);
-    return client.follow(signedIn);
+    return SignIn.as(client, gateway.port(), user, "password of " + user, path);
   }
 
   @Test

@@ -60,11 +60,7 @@ class ConsolePagesTest {
     Page redirect = client.get(url(path));
     assertThat(redirect.status()).isEqualTo(303);
     assertThat(redirect.header("Location")).isEqualTo("/signin?next=" + path.replace("/", "%2F"));
-    Page form = client.follow(redirect);
-    Page signedIn = client.submit(form, "form[action='/signin']", Map.of("username", user,
-        "password", "password of " + user), null);
-    assertThat(signedIn.header("Location")).isEqualTo(path);
-    return client.follow(signedIn);
+    return SignIn.as(client, gateway.port(), user, "password of " + user, path);
   }
 
   @Test
