@@ -143,4 +143,32 @@ class ConsolePagesTest {
         refused.document().select("input[name=" + dev.catwalk.web.Web.CSRF_FIELD + "]").first().attr("value")));
     assertThat(stop.status()).isEqualTo(403);
   }
+
+  @Test
+  void anAdminAddsAndRemovesUsersAndAMemberCannot() {
+    PageClient client = new PageClient();
+    Page users = signIn(client, "root", "/users");
+    assertThat(users.document().select("#accounts td:first-child").eachText()).contains("root", "mia");
+    assertThat(users.document().select("form[action='/users/root/remove']")).as("not oneself").isEmpty();
+
+    Page weak = client.submit(users, "form[action='/users']", Map.of("username", "zed", "password", "x",
+        "role", "member"), null);
+    assertThat(weak.status()).isEqualTo(400);
+    assertThat(weak.document().selectFirst("#password-error").text()).isNotBlank();
+    assertThat(weak.document().selectFirst("#username").attr("value")).isEqualTo("zed");
+    assertThat(weak.document().selectFirst("#password").attr("value")).isEmpty();
+
+    Page added = client.submit(weak, "form[action='/users']", Map.of("username", "zed",
+        "password", "a long enough passphrase 9", "role", "member"), null);
+    assertThat(added.status()).as(added.body()).isEqualTo(303);
+    Page listed = client.follow(added);
+    assertThat(listed.document().select(".flash").text()).isEqualTo("Added zed (member).");
+    Page removed = client.submit(listed, "form[action='/users/zed/remove']", Map.of(), null);
+    assertThat(removed.status()).isEqualTo(303);
+    assertThat(client.follow(removed).document().select("#accounts td:first-child").eachText()).doesNotContain("zed");
+
+    PageClient member = new PageClient();
+    signIn(member, "mia", "/");
+    assertThat(member.get(url("/users")).status()).isEqualTo(403);
+  }
 }
