@@ -37,7 +37,7 @@ import java.util.UUID;
 public final class ConsoleRoutes {
 
   /** The paths of console pages (for {@link Web#protect}). */
-  public static final String PATHS = "^/(|events|deployments(/.*)?|catalog(/.*)?)$";
+  public static final String PATHS = "^/(|events|deployments(/.*)?|catalog(/.*)?|users(/.*)?)$";
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
   private static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
   private static final String FLASH = "catwalk.console.flash";
@@ -78,6 +78,7 @@ public final class ConsoleRoutes {
     router.post("/deployments/:id/delete").handler(admin(this::delete));
     router.post("/deployments/:id/config").handler(admin(this::updateConfig));
     new CatalogPages(this).mount(router);
+    new UserPages(this).mount(router);
   }
 
   /** A form whose CSRF token is missing or stale (another tab, a page open too long): a page that says what to do. */
@@ -252,15 +253,15 @@ public final class ConsoleRoutes {
     }
     Future<JsonObject> deployment = ask(ctx, Addresses.DEPLOYMENTS_GET, new JsonObject().put("id", id));
     Future<JsonObject> sessions = ask(ctx, Addresses.ADMIN_SESSIONS_LIST, new JsonObject().put("deploymentId", id));
-    Future<List<JsonObject>> grants = oauth.grants(uuid);
+    Future<JsonObject> grants = ask(ctx, Addresses.ADMIN_GRANTS_LIST, new JsonObject().put("deploymentId", id));
     Future.all(deployment, sessions, grants).onSuccess(all -> {
       JsonObject d = deployment.result();
       Map<String, Object> data = new HashMap<>();
       data.put("d", plain(d));
       data.put("runtime", d.getJsonObject("recipe", new JsonObject()).getString("runtime"));
       data.put("sessions", plain(sessions.result().getJsonArray("sessions", new JsonArray())));
-      data.put("grants", grants.result().stream().filter(g -> !Boolean.TRUE.equals(g.getValue("revoked")))
-          .map(ConsoleRoutes::plain).toList());
+      data.put("grants", grants.result().getJsonArray("grants", new JsonArray()).stream()
+          .filter(g -> !Boolean.TRUE.equals(((JsonObject) g).getValue("revoked"))).map(ConsoleRoutes::plain).toList());
       data.put("tokens", plain(new JsonArray(d.getJsonArray("tokens", new JsonArray()).stream()
           .filter(t -> !(t instanceof JsonObject o) || !Boolean.TRUE.equals(o.getValue("revoked"))).toList())));
       data.put("token", token);
@@ -296,16 +297,11 @@ public final class ConsoleRoutes {
   }
 
   private void revokeGrant(RoutingContext ctx) {
-    UUID deployment = uuid(ctx.pathParam("id"));
-    UUID grant = uuid(ctx.pathParam("grantId"));
-    if (deployment == null || grant == null) {
-      message(ctx, 404, "Not found", "no such grant");
-      return;
-    }
-    oauth.revokeGrant(deployment, grant, "revoked by " + SignedIn.of(ctx).username() + " in the console")
-        .onSuccess(revoked -> {
-          flash(ctx, revoked ? "Access revoked; its sessions ended." : "That access was already revoked.");
-          redirect(ctx, "/deployments/" + deployment);
+    String id = ctx.pathParam("id");
+    ask(ctx, Addresses.ADMIN_GRANTS_REVOKE, new JsonObject().put("deploymentId", id)
+        .put("grantId", ctx.pathParam("grantId"))).onSuccess(reply -> {
+          flash(ctx, "Access revoked; its sessions ended.");
+          redirect(ctx, "/deployments/" + id);
         }).onFailure(e -> failed(ctx, e));
   }
 

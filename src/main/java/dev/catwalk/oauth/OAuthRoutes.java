@@ -50,17 +50,6 @@ public final class OAuthRoutes {
     return web;
   }
 
-  /** The OAuth grants of a deployment (newest first), as {@code GET /api/deployments/{id}/grants} lists them. */
-  public Future<java.util.List<JsonObject>> grants(UUID deployment) {
-    return oauth.grants(deployment);
-  }
-
-  /** Revokes a live grant of a deployment and ends its sessions; completes with false when there is no such live grant. */
-  public Future<Boolean> revokeGrant(UUID deployment, UUID grant, String reason) {
-    return oauth.revokeGrant(deployment, grant, reason).compose(revoked -> revoked
-        ? endGrantSessions.apply(grant).map(ended -> true) : Future.succeededFuture(false));
-  }
-
   /** The public URLs (resource metadata, challenges). */
   public Resources resources() {
     return resources;

@@ -95,7 +95,7 @@ class ConsoleBrowserTest {
     WebElement key = browser.find("#cfg-ACME_WEATHER_API_KEY");
     assertThat(key.getDomProperty("type")).isEqualTo("password");
     assertThat(browser.find("label[for=cfg-ACME_WEATHER_API_KEY]").getText()).contains("(required)");
-    assertThat(browser.find("#cfg-ACME_WEATHER_API_KEY-help").getText()).contains("From ");
+    assertThat(browser.find("#cfg-ACME_WEATHER_API_KEY-help").getText()).contains("(from server.json)");
     assertThat(new Select(browser.find("#cfg-ACME_WEATHER_UNITS")).getFirstSelectedOption().getText()).isEqualTo("metric");
     assertThat(browser.find("#name").getDomProperty("value")).isEqualTo("weather-mcp");
     browser.screenshot("console-generated-form");

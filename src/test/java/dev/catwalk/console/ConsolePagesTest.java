@@ -60,11 +60,7 @@ class ConsolePagesTest {
     Page redirect = client.get(url(path));
     assertThat(redirect.status()).isEqualTo(303);
     assertThat(redirect.header("Location")).isEqualTo("/signin?next=" + path.replace("/", "%2F"));
-    Page form = client.follow(redirect);
-    Page signedIn = client.submit(form, "form[action='/signin']", Map.of("username", user,
-        "password", "password of " + user), null);
-    assertThat(signedIn.header("Location")).isEqualTo(path);
-    return client.follow(signedIn);
+    return SignIn.as(client, gateway.port(), user, "password of " + user, path);
   }
 
   @Test
@@ -146,5 +142,33 @@ class ConsolePagesTest {
     Page stop = client.post(url("/deployments/" + id + "/stop"), Map.of(dev.catwalk.web.Web.CSRF_FIELD,
         refused.document().select("input[name=" + dev.catwalk.web.Web.CSRF_FIELD + "]").first().attr("value")));
     assertThat(stop.status()).isEqualTo(403);
+  }
+
+  @Test
+  void anAdminAddsAndRemovesUsersAndAMemberCannot() {
+    PageClient client = new PageClient();
+    Page users = signIn(client, "root", "/users");
+    assertThat(users.document().select("#accounts td:first-child").eachText()).contains("root", "mia");
+    assertThat(users.document().select("form[action='/users/root/remove']")).as("not oneself").isEmpty();
+
+    Page weak = client.submit(users, "form[action='/users']", Map.of("username", "zed", "password", "x",
+        "role", "member"), null);
+    assertThat(weak.status()).isEqualTo(400);
+    assertThat(weak.document().selectFirst("#password-error").text()).isNotBlank();
+    assertThat(weak.document().selectFirst("#username").attr("value")).isEqualTo("zed");
+    assertThat(weak.document().selectFirst("#password").attr("value")).isEmpty();
+
+    Page added = client.submit(weak, "form[action='/users']", Map.of("username", "zed",
+        "password", "a long enough passphrase 9", "role", "member"), null);
+    assertThat(added.status()).as(added.body()).isEqualTo(303);
+    Page listed = client.follow(added);
+    assertThat(listed.document().select(".flash").text()).isEqualTo("Added zed (member).");
+    Page removed = client.submit(listed, "form[action='/users/zed/remove']", Map.of(), null);
+    assertThat(removed.status()).isEqualTo(303);
+    assertThat(client.follow(removed).document().select("#accounts td:first-child").eachText()).doesNotContain("zed");
+
+    PageClient member = new PageClient();
+    signIn(member, "mia", "/");
+    assertThat(member.get(url("/users")).status()).isEqualTo(403);
   }
 }
