@@ -345,4 +345,21 @@ class ExtractorsTest {
     assertThat(CodeExtractor.isSource("src/tests/a.test.ts")).isFalse();
     assertThat(CodeExtractor.isSource("pkg/test_server.py")).isFalse();
   }
+
+  @Test
+  void codeThatFailsWithoutAnUpstreamHostOutweighsTheReadmeExampleValue() {
+    Evidence readme = Evidence.of("README.md", Evidence.README, Evidence.Hint.pkg("pypi", "m-mcp", null, List.of()),
+        List.of(Evidence.Variable.named("M_API_HOST").with(null, "https://api.example.io")));
+    Evidence code = CodeExtractor.extract("m_mcp/server.py", """
+        host = os.getenv(ENV_HOST)
+        if not host:
+            raise ValueError("M_API_HOST environment variable is required")
+        """);
+    JsonObject schema = Merger.merge(RepositorySnapshot.of("m", "m", "", "0".repeat(40), Map.of()),
+        List.of(readme, code)).toJson().getJsonObject("configSchema");
+    assertThat(schema.getJsonArray("required").getList()).containsExactly("M_API_HOST");
+    assertThat(Values.isTransportSetting("M_API_HOST")).isFalse();
+    assertThat(Values.isTransportSetting("FASTMCP_PORT")).isTrue();
+    assertThat(Values.isTransportSetting("REDIS_PORT")).isFalse();
+  }
 }
