@@ -215,8 +215,11 @@ public final class Gateway {
       RemoteUpstreams remotes = (url, headers) -> new HttpUpstream(vertx,
           new HttpUpstream.Spec(url, headers, Duration.ofSeconds(10), RelayOptions.MAX_MESSAGE_BYTES));
       Map<String, Backend> available = new java.util.LinkedHashMap<>();
-      available.put(LocalBackend.NAME, new LocalBackend(vertx, serve.localPath(), serve.allowPrivateUpstreams(), remotes,
-          sandbox));
+      RemoteUpstreams publicRemotes = serve.allowPrivateUpstreams() ? remotes : (url, headers) -> new HttpUpstream(vertx,
+          new HttpUpstream.Spec(url, headers, Duration.ofSeconds(10), RelayOptions.MAX_MESSAGE_BYTES),
+          dev.catwalk.deploy.PublicAddresses::isPublic);
+      available.put(LocalBackend.NAME, new LocalBackend(vertx, serve.localPath(), serve.allowPrivateUpstreams(),
+          publicRemotes, sandbox));
       if (serve.fly().configured()) {
         FlyMachinesClient machines = new FlyMachinesClient(vertx, serve.fly().apiUrl(), this::flyToken,
             serve.fly().timing().apiAttempts(), serve.fly().timing().apiBackoff());

@@ -153,6 +153,15 @@ public final class HttpUpstream extends AbstractUpstream {
 
   /** An upstream owned by the current context (call from the context that will use it). */
   public HttpUpstream(Vertx vertx, Spec spec) {
+    this(vertx, spec, address -> true);
+  }
+
+  /**
+   * An upstream whose every connection is checked, once made, against {@code allowed} with the address it
+   * actually reached (after the resolution made for that connection, so a name that rebinds is caught);
+   * a refused connection is closed before anything is written on it.
+   */
+  public HttpUpstream(Vertx vertx, Spec spec, java.util.function.Predicate<java.net.InetAddress> allowed) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.spec = spec;
@@ -160,10 +169,27 @@ public final class HttpUpstream extends AbstractUpstream {
     this.client = vertx.httpClientBuilder()
         .with(new HttpClientOptions().setKeepAlive(true).setForceSni(true).setShared(true).setName(SHARED_CLIENT))
         .with(new PoolOptions().setHttp1MaxSize(MAX_CONNECTIONS))
+        .withConnectHandler(connection -> guard(connection, allowed))
         .build();
   }
 
   /** Completes at once: the HTTP client is ready, and reachability shows on {@code initialize}. */
+  private static void guard(io.vertx.core.http.HttpConnection connection,
+                            java.util.function.Predicate<java.net.InetAddress> allowed) {
+    String ip = connection.remoteAddress() == null ? null : connection.remoteAddress().hostAddress();
+    boolean ok;
+    byte[] bytes = ip == null ? null : io.netty.util.NetUtil.createByteArrayFromIpAddressString(ip);
+    try {
+      ok = bytes != null && allowed.test(java.net.InetAddress.getByAddress(bytes));
+    } catch (java.net.UnknownHostException e) {
+      ok = false;
+    }
+    if (!ok) {
+      LOG.warn("closed a connection to the MCP server: its address is not allowed");
+      connection.close();
+    }
+  }
+
   @Override
   public Future<Void> start() {
     return ending ? Future.failedFuture("the upstream is closed") : Future.succeededFuture();
