@@ -46,7 +46,11 @@ class ConsoleBrowserTest {
   static void start() {
     assertThat(Browser.installed()).as("chromium and chromedriver (apt-get install chromium chromium-driver)").isTrue();
     github = FakeGitHub.start(resources.vertx());
-    gateway = GatewayHarness.start(resources, raw -> raw.put(ConfigKeys.GITHUB_API_URL, github.url()));
+    // The fixture runs in the sandbox from a wrapper script (bound as a file its command names); the class path
+    // the script names is bound explicitly, as an operator would bind a server's own files.
+    String classPath = String.join(",", System.getProperty("java.class.path").split(java.io.File.pathSeparator));
+    gateway = GatewayHarness.start(resources, raw -> raw.put(ConfigKeys.GITHUB_API_URL, github.url())
+        .put(ConfigKeys.SANDBOX_BIND, classPath));
     assertThat(gateway.admin(HttpMethod.POST, "/api/accounts", new JsonObject().put("username", ADMIN)
         .put("password", PASSWORD).put("role", "admin")).status()).isEqualTo(201);
     browser = Browser.start("http://127.0.0.1:" + gateway.port());
