@@ -17,6 +17,7 @@ import dev.catwalk.db.DatabaseLookup;
 import dev.catwalk.db.Migrations;
 import dev.catwalk.deploy.Backend;
 import dev.catwalk.deploy.DeploymentLogs;
+import dev.catwalk.deploy.LifecycleOptions;
 import dev.catwalk.deploy.DeploymentRepository;
 import dev.catwalk.deploy.DeploymentRoutes;
 import dev.catwalk.deploy.DeploymentSessions;
@@ -58,14 +59,6 @@ public final class Gateway {
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
   /** The MCP endpoint of deployments; {@code :deploymentId} is the deployment id. */
   public static final String MCP_PATH = "/api/mcp/:" + DeploymentSessions.PATH_PARAM;
-  /** Largest REST request body. */
-  public static final int MAX_API_BODY_BYTES = 1024 * 1024;
-  private static final int LOG_LINES_PER_DEPLOYMENT = 500;
-  private static final Duration PROVISION_WAIT = Duration.ofSeconds(20);
-  private static final Duration ANALYSIS_GITHUB_TIMEOUT = Duration.ofSeconds(10);
-  private static final Duration ANALYSIS_LLM_TIMEOUT = Duration.ofSeconds(30);
-  private static final int ANALYSIS_MAX_API_CALLS = 40;
-  private static final int ANALYSIS_MAX_FILE_BYTES = 512 * 1024;
 
   private final Vertx vertx;
   private final CatwalkConfig config;
@@ -155,7 +148,7 @@ public final class Gateway {
     private final SecretBox box;
     private final DeploymentRepository deployments;
     private final SettingsRepository settings;
-    private final DeploymentLogs logs = new DeploymentLogs(LOG_LINES_PER_DEPLOYMENT);
+    private final DeploymentLogs logs;
     private final Map<String, Backend> backends;
     private final McpEndpoint endpoint;
     private final HealthRoutes health;
@@ -175,10 +168,13 @@ public final class Gateway {
           "catalogRegistryEnabled", config.serve().catalog().registryEnabled(),
           "catalogGlamaEnabled", config.serve().catalog().glamaEnabled()));
       CatwalkConfig.ServeOptions serve = config.serve();
+      LifecycleOptions lifecycle = serve.deployments();
+      this.logs = new DeploymentLogs(lifecycle.logLines());
       RemoteUpstreams remotes = (url, headers) -> new HttpUpstream(vertx,
-          new HttpUpstream.Spec(url, headers, Duration.ofSeconds(10), RelayOptions.MAX_MESSAGE_BYTES));
+          new HttpUpstream.Spec(url, headers, lifecycle.remoteConnectTimeout(), RelayOptions.MAX_MESSAGE_BYTES));
       Map<String, Backend> available = new java.util.LinkedHashMap<>();
-      available.put(LocalBackend.NAME, new LocalBackend(vertx, serve.localPath(), serve.allowPrivateUpstreams(), remotes));
+      available.put(LocalBackend.NAME, new LocalBackend(vertx, lifecycle.localPath(), lifecycle.allowPrivateUpstreams(),
+          remotes));
       if (serve.fly().configured()) {
         FlyMachinesClient machines = new FlyMachinesClient(vertx, serve.fly().apiUrl(), this::flyToken,
             serve.fly().timing().apiAttempts(), serve.fly().timing().apiBackoff());
@@ -208,9 +204,10 @@ public final class Gateway {
               config.serve().adminPort())))
           .onSuccess(started::add)
           .compose(id -> vertx.deployVerticle(new DeploymentVerticle(deployments, box, backends, logs,
-              config.publicUrl(), config.serve().reconcileInterval(), PROVISION_WAIT)))
+              config.publicUrl(), config.serve().deployments().reconcileInterval(),
+              config.serve().deployments().provisionWait())))
           .onSuccess(started::add)
-          .compose(id -> vertx.deployVerticle(new AnalysisVerticle(analysisOptions(), settings,
+          .compose(id -> vertx.deployVerticle(new AnalysisVerticle(config.serve().analysis(), settings,
               new AnalysisRepository(pool))))
           .onSuccess(started::add)
           .compose(id -> vertx.deployVerticle(new CatalogVerticle(
@@ -228,13 +225,6 @@ public final class Gateway {
           .recover(e -> undeployStarted().transform(ar -> Future.failedFuture(e)));
     }
 
-    private AnalysisVerticle.Options analysisOptions() {
-      CatwalkConfig.ServeOptions serve = config.serve();
-      return new AnalysisVerticle.Options(serve.githubApiUrl(), java.util.Set.copyOf(serve.githubHosts()),
-          serve.llmBaseUrl(), serve.llmModel(), ANALYSIS_GITHUB_TIMEOUT, ANALYSIS_LLM_TIMEOUT, ANALYSIS_MAX_API_CALLS,
-          ANALYSIS_MAX_FILE_BYTES);
-    }
-
     private Future<Void> undeployStarted() {
       Future<Void> chain = Future.succeededFuture();
       for (String id : started.reversed()) {
@@ -249,7 +239,7 @@ public final class Gateway {
       endpoint.mount(router, MCP_PATH);
       String api = "^/api/(?!mcp/).*";
       router.routeWithRegex(api).handler(new AdminAuth(config.adminToken()));
-      router.routeWithRegex(api).handler(BodyHandler.create(false).setBodyLimit(MAX_API_BODY_BYTES));
+      router.routeWithRegex(api).handler(BodyHandler.create(false).setBodyLimit(config.serve().apiMaxBodyBytes()));
       DeploymentRoutes.mount(vertx, router);
       AnalysisRoutes.mount(vertx, router);
       CatalogRoutes.mount(vertx, router);

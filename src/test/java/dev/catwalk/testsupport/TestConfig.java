@@ -51,7 +51,7 @@ public final class TestConfig {
   public static JsonObject defaults() {
     try (java.io.InputStream in = java.nio.file.Files.newInputStream(java.nio.file.Path.of("conf/config.yaml"))) {
       java.util.Map<String, Object> values = new org.yaml.snakeyaml.Yaml().load(in);
-      return new JsonObject(values);
+      return dev.catwalk.config.ConfigLoader.flatten(new JsonObject(values));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
