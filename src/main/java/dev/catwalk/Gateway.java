@@ -16,6 +16,7 @@ import dev.catwalk.db.Database;
 import dev.catwalk.db.DatabaseLookup;
 import dev.catwalk.db.Migrations;
 import dev.catwalk.deploy.Backend;
+import dev.catwalk.deploy.DeploymentLogBook;
 import dev.catwalk.deploy.DeploymentLogs;
 import dev.catwalk.deploy.LifecycleOptions;
 import dev.catwalk.deploy.DeploymentRepository;
@@ -169,7 +170,7 @@ public final class Gateway {
           "catalogGlamaEnabled", config.serve().catalog().glamaEnabled()));
       CatwalkConfig.ServeOptions serve = config.serve();
       LifecycleOptions lifecycle = serve.deployments();
-      this.logs = new DeploymentLogs(lifecycle.logLines());
+      this.logs = new DeploymentLogs(vertx.eventBus());
       RemoteUpstreams remotes = (url, headers) -> new HttpUpstream(vertx,
           new HttpUpstream.Spec(url, headers, lifecycle.remoteConnectTimeout(), RelayOptions.MAX_MESSAGE_BYTES));
       Map<String, Backend> available = new java.util.LinkedHashMap<>();
@@ -202,6 +203,8 @@ public final class Gateway {
           .onSuccess(route -> openApi = route)
           .compose(route -> vertx.deployVerticle(new AdminVerticle(endpoint, pool, box, config.adminToken(),
               config.serve().adminPort())))
+          .onSuccess(started::add)
+          .compose(id -> vertx.deployVerticle(new DeploymentLogBook(config.serve().deployments().logLines())))
           .onSuccess(started::add)
           .compose(id -> vertx.deployVerticle(new DeploymentVerticle(deployments, box, backends, logs,
               config.publicUrl(), config.serve().deployments().reconcileInterval(),

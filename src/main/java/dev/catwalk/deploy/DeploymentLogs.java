@@ -1,27 +1,23 @@
 package dev.catwalk.deploy;
 
+import dev.catwalk.Addresses;
 import dev.catwalk.crypto.Redaction;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.Collection;
-import java.util.List;
-import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The recent log of each deployment, in memory and bounded: its servers' stderr and its lifecycle
- * (sessions started and ended, status changes). Every line passes through a redaction of the
- * deployment's secret values before it is kept, so secrets never reach the logs API.
+ * Writing to and reading from the deployments' recent logs, which {@link DeploymentLogBook} owns: every
+ * call is a message to it. A line passes through a redaction of the deployment's secret values before it
+ * is sent, so secrets never travel on the bus nor reach the logs API. Usable from any thread.
  */
 public final class DeploymentLogs {
 
-
-  private final int linesPerDeployment;
-  private final Map<UUID, ArrayDeque<JsonObject>> logs = new ConcurrentHashMap<>();
+  private final EventBus bus;
 
   /** Where one session's lines go: already bound to a deployment and its secrets. Thread-safe. */
   public interface Sink {
@@ -29,8 +25,8 @@ public final class DeploymentLogs {
     void line(String source, String text);
   }
 
-  public DeploymentLogs(int linesPerDeployment) {
-    this.linesPerDeployment = linesPerDeployment;
+  public DeploymentLogs(EventBus bus) {
+    this.bus = bus;
   }
 
   /** A sink for a deployment that redacts {@code secretValues}. */
@@ -45,30 +41,19 @@ public final class DeploymentLogs {
   }
 
   /** The newest {@code limit} lines, oldest first. */
-  public JsonArray recent(UUID deploymentId, int limit) {
-    ArrayDeque<JsonObject> log = logs.get(deploymentId);
-    if (log == null) {
-      return new JsonArray();
-    }
-    synchronized (log) {
-      List<JsonObject> lines = List.copyOf(log);
-      return new JsonArray(List.copyOf(lines.subList(Math.max(0, lines.size() - limit), lines.size())));
-    }
+  public Future<JsonArray> recent(UUID deploymentId, int limit) {
+    return bus.<JsonObject>request(Addresses.DEPLOYMENT_LOG_RECENT,
+            new JsonObject().put("id", deploymentId.toString()).put("limit", limit))
+        .map(reply -> reply.body().getJsonArray("lines"));
   }
 
   /** Forgets a deleted deployment's log. */
   public void forget(UUID deploymentId) {
-    logs.remove(deploymentId);
+    bus.send(Addresses.DEPLOYMENT_LOG_FORGET, new JsonObject().put("id", deploymentId.toString()));
   }
 
   private void append(UUID deploymentId, String source, String text) {
-    ArrayDeque<JsonObject> log = logs.computeIfAbsent(deploymentId, id -> new ArrayDeque<>());
-    JsonObject line = new JsonObject().put("at", Instant.now().toString()).put("source", source).put("text", text);
-    synchronized (log) {
-      if (log.size() >= linesPerDeployment) {
-        log.removeFirst();
-      }
-      log.addLast(line);
-    }
+    bus.send(Addresses.DEPLOYMENT_LOG_APPEND, new JsonObject().put("id", deploymentId.toString())
+        .put("source", source).put("text", text));
   }
 }

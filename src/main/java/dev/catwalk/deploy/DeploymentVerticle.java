@@ -264,8 +264,8 @@ public final class DeploymentVerticle extends VerticleBase {
     Future<JsonArray> backendEvents = backend == null ? Future.succeededFuture(new JsonArray())
         : backend.events(deployment).recover(e -> Future.succeededFuture(new JsonArray().add(new JsonObject()
             .put("type", "unavailable").put("status", Failures.problem(e, "backend events").detail()))));
-    return Future.all(repository.auditEvents(deployment.id(), limit), backendEvents)
-        .map(all -> new JsonObject().put("lines", logs.recent(deployment.id(), limit))
+    return Future.all(repository.auditEvents(deployment.id(), limit), backendEvents, logs.recent(deployment.id(), limit))
+        .map(all -> new JsonObject().put("lines", all.<JsonArray>resultAt(2))
             .put("events", new JsonArray(all.<List<JsonObject>>resultAt(0))).put("backendEvents", all.resultAt(1)));
   }
 
