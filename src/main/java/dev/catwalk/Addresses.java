@@ -38,6 +38,8 @@ public final class Addresses {
   public static final String DEPLOYMENTS_TOKEN_CREATE = "catwalk.deployments.tokens.create";
   /** Revoke token: body {@code {id, tokenId}}; ends the sessions it opened; reply {@code {revoked: true}}; 404. */
   public static final String DEPLOYMENTS_TOKEN_REVOKE = "catwalk.deployments.tokens.revoke";
+  /** Fact (publish): body {@code {id, status, reason?}} after a deployment's status changed. */
+  public static final String DEPLOYMENTS_STATUS = "catwalk.deployments.status";
   /**
    * Fact (send, no reply): body {@code {id, reachable, reason?}} from the node where a session of the
    * deployment found its server unusable ({@code reachable: false}, the reason without secrets) or got

@@ -457,6 +457,8 @@ public final class DeploymentVerticle extends VerticleBase {
 
   private void statusChanged(UUID id, String status, String reason) {
     logs.lifecycle(id, "status " + status + (reason == null ? "" : ": " + reason));
+    vertx.eventBus().publish(Addresses.DEPLOYMENTS_STATUS, new JsonObject().put("id", id.toString())
+        .put("status", status).put("reason", reason));
   }
 
   private Future<Void> endSessions(UUID deploymentId, UUID tokenId) {
