@@ -66,24 +66,24 @@ public final class Gateway {
   private final Pool pool;
   private final McpEndpoint endpoint;
   private final List<String> verticles;
-  private final Wiring wiring;
+  private final Components components;
   private final DatabaseLookup.Found database;
 
   private Gateway(Vertx vertx, CatwalkConfig config, Pool pool, McpEndpoint endpoint, List<String> verticles,
-                  Wiring wiring, DatabaseLookup.Found database) {
+                  Components components, DatabaseLookup.Found database) {
     this.vertx = vertx;
     this.config = config;
     this.pool = pool;
     this.endpoint = endpoint;
     this.verticles = verticles;
-    this.wiring = wiring;
+    this.components = components;
     this.database = database;
   }
 
   /** Starts a gateway; the future completes once it accepts HTTP requests. */
   public static Future<Gateway> start(Vertx vertx, CatwalkConfig config) {
     return vertx.executeBlocking(() -> requirePortsFree(config), false).compose(v -> resolveDatabase(vertx, config)).compose(database -> migrateIfEnabled(vertx, config.withDatabase(database.url()))
-        .compose(resolved -> new Wiring(vertx, resolved, database).deploy())
+        .compose(resolved -> new Components(vertx, resolved, database).deploy())
         .recover(e -> database.release().get().transform(ar -> Future.failedFuture(e))));
   }
 
@@ -104,7 +104,7 @@ public final class Gateway {
 
   /** The HTTP routes as mounted (every HTTP verticle instance mounts the same), for tests and diagnostics. */
   public List<Route> routes() {
-    Router router = wiring.router;
+    Router router = components.router;
     return router == null ? List.of() : List.copyOf(router.getRoutes());
   }
 
@@ -142,7 +142,7 @@ public final class Gateway {
   }
 
   /** The objects of one gateway and the order they start in. */
-  private static final class Wiring {
+  private static final class Components {
     private final Vertx vertx;
     private final CatwalkConfig config;
     private final Pool pool;
@@ -158,7 +158,7 @@ public final class Gateway {
     private OpenApiRoute openApi;
     private volatile Router router;
 
-    Wiring(Vertx vertx, CatwalkConfig config, DatabaseLookup.Found database) {
+    Components(Vertx vertx, CatwalkConfig config, DatabaseLookup.Found database) {
       this.vertx = vertx;
       this.config = config;
       this.database = database;

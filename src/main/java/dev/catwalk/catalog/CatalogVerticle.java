@@ -7,7 +7,7 @@ import dev.catwalk.error.NotFoundException;
 import dev.catwalk.error.UnprocessableException;
 import dev.catwalk.error.Validation;
 import dev.catwalk.Addresses;
-import dev.catwalk.Commands;
+import dev.catwalk.BusCommands;
 import dev.catwalk.config.SettingsRepository;
 import dev.catwalk.deploy.Backend;
 import dev.catwalk.deploy.Deployment;
@@ -168,7 +168,7 @@ public final class CatalogVerticle extends VerticleBase {
   }
 
   private void bind(String address, Function<Message<JsonObject>, Future<?>> handler) {
-    consumers.add(Commands.consumer(vertx, address, handler));
+    consumers.add(BusCommands.consumer(vertx, address, handler));
   }
 
   // ------------------------------------------------------------------ search and lookups
@@ -186,7 +186,7 @@ public final class CatalogVerticle extends VerticleBase {
       throw new BadRequestException("backend: '" + Validation.printable(backend) + "' is not configured (configured: "
           + String.join(", ", backends.keySet()) + ")");
     }
-    int limit = Commands.wholeNumber(body, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
+    int limit = BusCommands.wholeNumber(body, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
     int offset = CatalogSearch.offsetOf(text(body, "cursor"));
     return Future.all(enabledSources(), supportedProbes(backend))
         .compose(all -> repository.search(new CatalogSearch(query, kind, all.resultAt(1), all.resultAt(0), offset,

@@ -7,7 +7,7 @@ import dev.catwalk.error.NotFoundException;
 import dev.catwalk.error.UnprocessableException;
 import dev.catwalk.error.Validation;
 import dev.catwalk.Addresses;
-import dev.catwalk.Commands;
+import dev.catwalk.BusCommands;
 import dev.catwalk.crypto.SecretBox;
 import dev.catwalk.crypto.Tokens;
 import dev.catwalk.error.Failures;
@@ -105,7 +105,7 @@ public final class DeploymentVerticle extends VerticleBase {
   }
 
   private void bind(String address, Function<Message<JsonObject>, Future<?>> handler) {
-    consumers.add(Commands.consumer(vertx, address, handler));
+    consumers.add(BusCommands.consumer(vertx, address, handler));
   }
 
 
@@ -392,6 +392,6 @@ public final class DeploymentVerticle extends VerticleBase {
   }
 
   private static int bounded(JsonObject body, String field, int fallback, int min, int max) {
-    return Commands.wholeNumber(body, field, fallback, min, max);
+    return BusCommands.wholeNumber(body, field, fallback, min, max);
   }
 }
