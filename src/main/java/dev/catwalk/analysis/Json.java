@@ -1,21 +1,33 @@
 package dev.catwalk.analysis;
 
-import io.vertx.core.json.DecodeException;
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.util.Map;
+
 /** Lenient JSON reading for metadata files: JSONC comments, trailing commas, either field spelling. */
 public final class Json {
+
+  private static final ObjectMapper LENIENT = JsonMapper.builder()
+      .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS, JsonReadFeature.ALLOW_TRAILING_COMMA)
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .build();
 
   private Json() {
   }
 
   /** The text as a JSON object (comments and trailing commas allowed), or null. */
+  @SuppressWarnings("unchecked")
   public static JsonObject object(String text) {
     try {
-      Object value = io.vertx.core.json.Json.decodeValue(relax(text));
-      return value instanceof JsonObject object ? object : null;
-    } catch (DecodeException | IllegalArgumentException e) {
+      return LENIENT.readValue(text, Object.class) instanceof Map<?, ?> map
+          ? new JsonObject((Map<String, Object>) map) : null;
+    } catch (JacksonException e) {
       return null;
     }
   }
@@ -57,50 +69,5 @@ public final class Json {
   /** The object under {@code name}, else an empty one. */
   public static JsonObject object(JsonObject json, String name) {
     return json.getValue(name) instanceof JsonObject object ? object : new JsonObject();
-  }
-
-  /** Removes comments ({@code //}, block) and trailing commas outside strings. */
-  static String relax(String text) {
-    StringBuilder out = new StringBuilder(text.length());
-    boolean inString = false;
-    int i = 0;
-    while (i < text.length()) {
-      char c = text.charAt(i);
-      if (inString) {
-        out.append(c);
-        if (c == '\\' && i + 1 < text.length()) {
-          out.append(text.charAt(++i));
-        } else if (c == '"') {
-          inString = false;
-        }
-        i++;
-      } else if (c == '"') {
-        inString = true;
-        out.append(c);
-        i++;
-      } else if (c == '/' && i + 1 < text.length() && text.charAt(i + 1) == '/') {
-        while (i < text.length() && text.charAt(i) != '\n') {
-          i++;
-        }
-      } else if (c == '/' && i + 1 < text.length() && text.charAt(i + 1) == '*') {
-        int end = text.indexOf("*/", i + 2);
-        i = end < 0 ? text.length() : end + 2;
-      } else if (c == ',' && nextSignificant(text, i + 1) == '}' || c == ',' && nextSignificant(text, i + 1) == ']') {
-        i++;
-      } else {
-        out.append(c);
-        i++;
-      }
-    }
-    return out.toString();
-  }
-
-  private static char nextSignificant(String text, int from) {
-    for (int i = from; i < text.length(); i++) {
-      if (!Character.isWhitespace(text.charAt(i))) {
-        return text.charAt(i);
-      }
-    }
-    return 0;
   }
 }
