@@ -11,6 +11,7 @@ import dev.catwalk.catalog.CatalogVerticle;
 import dev.catwalk.config.CatwalkConfig;
 import dev.catwalk.config.SettingsRepository;
 import dev.catwalk.config.SettingsRoutes;
+import dev.catwalk.crypto.KnownSecrets;
 import dev.catwalk.crypto.SecretBox;
 import dev.catwalk.db.Database;
 import dev.catwalk.db.DatabaseLookup;
@@ -35,6 +36,8 @@ import dev.catwalk.http.PortInUseException;
 import dev.catwalk.mcp.HttpUpstream;
 import dev.catwalk.mcp.McpEndpoint;
 import dev.catwalk.mcp.RelayOptions;
+import dev.catwalk.sandbox.Sandbox;
+import dev.catwalk.sandbox.SessionDirectories;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -45,6 +48,7 @@ import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -83,7 +87,8 @@ public final class Gateway {
   /** Starts a gateway; the future completes once it accepts HTTP requests. */
   public static Future<Gateway> start(Vertx vertx, CatwalkConfig config) {
     return vertx.executeBlocking(() -> requirePortsFree(config), false).compose(v -> resolveDatabase(vertx, config)).compose(database -> migrateIfEnabled(vertx, config.withDatabase(database.url()))
-        .compose(resolved -> new Components(vertx, resolved, database).deploy())
+        .compose(resolved -> sandbox(vertx, resolved).compose(sandbox -> new Components(vertx, resolved, database, sandbox)
+            .deploy()))
         .recover(e -> database.release().get().transform(ar -> Future.failedFuture(e))));
   }
 
@@ -131,6 +136,33 @@ public final class Gateway {
         : DatabaseLookup.forServe(vertx, config.home()).resolve();
   }
 
+  /**
+   * The local backend's sandbox, checked before anything starts (bubblewrap missing: the gateway does not
+   * start unless {@code CATWALK_LOCAL_SANDBOX=off}); and the session directories of gateways that were killed.
+   */
+  private static Future<Sandbox> sandbox(Vertx vertx, CatwalkConfig config) {
+    return vertx.executeBlocking(() -> {
+      SessionDirectories.removeStale();
+      CatwalkConfig.ServeOptions serve = config.serve();
+      Sandbox sandbox = Sandbox.create(serve.localSandbox(), toolPath(), serve.sandboxBinds(),
+          config.home().resolve("sandbox"), List.of(config.home()), List.of(Path.of(System.getProperty("user.home"))));
+      if (sandbox.enabled()) {
+        LOG.info("local MCP servers run sandboxed ({})", sandbox.describe());
+      } else {
+        LOG.warn("""
+            !!! CATWALK_LOCAL_SANDBOX=off: local MCP servers run WITHOUT A SANDBOX, as this gateway's user. \
+            Any server can read this user's files and other servers' processes. Use this only where every \
+            deployed server is trusted (see docs/security.md).""");
+      }
+      return sandbox;
+    }, false);
+  }
+
+  /** Where bubblewrap and prlimit are looked up: the gateway's own {@code PATH}, then the system's. */
+  private static String toolPath() {
+    return java.util.Objects.requireNonNullElse(System.getenv("PATH"), "") + java.io.File.pathSeparator + "/usr/bin";
+  }
+
   private static Future<CatwalkConfig> migrateIfEnabled(Vertx vertx, CatwalkConfig config) {
     if (!config.migrateOnStart()) {
       return Future.succeededFuture(config);
@@ -158,7 +190,7 @@ public final class Gateway {
     private OpenApiRoute openApi;
     private volatile Router router;
 
-    Components(Vertx vertx, CatwalkConfig config, DatabaseLookup.Found database) {
+    Components(Vertx vertx, CatwalkConfig config, DatabaseLookup.Found database, Sandbox sandbox) {
       this.vertx = vertx;
       this.config = config;
       this.database = database;
@@ -170,12 +202,12 @@ public final class Gateway {
           "catalogGlamaEnabled", config.serve().catalog().glamaEnabled()));
       CatwalkConfig.ServeOptions serve = config.serve();
       LifecycleOptions lifecycle = serve.deployments();
-      this.logs = new DeploymentLogs(vertx.eventBus());
+      this.logs = new DeploymentLogs(vertx.eventBus(), new KnownSecrets(config.secretValues()));
       RemoteUpstreams remotes = (url, headers) -> new HttpUpstream(vertx,
           new HttpUpstream.Spec(url, headers, lifecycle.remoteConnectTimeout(), RelayOptions.MAX_MESSAGE_BYTES));
       Map<String, Backend> available = new java.util.LinkedHashMap<>();
       available.put(LocalBackend.NAME, new LocalBackend(vertx, lifecycle.localPath(), lifecycle.allowPrivateUpstreams(),
-          remotes));
+          remotes, sandbox));
       if (serve.fly().configured()) {
         FlyMachinesClient machines = new FlyMachinesClient(vertx, serve.fly().apiUrl(), this::flyToken,
             serve.fly().timing().apiAttempts(), serve.fly().timing().apiBackoff());

@@ -103,6 +103,30 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
     return h.equals("localhost") || h.startsWith("127.") || h.equals("::1");
   }
 
+  /**
+   * The gateway's own secret values in clear (admin token, encryption keys as configured, database passwords,
+   * API tokens from the environment): what logs must never show.
+   */
+  public List<String> secretValues() {
+    List<String> values = new ArrayList<>();
+    values.add(adminToken);
+    for (byte[] key : new byte[][] {encryptionKey, previousEncryptionKey}) {
+      if (key != null) {
+        values.add(Base64.getEncoder().encodeToString(key));
+      }
+    }
+    for (DatabaseUrl database : new DatabaseUrl[] {databaseUrl, migrationDatabaseUrl}) {
+      if (database != null) {
+        values.add(database.password());
+      }
+    }
+    if (serve != null) {
+      values.addAll(serve.settingsFromEnv().values());
+      values.add(serve.fly().apiToken());
+    }
+    return values.stream().filter(v -> v != null && !v.isEmpty()).distinct().toList();
+  }
+
   /** This configuration with another database (after resolving a developer database). */
   public CatwalkConfig withDatabase(DatabaseUrl database) {
     return new CatwalkConfig(port, host, database, database, poolSize, migrateOnStart, encryptionKey,
@@ -121,13 +145,17 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
    * @param fly                the fly backend's settings
    * @param analysis           repository analysis: GitHub, the optional LLM step, their limits
    * @param catalog            the catalog's sources and sync intervals
+   * @param localSandbox       {@code on} or {@code off}: whether local MCP servers run inside bubblewrap
+   * @param sandboxBinds       host paths every sandboxed server may read
    */
   public record ServeOptions(int adminPort, List<String> allowedOrigins, java.util.Map<String, String> settingsFromEnv,
                              int apiMaxBodyBytes, LifecycleOptions deployments, FlyOptions fly,
-                             AnalysisVerticle.Options analysis, CatalogOptions catalog) {
+                             AnalysisVerticle.Options analysis, CatalogOptions catalog, String localSandbox,
+                             List<String> sandboxBinds) {
     public ServeOptions {
       allowedOrigins = List.copyOf(allowedOrigins);
       settingsFromEnv = java.util.Map.copyOf(settingsFromEnv);
+      sandboxBinds = List.copyOf(sandboxBinds);
     }
   }
 
@@ -203,7 +231,8 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
       List<String> origins = java.util.Arrays.stream(text(ConfigKeys.ALLOWED_ORIGINS, "").split(","))
           .map(String::strip).filter(o -> !o.isEmpty()).toList();
       return new ServeOptions(adminPort, origins, settings, integer(ConfigKeys.API_MAX_BODY_BYTES, 1024, 1 << 30),
-          deploymentOptions(), flyOptions(), analysisOptions(), catalogOptions());
+          deploymentOptions(), flyOptions(), analysisOptions(), catalogOptions(), localSandbox(),
+          list(ConfigKeys.SANDBOX_BIND));
     }
 
     private LifecycleOptions deploymentOptions() {
@@ -222,6 +251,23 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
           httpUrl(ConfigKeys.LLM_BASE_URL), model.isEmpty() ? null : model, seconds(ConfigKeys.GITHUB_TIMEOUT, 1, 600),
           seconds(ConfigKeys.LLM_TIMEOUT, 1, 3600), integer(ConfigKeys.ANALYSIS_MAX_API_CALLS, 1, 10_000),
           integer(ConfigKeys.ANALYSIS_MAX_FILE_BYTES, 1024, 64 * 1024 * 1024));
+    }
+
+    private String localSandbox() {
+      String value = switch (required(ConfigKeys.LOCAL_SANDBOX).toLowerCase(Locale.ROOT)) {
+        case "true" -> "on";
+        case "false" -> "off";
+        case String other -> other;
+      };
+      if (!List.of("on", "off").contains(value)) {
+        problems.add(ConfigKeys.LOCAL_SANDBOX + ": '" + value + "' is not on or off");
+        return "on";
+      }
+      return value;
+    }
+
+    private List<String> list(String key) {
+      return java.util.Arrays.stream(text(key, "").split(",")).map(String::strip).filter(v -> !v.isEmpty()).toList();
     }
 
     private CatalogOptions catalogOptions() {

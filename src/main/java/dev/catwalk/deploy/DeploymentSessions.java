@@ -5,7 +5,6 @@ import dev.catwalk.error.NotFoundException;
 import dev.catwalk.error.UnauthorizedException;
 import dev.catwalk.error.UnavailableException;
 import dev.catwalk.Addresses;
-import dev.catwalk.crypto.Redaction;
 import dev.catwalk.crypto.SecretBox;
 import dev.catwalk.crypto.Tokens;
 import dev.catwalk.mcp.SessionAuthority;
@@ -104,9 +103,8 @@ public final class DeploymentSessions implements SessionAuthority {
   }
 
   private SessionGrant grant(Deployment deployment, Backend backend, UUID tokenId, byte[] hash, DeploymentEnv env) {
-    List<String> secrets = secretValues(env);
-    DeploymentLogs.Sink sink = logs.sink(deployment.id(), secrets);
-    ObservedUpstream.Health health = new UpstreamHealth(deployment.id(), sink, Redaction.of(secrets));
+    DeploymentLogs.Sink sink = logs.sink(deployment.id(), env.secretValues());
+    ObservedUpstream.Health health = new UpstreamHealth(deployment.id(), sink);
     String installing = installing(deployment.parsedRecipe());
     return new SessionGrant(deployment.id().toString(), tokenId.toString(), hash, () -> {
       sink.line("lifecycle", "session starting");
@@ -138,17 +136,15 @@ public final class DeploymentSessions implements SessionAuthority {
   private final class UpstreamHealth implements ObservedUpstream.Health {
     private final UUID deploymentId;
     private final DeploymentLogs.Sink sink;
-    private final Redaction redaction;
 
-    UpstreamHealth(UUID deploymentId, DeploymentLogs.Sink sink, Redaction redaction) {
+    UpstreamHealth(UUID deploymentId, DeploymentLogs.Sink sink) {
       this.deploymentId = deploymentId;
       this.sink = sink;
-      this.redaction = redaction;
     }
 
     @Override
     public void failed(String reason, boolean unusable) {
-      String safe = redaction.apply(reason);
+      String safe = logs.redact(reason);
       sink.line("lifecycle", safe);
       LOG.warn("deployment {}: {}", deploymentId, safe);
       if (unusable) {
@@ -163,14 +159,6 @@ public final class DeploymentSessions implements SessionAuthority {
       vertx.eventBus().send(Addresses.DEPLOYMENTS_UPSTREAM, new JsonObject().put("id", deploymentId.toString())
           .put("reachable", true));
     }
-  }
-
-  private static List<String> secretValues(DeploymentEnv env) {
-    List<String> values = new java.util.ArrayList<>(env.secrets().values());
-    if (env.runnerToken() != null) {
-      values.add(env.runnerToken());
-    }
-    return values;
   }
 
   private static UUID deploymentId(RoutingContext ctx) {

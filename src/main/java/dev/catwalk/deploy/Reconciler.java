@@ -161,7 +161,8 @@ final class Reconciler {
   /** The deployment's configuration, with a runner token made and stored the first time one is needed. */
   private Future<DeploymentEnv> environment(Deployment deployment) {
     return DeploymentEnv.load(repository, box, deployment).compose(env -> env.runnerToken() != null
-        ? Future.succeededFuture(env) : storeRunnerToken(deployment));
+        ? Future.succeededFuture(env) : storeRunnerToken(deployment))
+        .onSuccess(env -> logs.remember(deployment.id(), env.secretValues()));
   }
 
   private Future<DeploymentEnv> storeRunnerToken(Deployment deployment) {

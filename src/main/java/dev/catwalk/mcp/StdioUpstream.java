@@ -106,14 +106,22 @@ public final class StdioUpstream extends AbstractUpstream {
    * @param workDir      working directory, or null for a fresh temporary one removed on close
    * @param stderrLines  how many recent stderr lines to keep
    * @param maxLineBytes longest stdout line accepted; longer ones are dropped with a warning
+   * @param exactEnv     true when {@code env} is the whole environment (a sandbox launcher's): nothing of
+   *                     {@link #INHERITED_ENV} is inherited from the gateway
    */
-  public record Spec(List<String> command, Map<String, String> env, Path workDir, int stderrLines, int maxLineBytes) {
+  public record Spec(List<String> command, Map<String, String> env, Path workDir, int stderrLines, int maxLineBytes,
+                     boolean exactEnv) {
     public Spec {
       command = List.copyOf(command);
       env = Map.copyOf(env);
       if (command.isEmpty()) {
         throw new IllegalArgumentException("the command is empty");
       }
+    }
+
+    /** A process that inherits {@link #INHERITED_ENV} from the gateway besides {@code env}. */
+    public Spec(List<String> command, Map<String, String> env, Path workDir, int stderrLines, int maxLineBytes) {
+      this(command, env, workDir, stderrLines, maxLineBytes, false);
     }
   }
 
@@ -187,15 +195,20 @@ public final class StdioUpstream extends AbstractUpstream {
   private Void spawn() throws IOException {
     workDir = spec.workDir();
     if (workDir == null) {
-      workDir = Files.createTempDirectory("catwalk-session-");
+      workDir = Files.createTempDirectory(dev.catwalk.sandbox.SessionDirectories.root(), "catwalk-session-");
       ownsWorkDir = true;
     }
     ProcessBuilder builder = new ProcessBuilder(spec.command()).directory(workDir.toFile());
     Map<String, String> environment = builder.environment();
-    environment.keySet().retainAll(INHERITED_ENV);
+    if (spec.exactEnv()) {
+      environment.clear();
+    } else {
+      environment.keySet().retainAll(INHERITED_ENV);
+    }
     environment.putAll(spec.env());
     try {
-      process = builder.start();
+      // dev.catwalk.sandbox: started from one long-lived thread (bwrap --die-with-parent, PR_SET_PDEATHSIG)
+      process = dev.catwalk.sandbox.ProcessSpawner.start(builder);
     } catch (IOException e) {
       deleteWorkDir();
       throw new IOException("cannot start '" + spec.command().get(0) + "': " + e.getMessage(), e);

@@ -77,7 +77,7 @@ class CatalogSyncTest {
     }
     backends = Map.of(LocalBackend.NAME, new LocalBackend(resources.vertx(), bin.toString(), false, (url, headers) -> {
       throw new IllegalStateException("no sessions in this test");
-    }));
+    }, dev.catwalk.sandbox.Sandbox.off())); // no server process runs here: nothing to sandbox
   }
 
   @BeforeEach

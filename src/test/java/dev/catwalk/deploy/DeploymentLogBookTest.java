@@ -19,7 +19,7 @@ class DeploymentLogBookTest {
   @Test
   void keepsTheNewestLinesRedactedPerDeploymentAndForgetsOnRequest(Vertx vertx) {
     vertx.deployVerticle(new DeploymentLogBook(3)).await();
-    DeploymentLogs logs = new DeploymentLogs(vertx.eventBus());
+    DeploymentLogs logs = new DeploymentLogs(vertx.eventBus(), new dev.catwalk.crypto.KnownSecrets(List.of()));
     UUID one = UUID.randomUUID();
     UUID other = UUID.randomUUID();
     DeploymentLogs.Sink sink = logs.sink(one, List.of("s3cret-value"));

@@ -1,5 +1,7 @@
 package dev.catwalk.mcp;
 
+import dev.catwalk.config.ConfigKeys;
+
 import dev.catwalk.testsupport.ClassResources;
 import dev.catwalk.testsupport.GatewayHarness;
 import dev.catwalk.testsupport.TestConfig;
@@ -79,13 +81,16 @@ class NodeEndToEndTest {
   }
 
   @Test
-  void aServerThatAnswers20241105WorksThroughAGatewayDeployment(@TempDir Path data) throws Exception {
+  void aServerThatAnswers20241105WorksThroughAGatewayDeployment() throws Exception {
     Path work = install();
-    try (GatewayHarness gateway = GatewayHarness.start(resources)) {
+    // The server runs sandboxed: its node_modules are bound read-only (CATWALK_SANDBOX_BIND), and it keeps its
+    // memory file in its own private /tmp.
+    try (GatewayHarness gateway = GatewayHarness.start(resources,
+        raw -> raw.put(ConfigKeys.SANDBOX_BIND, work.toAbsolutePath().toString()))) {
       JsonObject body = new JsonObject().put("name", "memory-2024-11-05")
           .put("recipe", new JsonObject().put("runtime", "command").put("command", "node")
               .put("args", new JsonArray().add(memoryServer(work).toString())))
-          .put("config", new JsonObject().put("MEMORY_FILE_PATH", data.resolve("memory.json").toString()));
+          .put("config", new JsonObject().put("MEMORY_FILE_PATH", "/tmp/memory.json"));
       GatewayHarness.Reply created = gateway.admin(HttpMethod.POST, "/api/deployments", body);
       assertThat(created.status()).as(created.body()).isEqualTo(201);
       JsonObject deployment = created.json();
