@@ -28,6 +28,8 @@ public final class Analysis {
   final Map<String, JsonObject> recipeSources = new LinkedHashMap<>();
   final Map<String, Field> variables = new LinkedHashMap<>();
   final Set<String> warnings = new LinkedHashSet<>();
+  /** Trust rank of each file that gave evidence, by path. */
+  final Map<String, Integer> trust = new LinkedHashMap<>();
 
   Analysis(RepositorySnapshot snapshot) {
     this.snapshot = snapshot;

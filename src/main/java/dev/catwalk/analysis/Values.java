@@ -8,6 +8,8 @@ import java.util.regex.Pattern;
 /** Heuristics shared by the extractors: placeholders, secret names, titles, variable names. */
 public final class Values {
 
+  private static final Pattern TRANSPORT = Pattern.compile("(^|_)(PORT|HOST|BIND_ADDRESS|ALLOWED_ORIGINS|ALLOWED_HOSTS"
+      + "|CORS(_[A-Z]+)?|TLS_(CERT|KEY)_FILE|TRANSPORT(_MODE)?)$|(^|_)SSE(_|$)");
   private static final Pattern ENV_NAME = Pattern.compile("^[A-Za-z_][A-Za-z0-9_]{0,127}$");
   private static final Pattern TEMPLATE = Pattern.compile("\\$\\{[^}]*}|\\$[A-Za-z_][A-Za-z0-9_]*|\\{\\{[^}]*}}|<[^>]*>"
       + "|\\[[A-Z_ -]+]");
@@ -100,5 +102,13 @@ public final class Values {
       case "boolean", "bool" -> "boolean";
       default -> "string";
     };
+  }
+
+  /**
+   * Whether {@code name} configures the HTTP/SSE transport rather than the server's work: ports, bind
+   * hosts, allowed origins and hosts, CORS, TLS certificate files, SSE keys, the transport switch.
+   */
+  public static boolean isTransportSetting(String name) {
+    return TRANSPORT.matcher(name).find();
   }
 }
