@@ -184,16 +184,16 @@ class ExtractorsTest {
   @Test
   void valuesHeuristics() {
     assertThat(List.of("API_KEY", "GITHUB_PERSONAL_ACCESS_TOKEN", "DB_PASSWORD", "CLIENT_SECRET", "DATABASE_URL",
-        "SLACK_COOKIE")).allMatch(Values::looksSecret);
+        "SLACK_COOKIE")).allMatch(ExtractionHeuristics::looksSecret);
     assertThat(List.of("KEY_FILE", "TOKEN_URL", "CLIENT_ID", "KEYBOARD_LAYOUT", "LOG_LEVEL", "MONKEY_NAME"))
-        .noneMatch(Values::looksSecret);
+        .noneMatch(ExtractionHeuristics::looksSecret);
     assertThat(List.of("<your-key>", "${API_KEY}", "$TOKEN", "your_token_here", "xoxp-", "ghp_xxxxxxxx", "", "sk-..."))
-        .allMatch(Values::isPlaceholder);
-    assertThat(List.of("info", "https://api.github.com", "metric", "5")).noneMatch(Values::isPlaceholder);
-    assertThat(Values.version("${VERSION}")).isNull();
-    assertThat(Values.version("0.0.0")).isNull();
-    assertThat(Values.version("v1.2.3")).isEqualTo("1.2.3");
-    assertThat(Values.envName("X-Api-Key")).isEqualTo("X_API_KEY");
+        .allMatch(ExtractionHeuristics::isPlaceholder);
+    assertThat(List.of("info", "https://api.github.com", "metric", "5")).noneMatch(ExtractionHeuristics::isPlaceholder);
+    assertThat(ExtractionHeuristics.version("${VERSION}")).isNull();
+    assertThat(ExtractionHeuristics.version("0.0.0")).isNull();
+    assertThat(ExtractionHeuristics.version("v1.2.3")).isEqualTo("1.2.3");
+    assertThat(ExtractionHeuristics.envName("X-Api-Key")).isEqualTo("X_API_KEY");
   }
 
   @Test

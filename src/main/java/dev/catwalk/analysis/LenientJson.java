@@ -11,14 +11,14 @@ import io.vertx.core.json.JsonObject;
 import java.util.Map;
 
 /** Lenient JSON reading for metadata files: JSONC comments, trailing commas, either field spelling. */
-public final class Json {
+public final class LenientJson {
 
   private static final ObjectMapper LENIENT = JsonMapper.builder()
       .enable(JsonReadFeature.ALLOW_JAVA_COMMENTS, JsonReadFeature.ALLOW_TRAILING_COMMA)
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
       .build();
 
-  private Json() {
+  private LenientJson() {
   }
 
   /** The text as a JSON object (comments and trailing commas allowed), or null. */

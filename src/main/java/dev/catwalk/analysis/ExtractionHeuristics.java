@@ -6,7 +6,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /** Heuristics shared by the extractors: placeholders, secret names, titles, variable names. */
-public final class Values {
+public final class ExtractionHeuristics {
 
   private static final Pattern TRANSPORT = Pattern.compile("(^|_)(PORT|HOST|BIND_ADDRESS|ALLOWED_ORIGINS|ALLOWED_HOSTS"
       + "|CORS(_[A-Z]+)?|TLS_(CERT|KEY)_FILE|TRANSPORT(_MODE)?)$|(^|_)SSE(_|$)");
@@ -21,7 +21,7 @@ public final class Values {
       "xxx", "todo", "placeholder", "insert", "here", "…", "...", "redacted");
   private static final Set<String> VERSION_PLACEHOLDERS = Set.of("0.0.0", "latest", "0.0.0-dev", "dev", "unknown");
 
-  private Values() {
+  private ExtractionHeuristics() {
   }
 
   /** Whether {@code value} is a placeholder for user input rather than a real value. */

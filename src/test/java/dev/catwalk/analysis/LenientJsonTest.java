@@ -6,11 +6,11 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Metadata files are read leniently: comments and trailing commas as editors write them (JSONC). */
-class JsonTest {
+class LenientJsonTest {
 
   @Test
   void commentsAndTrailingCommasAreReadOutsideStrings() {
-    JsonObject json = Json.object("""
+    JsonObject json = LenientJson.object("""
         {
           // the server
           "name": "demo", /* block */
@@ -26,8 +26,8 @@ class JsonTest {
 
   @Test
   void whatIsNotOneJsonObjectIsNull() {
-    assertThat(Json.object("[1, 2]")).isNull();
-    assertThat(Json.object("{\"a\": 1} trailing")).isNull();
-    assertThat(Json.object("{\"a\": ")).isNull();
+    assertThat(LenientJson.object("[1, 2]")).isNull();
+    assertThat(LenientJson.object("{\"a\": 1} trailing")).isNull();
+    assertThat(LenientJson.object("{\"a\": ")).isNull();
   }
 }
