@@ -21,7 +21,7 @@ import java.util.Set;
 public final class Analysis {
 
   /** Bumped whenever extraction changes, so cached answers of older analyzers are not served. */
-  public static final int ANALYZER_VERSION = 1;
+  public static final int ANALYZER_VERSION = 2;
 
   final RepositorySnapshot snapshot;
   Evidence.Hint recipe;

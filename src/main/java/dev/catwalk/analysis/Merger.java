@@ -52,14 +52,15 @@ public final class Merger {
   /**
    * Required only as far as weak evidence (README, dotenv, Dockerfile) guesses it: a variable with a
    * default, or a setting of the HTTP transport (port, host, CORS, TLS files...), which a stdio
-   * deployment never uses, is not required.
+   * deployment never uses, is not required. Code that fails without the variable outweighs a value
+   * shown in the README, which is an example rather than the server's default.
    */
   private static void weakRequired(Analysis analysis, Analysis.Field field) {
     String from = field.files.get("required");
     if (!Boolean.TRUE.equals(field.required) || from == null || trustOf(analysis, from) < Evidence.README) {
       return;
     }
-    if (field.defaultValue != null) {
+    if (field.defaultValue != null && trustOf(analysis, from) != Evidence.CODE) {
       field.required = false;
       field.sources.put("required", Analysis.rule("it has a default, so it is optional"));
     } else if (ExtractionHeuristics.isTransportSetting(field.name)) {

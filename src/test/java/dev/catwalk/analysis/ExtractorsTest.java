@@ -322,4 +322,44 @@ class ExtractorsTest {
     assertThat(variable(evidence.getFirst(), "VEC_LOCAL_PATH").required()).isNull();
     assertThat(variable(evidence.getFirst(), "VEC_COLLECTION").required()).isTrue();
   }
+
+  @Test
+  void environmentReadsInPythonGoAndRustCode() {
+    Evidence python = CodeExtractor.extract("pkg/server.py", """
+        token = os.environ["P_TOKEN"]
+        limit = int(os.getenv("P_LIMIT", "25"))
+        url = os.environ.get('P_URL')
+        home = os.getenv("HOME")
+        if not url:
+            raise ValueError("P_URL must be set, "
+                             "or P_SITE environment variable must be provided")
+        """);
+    assertThat(variable(python, "P_TOKEN").required()).isTrue();
+    assertThat(variable(python, "P_LIMIT").defaultValue()).isEqualTo("25");
+    assertThat(variable(python, "P_URL").required()).isTrue();
+    assertThat(python.variables()).extracting(Evidence.Variable::name).doesNotContain("HOME");
+    Evidence go = CodeExtractor.extract("cmd/g/main.go", "host := os.Getenv(\"G_HOST\")\nv, ok := os.LookupEnv(\"G_MODE\")");
+    assertThat(go.variables()).extracting(Evidence.Variable::name).containsExactly("G_HOST", "G_MODE");
+    Evidence rust = CodeExtractor.extract("src/main.rs", "let key = std::env::var(\"R_KEY\").ok();");
+    assertThat(rust.variables()).extracting(Evidence.Variable::name).containsExactly("R_KEY");
+    assertThat(CodeExtractor.isSource("src/tests/a.test.ts")).isFalse();
+    assertThat(CodeExtractor.isSource("pkg/test_server.py")).isFalse();
+  }
+
+  @Test
+  void codeThatFailsWithoutAnUpstreamHostOutweighsTheReadmeExampleValue() {
+    Evidence readme = Evidence.of("README.md", Evidence.README, Evidence.Hint.pkg("pypi", "m-mcp", null, List.of()),
+        List.of(Evidence.Variable.named("M_API_HOST").with(null, "https://api.example.io")));
+    Evidence code = CodeExtractor.extract("m_mcp/server.py", """
+        host = os.getenv(ENV_HOST)
+        if not host:
+            raise ValueError("M_API_HOST environment variable is required")
+        """);
+    JsonObject schema = Merger.merge(RepositorySnapshot.of("m", "m", "", "0".repeat(40), Map.of()),
+        List.of(readme, code)).toJson().getJsonObject("configSchema");
+    assertThat(schema.getJsonArray("required").getList()).containsExactly("M_API_HOST");
+    assertThat(Values.isTransportSetting("M_API_HOST")).isFalse();
+    assertThat(Values.isTransportSetting("FASTMCP_PORT")).isTrue();
+    assertThat(Values.isTransportSetting("REDIS_PORT")).isFalse();
+  }
 }

@@ -64,7 +64,7 @@ public final class FixtureRepos {
       try (Stream<Path> walk = Files.walk(folder)) {
         for (Path file : walk.filter(Files::isRegularFile).toList()) {
           String relative = folder.relativize(file).toString().replace('\\', '/');
-          if (Analyzer.wants(relative)) {
+          if (Analyzer.wants(relative) || Analyzer.wantsSource(relative)) {
             files.put(relative, Files.readString(file));
           }
         }
