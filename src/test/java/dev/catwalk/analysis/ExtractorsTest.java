@@ -358,8 +358,8 @@ class ExtractorsTest {
     JsonObject schema = Merger.merge(RepositorySnapshot.of("m", "m", "", "0".repeat(40), Map.of()),
         List.of(readme, code)).toJson().getJsonObject("configSchema");
     assertThat(schema.getJsonArray("required").getList()).containsExactly("M_API_HOST");
-    assertThat(Values.isTransportSetting("M_API_HOST")).isFalse();
-    assertThat(Values.isTransportSetting("FASTMCP_PORT")).isTrue();
-    assertThat(Values.isTransportSetting("REDIS_PORT")).isFalse();
+    assertThat(ExtractionHeuristics.isTransportSetting("M_API_HOST")).isFalse();
+    assertThat(ExtractionHeuristics.isTransportSetting("FASTMCP_PORT")).isTrue();
+    assertThat(ExtractionHeuristics.isTransportSetting("REDIS_PORT")).isFalse();
   }
 }
