@@ -48,6 +48,13 @@ public final class Addresses {
    */
   public static final String DEPLOYMENTS_UPSTREAM = "catwalk.deployments.upstream";
 
+  /** Keep a log line of a deployment (send, no reply; this node's log book): body {@code {id, source, text}}, already redacted. */
+  public static final String DEPLOYMENT_LOG_APPEND = "catwalk.deployments.log.append";
+  /** A deployment's newest log lines on this node: body {@code {id, limit}}; reply {@code {lines: [{at, source, text}]}}. */
+  public static final String DEPLOYMENT_LOG_RECENT = "catwalk.deployments.log.recent";
+  /** Forget a deleted deployment's log on this node (send, no reply): body {@code {id}}. */
+  public static final String DEPLOYMENT_LOG_FORGET = "catwalk.deployments.log.forget";
+
   /**
    * Analyze a repository: body {@code {repoUrl, ref?, refresh?}}; reply {@code {repository, commit, recipe,
    * configSchema, sources, warnings, analyzerVersion, cached}}; 400 bad URL or ref, 401 GitHub refused the token,

@@ -17,7 +17,9 @@ import dev.catwalk.db.Database;
 import dev.catwalk.db.DatabaseLookup;
 import dev.catwalk.db.Migrations;
 import dev.catwalk.deploy.Backend;
+import dev.catwalk.deploy.DeploymentLogBook;
 import dev.catwalk.deploy.DeploymentLogs;
+import dev.catwalk.deploy.LifecycleOptions;
 import dev.catwalk.deploy.DeploymentRepository;
 import dev.catwalk.deploy.DeploymentRoutes;
 import dev.catwalk.deploy.DeploymentSessions;
@@ -65,38 +67,30 @@ public final class Gateway {
   private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
   /** The MCP endpoint of deployments; {@code :deploymentId} is the deployment id. */
   public static final String MCP_PATH = "/api/mcp/:" + DeploymentSessions.PATH_PARAM;
-  /** Largest REST request body. */
-  public static final int MAX_API_BODY_BYTES = 1024 * 1024;
-  private static final int LOG_LINES_PER_DEPLOYMENT = 500;
-  private static final Duration PROVISION_WAIT = Duration.ofSeconds(20);
-  private static final Duration ANALYSIS_GITHUB_TIMEOUT = Duration.ofSeconds(10);
-  private static final Duration ANALYSIS_LLM_TIMEOUT = Duration.ofSeconds(30);
-  private static final int ANALYSIS_MAX_API_CALLS = 40;
-  private static final int ANALYSIS_MAX_FILE_BYTES = 512 * 1024;
 
   private final Vertx vertx;
   private final CatwalkConfig config;
   private final Pool pool;
   private final McpEndpoint endpoint;
   private final List<String> verticles;
-  private final Wiring wiring;
+  private final Components components;
   private final DatabaseLookup.Found database;
 
   private Gateway(Vertx vertx, CatwalkConfig config, Pool pool, McpEndpoint endpoint, List<String> verticles,
-                  Wiring wiring, DatabaseLookup.Found database) {
+                  Components components, DatabaseLookup.Found database) {
     this.vertx = vertx;
     this.config = config;
     this.pool = pool;
     this.endpoint = endpoint;
     this.verticles = verticles;
-    this.wiring = wiring;
+    this.components = components;
     this.database = database;
   }
 
   /** Starts a gateway; the future completes once it accepts HTTP requests. */
   public static Future<Gateway> start(Vertx vertx, CatwalkConfig config) {
     return vertx.executeBlocking(() -> requirePortsFree(config), false).compose(v -> resolveDatabase(vertx, config)).compose(database -> migrateIfEnabled(vertx, config.withDatabase(database.url()))
-        .compose(resolved -> sandbox(vertx, resolved).compose(sandbox -> new Wiring(vertx, resolved, database, sandbox)
+        .compose(resolved -> sandbox(vertx, resolved).compose(sandbox -> new Components(vertx, resolved, database, sandbox)
             .deploy()))
         .recover(e -> database.release().get().transform(ar -> Future.failedFuture(e))));
   }
@@ -118,7 +112,7 @@ public final class Gateway {
 
   /** The HTTP routes as mounted (every HTTP verticle instance mounts the same), for tests and diagnostics. */
   public List<Route> routes() {
-    Router router = wiring.router;
+    Router router = components.router;
     return router == null ? List.of() : List.copyOf(router.getRoutes());
   }
 
@@ -183,7 +177,7 @@ public final class Gateway {
   }
 
   /** The objects of one gateway and the order they start in. */
-  private static final class Wiring {
+  private static final class Components {
     private final Vertx vertx;
     private final CatwalkConfig config;
     private final Pool pool;
@@ -200,25 +194,26 @@ public final class Gateway {
     private OpenApiRoute openApi;
     private volatile Router router;
 
-    Wiring(Vertx vertx, CatwalkConfig config, DatabaseLookup.Found database, Sandbox sandbox) {
+    Components(Vertx vertx, CatwalkConfig config, DatabaseLookup.Found database, Sandbox sandbox) {
       this.vertx = vertx;
       this.config = config;
       this.database = database;
       this.pool = Database.pool(vertx, config.databaseUrl(), config.poolSize());
       this.box = new SecretBox(config.encryptionKey(), config.previousEncryptionKey());
-      this.logs = new DeploymentLogs(LOG_LINES_PER_DEPLOYMENT, new KnownSecrets(config.secretValues()));
       this.deployments = new DeploymentRepository(pool);
       this.settings = new SettingsRepository(pool, box, config.serve().settingsFromEnv(), Map.of(
           "catalogRegistryEnabled", config.serve().catalog().registryEnabled(),
           "catalogGlamaEnabled", config.serve().catalog().glamaEnabled()));
       CatwalkConfig.ServeOptions serve = config.serve();
+      LifecycleOptions lifecycle = serve.deployments();
+      this.logs = new DeploymentLogs(vertx.eventBus(), new KnownSecrets(config.secretValues()));
       RemoteUpstreams remotes = (url, headers) -> new HttpUpstream(vertx,
-          new HttpUpstream.Spec(url, headers, Duration.ofSeconds(10), RelayOptions.MAX_MESSAGE_BYTES));
+          new HttpUpstream.Spec(url, headers, lifecycle.remoteConnectTimeout(), RelayOptions.MAX_MESSAGE_BYTES));
       Map<String, Backend> available = new java.util.LinkedHashMap<>();
-      RemoteUpstreams publicRemotes = serve.allowPrivateUpstreams() ? remotes : (url, headers) -> new HttpUpstream(vertx,
-          new HttpUpstream.Spec(url, headers, Duration.ofSeconds(10), RelayOptions.MAX_MESSAGE_BYTES),
+      RemoteUpstreams publicRemotes = lifecycle.allowPrivateUpstreams() ? remotes : (url, headers) -> new HttpUpstream(vertx,
+          new HttpUpstream.Spec(url, headers, lifecycle.remoteConnectTimeout(), RelayOptions.MAX_MESSAGE_BYTES),
           dev.catwalk.deploy.PublicAddresses::isPublic);
-      available.put(LocalBackend.NAME, new LocalBackend(vertx, serve.localPath(), serve.allowPrivateUpstreams(),
+      available.put(LocalBackend.NAME, new LocalBackend(vertx, lifecycle.localPath(), lifecycle.allowPrivateUpstreams(),
           publicRemotes, sandbox));
       if (serve.fly().configured()) {
         FlyMachinesClient machines = new FlyMachinesClient(vertx, serve.fly().apiUrl(), this::flyToken,
@@ -252,10 +247,13 @@ public final class Gateway {
           .onSuccess(started::add)
           .compose(id -> vertx.deployVerticle(oauth.adminVerticle()))
           .onSuccess(started::add)
-          .compose(id -> vertx.deployVerticle(new DeploymentVerticle(deployments, box, backends, logs,
-              config.publicUrl(), config.serve().reconcileInterval(), PROVISION_WAIT)))
+          .compose(id -> vertx.deployVerticle(new DeploymentLogBook(config.serve().deployments().logLines())))
           .onSuccess(started::add)
-          .compose(id -> vertx.deployVerticle(new AnalysisVerticle(analysisOptions(), settings,
+          .compose(id -> vertx.deployVerticle(new DeploymentVerticle(deployments, box, backends, logs,
+              config.publicUrl(), config.serve().deployments().reconcileInterval(),
+              config.serve().deployments().provisionWait())))
+          .onSuccess(started::add)
+          .compose(id -> vertx.deployVerticle(new AnalysisVerticle(config.serve().analysis(), settings,
               new AnalysisRepository(pool))))
           .onSuccess(started::add)
           .compose(id -> vertx.deployVerticle(new CatalogVerticle(
@@ -271,13 +269,6 @@ public final class Gateway {
               config.publicUrl()))
           .map(id -> new Gateway(vertx, config, pool, endpoint, List.copyOf(started), this, database))
           .recover(e -> undeployStarted().transform(ar -> Future.failedFuture(e)));
-    }
-
-    private AnalysisVerticle.Options analysisOptions() {
-      CatwalkConfig.ServeOptions serve = config.serve();
-      return new AnalysisVerticle.Options(serve.githubApiUrl(), java.util.Set.copyOf(serve.githubHosts()),
-          serve.llmBaseUrl(), serve.llmModel(), ANALYSIS_GITHUB_TIMEOUT, ANALYSIS_LLM_TIMEOUT, ANALYSIS_MAX_API_CALLS,
-          ANALYSIS_MAX_FILE_BYTES);
     }
 
     private Future<Void> undeployStarted() {
@@ -297,7 +288,7 @@ public final class Gateway {
       endpoint.mount(router, MCP_PATH);
       String api = "^/api/(?!mcp/).*";
       router.routeWithRegex(api).handler(new AdminAuth(config.adminToken()));
-      router.routeWithRegex(api).handler(BodyHandler.create(false).setBodyLimit(MAX_API_BODY_BYTES));
+      router.routeWithRegex(api).handler(BodyHandler.create(false).setBodyLimit(config.serve().apiMaxBodyBytes()));
       DeploymentRoutes.mount(vertx, router);
       AnalysisRoutes.mount(vertx, router);
       CatalogRoutes.mount(vertx, router);

@@ -6,7 +6,6 @@ import dev.catwalk.config.ConfigKeys;
 import dev.catwalk.http.HealthRoutes;
 import io.vertx.core.json.JsonArray;
 import org.junit.jupiter.api.Test;
-import org.yaml.snakeyaml.Yaml;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -88,11 +87,7 @@ class DeploymentFilesTest {
   }
 
   private static Map<String, Object> defaults() {
-    try {
-      return new Yaml().load(Files.readString(ROOT.resolve("conf/config.yaml")));
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
+    return dev.catwalk.testsupport.TestConfig.defaults().getMap();
   }
 
   /** The argument of the last instruction named {@code instruction} (the final stage's). */

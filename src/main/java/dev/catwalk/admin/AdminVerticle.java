@@ -4,7 +4,7 @@ import dev.catwalk.error.ApiException;
 import dev.catwalk.error.BadRequestException;
 import dev.catwalk.error.NotFoundException;
 import dev.catwalk.Addresses;
-import dev.catwalk.Commands;
+import dev.catwalk.BusCommands;
 import dev.catwalk.config.SettingsRepository;
 import dev.catwalk.crypto.SecretBox;
 import dev.catwalk.crypto.Tokens;
@@ -108,7 +108,7 @@ public final class AdminVerticle extends VerticleBase {
   }
 
   private void bind(String address, Function<Message<JsonObject>, Future<?>> handler) {
-    consumers.add(Commands.consumer(vertx, address, handler));
+    consumers.add(BusCommands.consumer(vertx, address, handler));
   }
 
 

@@ -137,7 +137,7 @@ public final class Analysis {
     for (Field field : variables.values()) {
       String type = field.type == null ? "string" : field.type;
       JsonObject property = new JsonObject()
-          .put("title", field.title != null ? field.title : Values.title(field.name))
+          .put("title", field.title != null ? field.title : ExtractionHeuristics.title(field.name))
           .put("description", field.description != null ? field.description
               : "Passed to the server as the environment variable " + field.name + ".")
           .put("type", type);

@@ -3,7 +3,7 @@ package dev.catwalk.analysis;
 import dev.catwalk.error.ApiException;
 import dev.catwalk.error.BadRequestException;
 import dev.catwalk.Addresses;
-import dev.catwalk.Commands;
+import dev.catwalk.BusCommands;
 import dev.catwalk.config.SettingsRepository;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -79,7 +79,7 @@ public final class AnalysisVerticle extends VerticleBase {
         options.maxApiCalls(), options.maxFileBytes()));
     llm = options.llmModel() == null ? null
         : new LlmStep(client, new LlmStep.Options(options.llmBaseUrl(), options.llmModel(), options.llmTimeout()));
-    consumer = Commands.consumer(vertx, Addresses.ANALYSIS_ANALYZE, this::analyze);
+    consumer = BusCommands.consumer(vertx, Addresses.ANALYSIS_ANALYZE, this::analyze);
     return consumer.completion();
   }
 

@@ -82,7 +82,7 @@ public final class CodeExtractor {
       }
       String literal = literalGroup > 0 ? matcher.group(literalGroup) : null;
       Object value = literal == null ? null : literal(literal);
-      if (value != null && Values.isPlaceholder(String.valueOf(value))) {
+      if (value != null && ExtractionHeuristics.isPlaceholder(String.valueOf(value))) {
         value = null;
       }
       variables.put(name, Evidence.Variable.named(name).with(required && value == null ? Boolean.TRUE : null, value));

@@ -104,7 +104,7 @@ public final class CommandLines {
     }
     int at = packageSpec.lastIndexOf('@');
     String name = at > 0 ? packageSpec.substring(0, at) : packageSpec;
-    String version = at > 0 ? Values.version(packageSpec.substring(at + 1)) : null;
+    String version = at > 0 ? ExtractionHeuristics.version(packageSpec.substring(at + 1)) : null;
     String remote = args.stream().filter(a -> a.startsWith("https://") || a.startsWith("http://")).findFirst().orElse(null);
     if (REMOTE_BRIDGES.contains(name) && remote != null) {
       return new Evidence.Hint("remote", null, null, null, List.of(), remote.endsWith("/sse") ? "sse" : "streamable-http",
@@ -149,7 +149,7 @@ public final class CommandLines {
     String spec = from == null ? script : from;
     String[] parts = spec.split("==|@", 2);
     String name = parts[0];
-    String version = parts.length > 1 ? Values.version(parts[1]) : null;
+    String version = parts.length > 1 ? ExtractionHeuristics.version(parts[1]) : null;
     if (from != null && !script.equals(name)) {
       List<String> line = new ArrayList<>(List.of("--from", version == null ? name : name + "==" + version, script));
       line.addAll(args);
@@ -192,7 +192,7 @@ public final class CommandLines {
     String tag = null;
     if (digest < 0 && colon > slash) {
       name = image.substring(0, colon);
-      tag = Values.version(image.substring(colon + 1));
+      tag = ExtractionHeuristics.version(image.substring(colon + 1));
     }
     return new Interpreted(Evidence.Hint.pkg("oci", name.toLowerCase(Locale.ROOT), tag, args), variables);
   }
@@ -204,6 +204,6 @@ public final class CommandLines {
     }
     String value = text.substring(eq + 1);
     Evidence.Variable variable = Evidence.Variable.named(text.substring(0, eq));
-    return Values.isPlaceholder(value) ? variable.with(true, null) : variable.with(null, value);
+    return ExtractionHeuristics.isPlaceholder(value) ? variable.with(true, null) : variable.with(null, value);
   }
 }

@@ -47,7 +47,7 @@ public final class Dotenv {
         String description = comment.isEmpty() ? null : String.join(" ", comment);
         Boolean required = commented ? Boolean.FALSE : requiredFromText(description);
         Evidence.Variable variable = Evidence.Variable.named(assignment.group(2)).describedAs(description);
-        boolean placeholder = Values.isPlaceholder(value) || Values.looksSecret(assignment.group(2));
+        boolean placeholder = ExtractionHeuristics.isPlaceholder(value) || ExtractionHeuristics.looksSecret(assignment.group(2));
         boolean forTests = description != null && TESTS.matcher(description.toLowerCase(Locale.ROOT)).find();
         if (placeholder && required == null && !forTests) {
           guessed.add(assignment.group(2));
@@ -114,11 +114,11 @@ public final class Dotenv {
   }
 
   private static void add(List<Evidence.Variable> variables, String name, String value) {
-    if (!Values.isEnvName(name) || isNoise(name)) {
+    if (!ExtractionHeuristics.isEnvName(name) || isNoise(name)) {
       return;
     }
     Evidence.Variable variable = Evidence.Variable.named(name);
-    variables.add(Values.isPlaceholder(value) ? variable : variable.with(null, value));
+    variables.add(ExtractionHeuristics.isPlaceholder(value) ? variable : variable.with(null, value));
   }
 
   private static String stripComment(String value) {

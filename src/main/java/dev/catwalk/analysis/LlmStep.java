@@ -156,7 +156,7 @@ public final class LlmStep {
       if (field == null && noneFound) {
         field = new Analysis.Field(offered.getString("name"));
         field.required = offered.getBoolean("required", false);
-        field.secret = offered.getBoolean("secret", Values.looksSecret(field.name));
+        field.secret = offered.getBoolean("secret", ExtractionHeuristics.looksSecret(field.name));
         field.sources.put("name", llm);
         field.sources.put("required", llm);
         field.sources.put("writeOnly", llm);
@@ -172,7 +172,7 @@ public final class LlmStep {
 
   private void applyRecipe(Analysis analysis, JsonObject recipe, JsonObject llm) {
     Evidence.Hint hint = new Evidence.Hint(recipe.getString("runtime"), recipe.getString("package"),
-        Values.version(recipe.getString("version")), recipe.getString("command"),
+        ExtractionHeuristics.version(recipe.getString("version")), recipe.getString("command"),
         recipe.getJsonArray("args", new JsonArray()).stream().map(String::valueOf).toList(),
         recipe.getString("runtime").equals("remote") ? "streamable-http" : "stdio", recipe.getString("url"), null);
     try {

@@ -29,15 +29,15 @@ public final class McpbExtractor {
 
   /** Evidence from the manifest at {@code path}, or null when it is not an MCPB manifest. */
   public static Evidence extract(String path, String text) {
-    JsonObject json = Json.object(text);
+    JsonObject json = LenientJson.object(text);
     if (!isManifest(json)) {
       return null;
     }
     JsonObject server = json.getJsonObject("server");
-    JsonObject config = Json.object(server, "mcp_config");
-    JsonObject userConfig = Json.object(json, "user_config");
+    JsonObject config = LenientJson.object(server, "mcp_config");
+    JsonObject userConfig = LenientJson.object(json, "user_config");
     List<String> args = new ArrayList<>();
-    for (Object arg : Json.array(config, "args")) {
+    for (Object arg : LenientJson.array(config, "args")) {
       args.add(String.valueOf(arg));
     }
     List<String> warnings = new ArrayList<>();
@@ -47,15 +47,15 @@ public final class McpbExtractor {
       hint = null;
     }
     List<Evidence.Variable> variables = new ArrayList<>();
-    for (Map.Entry<String, Object> env : Json.object(config, "env")) {
-      if (!Values.isEnvName(env.getKey())) {
+    for (Map.Entry<String, Object> env : LenientJson.object(config, "env")) {
+      if (!ExtractionHeuristics.isEnvName(env.getKey())) {
         continue;
       }
       String value = String.valueOf(env.getValue());
       Matcher ref = USER_CONFIG.matcher(value);
       if (ref.find() && userConfig.getValue(ref.group(1)) instanceof JsonObject option) {
         variables.add(fromOption(env.getKey(), option));
-      } else if (!Values.isPlaceholder(value)) {
+      } else if (!ExtractionHeuristics.isPlaceholder(value)) {
         variables.add(Evidence.Variable.named(env.getKey()).with(false, value));
       } else {
         variables.add(Evidence.Variable.named(env.getKey()));
@@ -71,11 +71,11 @@ public final class McpbExtractor {
       default -> "string";
     };
     Object fallback = option.getValue("default");
-    if (fallback instanceof String text && (text.contains("${") || Values.isPlaceholder(text))
+    if (fallback instanceof String text && (text.contains("${") || ExtractionHeuristics.isPlaceholder(text))
         || fallback instanceof JsonArray || fallback instanceof JsonObject) {
       fallback = null;
     }
     return new Evidence.Variable(name, option.getString("title"), option.getString("description"), type, fallback,
-        null, Json.bool(option, "required"), Json.bool(option, "sensitive"));
+        null, LenientJson.bool(option, "required"), LenientJson.bool(option, "sensitive"));
   }
 }

@@ -32,7 +32,7 @@ public final class Merger {
     }
     for (Analysis.Field field : analysis.variables.values()) {
       if (field.secret == null) {
-        field.secret = Values.looksSecret(field.name);
+        field.secret = ExtractionHeuristics.looksSecret(field.name);
         field.sources.put("writeOnly", Analysis.rule(field.secret ? "the name says it is a secret"
             : "nothing says it is a secret"));
       }
@@ -63,7 +63,7 @@ public final class Merger {
     if (field.defaultValue != null && trustOf(analysis, from) != Evidence.CODE) {
       field.required = false;
       field.sources.put("required", Analysis.rule("it has a default, so it is optional"));
-    } else if (Values.isTransportSetting(field.name)) {
+    } else if (ExtractionHeuristics.isTransportSetting(field.name)) {
       field.required = false;
       field.sources.put("required", Analysis.rule("a setting of the HTTP transport, unused over stdio"));
     }

@@ -24,7 +24,7 @@ public final class PackageExtractor {
 
   /** Evidence from a {@code package.json}, or null when it names no runnable package. */
   public static Evidence packageJson(String path, String text) {
-    JsonObject json = Json.object(text);
+    JsonObject json = LenientJson.object(text);
     if (json == null || json.getString("name") == null) {
       return null;
     }
@@ -46,7 +46,7 @@ public final class PackageExtractor {
     if (bins.isEmpty() && json.getString("mcpName") == null) {
       return null;
     }
-    String version = Values.version(json.getString("version"));
+    String version = ExtractionHeuristics.version(json.getString("version"));
     Evidence.Hint hint;
     if (bins.size() > 1 && !bins.contains(CommandLines.unscoped(name))) {
       String chosen = bins.getFirst();
@@ -81,7 +81,7 @@ public final class PackageExtractor {
       return new Evidence(path, Evidence.PACKAGE, null, List.of(),
           List.of(path + ": the project '" + name + "' declares no [project.scripts]; uvx cannot run it"));
     }
-    String version = Values.version(project.path("version").asText(null));
+    String version = ExtractionHeuristics.version(project.path("version").asText(null));
     String normalized = name.toLowerCase(java.util.Locale.ROOT).replace('_', '-');
     if (scripts.stream().anyMatch(s -> s.toLowerCase(java.util.Locale.ROOT).replace('_', '-').equals(normalized))) {
       return Evidence.of(path, Evidence.PACKAGE, Evidence.Hint.pkg("pypi", name, version, List.of()), List.of());

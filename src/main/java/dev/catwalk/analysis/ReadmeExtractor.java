@@ -79,7 +79,7 @@ public final class ReadmeExtractor {
         boolean npm = install.group(1) != null;
         int at = npm ? spec.lastIndexOf('@') : spec.indexOf("==");
         String name = at > 0 ? spec.substring(0, at) : spec;
-        String version = at > 0 ? Values.version(spec.substring(at + (npm ? 1 : 2))) : null;
+        String version = at > 0 ? ExtractionHeuristics.version(spec.substring(at + (npm ? 1 : 2))) : null;
         found.add(Evidence.Hint.pkg(npm ? "npm" : "pypi", name, version, List.of()));
       }
     }
@@ -87,9 +87,9 @@ public final class ReadmeExtractor {
   }
 
   private static JsonObject parse(String block) {
-    JsonObject json = Json.object(block);
+    JsonObject json = LenientJson.object(block);
     if (json == null && block.strip().startsWith("\"")) {
-      json = Json.object("{" + block + "}");
+      json = LenientJson.object("{" + block + "}");
     }
     return json;
   }
@@ -127,7 +127,7 @@ public final class ReadmeExtractor {
 
   private static void readBlock(JsonObject block, List<Evidence.Hint> hints, Map<String, Evidence.Variable> variables,
                                 List<Set<String>> envSets) {
-    JsonObject mcp = Json.object(block, "mcp");
+    JsonObject mcp = LenientJson.object(block, "mcp");
     JsonObject servers = firstObject(block.getValue("mcpServers"), block.getValue("servers"),
         mcp.getValue("servers"), block.getValue("context_servers"));
     Map<String, JsonObject> inputs = inputs(block, mcp);
@@ -144,7 +144,7 @@ public final class ReadmeExtractor {
     for (Map.Entry<String, Object> entry : servers) {
       if (entry.getValue() instanceof JsonObject server) {
         Set<String> names = readServer(server, inputs, hints, variables);
-        if (names.stream().anyMatch(name -> !Values.isTransportSetting(name))) {
+        if (names.stream().anyMatch(name -> !ExtractionHeuristics.isTransportSetting(name))) {
           envSets.add(names);
         }
       }
@@ -162,7 +162,7 @@ public final class ReadmeExtractor {
 
   private static Map<String, JsonObject> inputs(JsonObject block, JsonObject mcp) {
     Map<String, JsonObject> inputs = new LinkedHashMap<>();
-    for (Object item : Json.array(block.containsKey("inputs") ? block : mcp, "inputs")) {
+    for (Object item : LenientJson.array(block.containsKey("inputs") ? block : mcp, "inputs")) {
       if (item instanceof JsonObject input && input.getString("id") != null) {
         inputs.put(input.getString("id"), input);
       }
@@ -173,7 +173,7 @@ public final class ReadmeExtractor {
   private static Set<String> readServer(JsonObject server, Map<String, JsonObject> inputs, List<Evidence.Hint> hints,
                                         Map<String, Evidence.Variable> variables) {
     Set<String> names = new HashSet<>();
-    String url = Json.string(server, "url", "httpUrl", "serverUrl");
+    String url = LenientJson.string(server, "url", "httpUrl", "serverUrl");
     if (url != null && server.getString("command") == null) {
       String type = server.getString("type");
       String transport = "sse".equals(type) || url.endsWith("/sse") ? "sse" : "streamable-http";
@@ -181,7 +181,7 @@ public final class ReadmeExtractor {
       return names;
     }
     List<String> args = new ArrayList<>();
-    Json.array(server, "args").forEach(arg -> args.add(String.valueOf(arg)));
+    LenientJson.array(server, "args").forEach(arg -> args.add(String.valueOf(arg)));
     CommandLines.Interpreted interpreted = CommandLines.interpret(server.getString("command"), args);
     if (interpreted.hint() != null) {
       hints.add(interpreted.hint());
@@ -190,8 +190,8 @@ public final class ReadmeExtractor {
       variables.merge(v.name(), v, ReadmeExtractor::prefer);
       names.add(v.name());
     });
-    for (Map.Entry<String, Object> env : Json.object(server, "env")) {
-      if (Values.isEnvName(env.getKey())) {
+    for (Map.Entry<String, Object> env : LenientJson.object(server, "env")) {
+      if (ExtractionHeuristics.isEnvName(env.getKey())) {
         Evidence.Variable variable = envVariable(env.getKey(), String.valueOf(env.getValue()), inputs);
         variables.merge(env.getKey(), variable, ReadmeExtractor::prefer);
         names.add(env.getKey());
@@ -206,10 +206,10 @@ public final class ReadmeExtractor {
       JsonObject described = inputs.getOrDefault(input.group(1), new JsonObject());
       Boolean secret = Boolean.TRUE.equals(described.getValue("password")) ? Boolean.TRUE : null;
       return new Evidence.Variable(name, null, described.getString("description"), null,
-          Values.isPlaceholder(described.getString("default")) ? null : described.getString("default"), null, true,
+          ExtractionHeuristics.isPlaceholder(described.getString("default")) ? null : described.getString("default"), null, true,
           secret);
     }
-    if (Values.isPlaceholder(value) || Values.looksSecret(name)) {
+    if (ExtractionHeuristics.isPlaceholder(value) || ExtractionHeuristics.looksSecret(name)) {
       return Evidence.Variable.named(name).with(true, null);
     }
     return Evidence.Variable.named(name).with(null, value);
@@ -306,13 +306,13 @@ public final class ReadmeExtractor {
     }
     String unquoted = value == null ? "" : value.replaceAll("^[\"']|[\"']$", "");
     Evidence.Variable variable = Evidence.Variable.named(name);
-    variables.put(name, unquoted.isEmpty() || Values.isPlaceholder(unquoted) || Values.looksSecret(name) ? variable
+    variables.put(name, unquoted.isEmpty() || ExtractionHeuristics.isPlaceholder(unquoted) || ExtractionHeuristics.looksSecret(name) ? variable
         : variable.with(null, unquoted));
   }
 
   /** An environment variable of the server's own, not a placeholder word or build and runtime noise. */
   private static boolean isConfigName(String name) {
-    return name.contains("_") && Values.isEnvName(name) && !PLACEHOLDER_NAME.matcher(name).find() && !Dotenv.isNoise(name);
+    return name.contains("_") && ExtractionHeuristics.isEnvName(name) && !PLACEHOLDER_NAME.matcher(name).find() && !Dotenv.isNoise(name);
   }
 
   private static Evidence.Variable tableRow(String name, List<String> header, List<String> cells) {
@@ -325,7 +325,7 @@ public final class ReadmeExtractor {
       if (column.contains("required")) {
         required = yesNo(cell);
       } else if (column.contains("default")) {
-        fallback = cell.isEmpty() || cell.equals("-") || cell.equalsIgnoreCase("none") || Values.isPlaceholder(cell)
+        fallback = cell.isEmpty() || cell.equals("-") || cell.equalsIgnoreCase("none") || ExtractionHeuristics.isPlaceholder(cell)
             ? null : cell;
       } else if (column.contains("description") || column.contains("purpose") || column.contains("meaning")) {
         description = cell;

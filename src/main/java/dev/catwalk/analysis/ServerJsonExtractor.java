@@ -27,17 +27,17 @@ public final class ServerJsonExtractor {
 
   /** Evidence from the file at {@code path}. */
   public static Evidence extract(String path, String text) {
-    JsonObject json = Json.object(text);
+    JsonObject json = LenientJson.object(text);
     List<String> warnings = new ArrayList<>();
     if (json == null) {
       return new Evidence(path, Evidence.SERVER_JSON, null, List.of(), List.of(path + " is not a JSON object"));
     }
-    JsonArray packages = Json.array(json, "packages");
+    JsonArray packages = LenientJson.array(json, "packages");
     JsonObject chosen = choosePackage(packages, warnings, path);
     if (chosen != null) {
       return fromPackage(path, json, chosen, warnings);
     }
-    JsonArray remotes = Json.array(json, "remotes");
+    JsonArray remotes = LenientJson.array(json, "remotes");
     JsonObject remote = chooseRemote(remotes);
     if (remote != null) {
       return fromRemote(path, remote, warnings);
@@ -68,7 +68,7 @@ public final class ServerJsonExtractor {
   }
 
   private static String registryType(JsonObject pkg) {
-    String type = Json.string(pkg, "registryType", "registry_type", "registry_name", "registryName");
+    String type = LenientJson.string(pkg, "registryType", "registry_type", "registry_name", "registryName");
     if (type == null) {
       return null;
     }
@@ -78,31 +78,31 @@ public final class ServerJsonExtractor {
 
   private static Evidence fromPackage(String path, JsonObject server, JsonObject pkg, List<String> warnings) {
     String runtime = registryType(pkg);
-    String identifier = Json.string(pkg, "identifier", "name");
-    String rawVersion = Json.string(pkg, "version");
+    String identifier = LenientJson.string(pkg, "identifier", "name");
+    String rawVersion = LenientJson.string(pkg, "version");
     if (rawVersion == null && pkg.getValue("version_detail") instanceof JsonObject detail) {
       rawVersion = detail.getString("version");
     }
     if (rawVersion == null) {
-      rawVersion = Json.string(server, "version");
+      rawVersion = LenientJson.string(server, "version");
     }
-    String version = Values.version(rawVersion);
+    String version = ExtractionHeuristics.version(rawVersion);
     if (rawVersion != null && version == null) {
       warnings.add(path + ": the version '" + rawVersion + "' is a placeholder; not pinned");
     }
     List<Evidence.Variable> variables = new ArrayList<>();
-    for (Object env : Json.array(pkg, "environmentVariables", "environment_variables")) {
-      if (env instanceof JsonObject input && Values.isEnvName(input.getString("name"))) {
+    for (Object env : LenientJson.array(pkg, "environmentVariables", "environment_variables")) {
+      if (env instanceof JsonObject input && ExtractionHeuristics.isEnvName(input.getString("name"))) {
         variables.add(variable(input.getString("name"), input));
       }
     }
-    List<String> args = arguments(Json.array(pkg, "packageArguments", "package_arguments"), path, warnings);
+    List<String> args = arguments(LenientJson.array(pkg, "packageArguments", "package_arguments"), path, warnings);
     if (runtime.equals("oci")) {
-      dockerEnvironment(Json.array(pkg, "runtimeArguments", "runtime_arguments"), variables);
+      dockerEnvironment(LenientJson.array(pkg, "runtimeArguments", "runtime_arguments"), variables);
       if (identifier != null && identifier.lastIndexOf(':') > identifier.lastIndexOf('/') && !identifier.contains("@")) {
         String tag = identifier.substring(identifier.lastIndexOf(':') + 1);
         identifier = identifier.substring(0, identifier.lastIndexOf(':'));
-        version = version == null ? Values.version(tag) : version;
+        version = version == null ? ExtractionHeuristics.version(tag) : version;
       }
     }
     String transport = transportType(pkg);
@@ -118,7 +118,7 @@ public final class ServerJsonExtractor {
     if (transport instanceof JsonObject object && object.getString("type") != null) {
       return object.getString("type");
     }
-    String legacy = Json.string(holder, "transport_type", "transportType", "type");
+    String legacy = LenientJson.string(holder, "transport_type", "transportType", "type");
     return legacy == null ? "stdio" : legacy;
   }
 
@@ -128,11 +128,11 @@ public final class ServerJsonExtractor {
       if (!(item instanceof JsonObject argument)) {
         continue;
       }
-      String value = Json.string(argument, "value", "default");
+      String value = LenientJson.string(argument, "value", "default");
       boolean fixed = value != null && !TOKEN.matcher(value).find();
       if ("named".equals(argument.getString("type"))) {
-        if (value == null && Json.string(argument, "valueHint", "value_hint") == null
-            && !Boolean.TRUE.equals(Json.bool(argument, "isRequired", "is_required"))) {
+        if (value == null && LenientJson.string(argument, "valueHint", "value_hint") == null
+            && !Boolean.TRUE.equals(LenientJson.bool(argument, "isRequired", "is_required"))) {
           args.add(argument.getString("name"));
         } else if (fixed) {
           args.add(argument.getString("name"));
@@ -143,7 +143,7 @@ public final class ServerJsonExtractor {
       } else if (fixed) {
         args.add(value);
       } else {
-        String hint = Json.string(argument, "valueHint", "value_hint");
+        String hint = LenientJson.string(argument, "valueHint", "value_hint");
         warnings.add(path + ": positional argument " + (hint == null ? "" : "'" + hint + "' ")
             + "takes user input; left out of the recipe");
       }
@@ -155,14 +155,14 @@ public final class ServerJsonExtractor {
     for (Object item : runtimeArguments) {
       if (item instanceof JsonObject argument && "named".equals(argument.getString("type"))
           && List.of("-e", "--env").contains(argument.getString("name"))) {
-        String value = Json.string(argument, "value", "default");
+        String value = LenientJson.string(argument, "value", "default");
         if (value == null || value.indexOf('=') < 0) {
           continue;
         }
         String name = value.substring(0, value.indexOf('='));
         Matcher token = TOKEN.matcher(value.substring(value.indexOf('=') + 1));
-        JsonObject input = token.find() ? Json.object(argument, "variables").getJsonObject(token.group(1)) : null;
-        if (Values.isEnvName(name) && variables.stream().noneMatch(v -> v.name().equals(name))) {
+        JsonObject input = token.find() ? LenientJson.object(argument, "variables").getJsonObject(token.group(1)) : null;
+        if (ExtractionHeuristics.isEnvName(name) && variables.stream().noneMatch(v -> v.name().equals(name))) {
           variables.add(variable(name, input == null ? argument : input));
         }
       }
@@ -185,17 +185,17 @@ public final class ServerJsonExtractor {
   private static Evidence fromRemote(String path, JsonObject remote, List<String> warnings) {
     List<Evidence.Variable> variables = new ArrayList<>();
     Map<String, String> headers = new LinkedHashMap<>();
-    for (Object item : Json.array(remote, "headers")) {
+    for (Object item : LenientJson.array(remote, "headers")) {
       if (!(item instanceof JsonObject header) || header.getString("name") == null) {
         continue;
       }
       String headerName = header.getString("name");
       String value = header.getString("value");
-      if (value != null && !TOKEN.matcher(value).find() && !Values.isPlaceholder(value)) {
+      if (value != null && !TOKEN.matcher(value).find() && !ExtractionHeuristics.isPlaceholder(value)) {
         headers.put(headerName, value);
         continue;
       }
-      String envName = Values.envName(headerName);
+      String envName = ExtractionHeuristics.envName(headerName);
       String template = "${" + envName + "}";
       if (value != null && TOKEN.matcher(value).find()) {
         Matcher token = TOKEN.matcher(value);
@@ -206,7 +206,7 @@ public final class ServerJsonExtractor {
       variables.add(variable(envName, header));
     }
     String url = remote.getString("url");
-    for (Map.Entry<String, Object> entry : Json.object(remote, "variables")) {
+    for (Map.Entry<String, Object> entry : LenientJson.object(remote, "variables")) {
       if (entry.getValue() instanceof JsonObject input) {
         warnings.add(path + ": the remote URL takes the variable {" + entry.getKey() + "}; fill it in the URL");
         if (input.getValue("default") instanceof String fallback) {
@@ -220,15 +220,15 @@ public final class ServerJsonExtractor {
 
   private static Evidence.Variable variable(String name, JsonObject input) {
     List<String> choices = null;
-    JsonArray listed = Json.array(input, "choices");
+    JsonArray listed = LenientJson.array(input, "choices");
     if (!listed.isEmpty()) {
       choices = listed.stream().map(String::valueOf).toList();
     }
     Object fallback = input.getValue("default");
-    if (fallback instanceof String text && Values.isPlaceholder(text)) {
+    if (fallback instanceof String text && ExtractionHeuristics.isPlaceholder(text)) {
       fallback = null;
     }
-    return new Evidence.Variable(name, null, Json.string(input, "description"), Values.type(input.getString("format")),
-        fallback, choices, Json.bool(input, "isRequired", "is_required"), Json.bool(input, "isSecret", "is_secret"));
+    return new Evidence.Variable(name, null, LenientJson.string(input, "description"), ExtractionHeuristics.type(input.getString("format")),
+        fallback, choices, LenientJson.bool(input, "isRequired", "is_required"), LenientJson.bool(input, "isSecret", "is_secret"));
   }
 }

@@ -45,23 +45,23 @@ public final class SmitheryExtractor {
       return new Evidence(path, Evidence.SMITHERY, null, List.of(), List.of(path + " is not valid YAML"));
     }
     List<String> warnings = new ArrayList<>();
-    JsonObject start = Json.object(yaml, "startCommand");
+    JsonObject start = LenientJson.object(yaml, "startCommand");
     List<Evidence.Variable> variables = new ArrayList<>();
     Evidence.Hint hint = null;
     String function = start.getString("commandFunction");
-    JsonObject schema = Json.object(start, "configSchema");
+    JsonObject schema = LenientJson.object(start, "configSchema");
     if (function != null) {
       hint = commandHint(function);
       variables.addAll(mappedVariables(function, schema));
     }
-    JsonObject topSchema = Json.object(yaml, "configSchema");
+    JsonObject topSchema = LenientJson.object(yaml, "configSchema");
     if (!topSchema.isEmpty() || function == null && !schema.isEmpty()) {
       variables.addAll(directVariables(topSchema.isEmpty() ? schema : topSchema));
     }
-    for (Map.Entry<String, Object> env : Json.object(yaml, "env")) {
-      if (Values.isEnvName(env.getKey()) && !Dotenv.isNoise(env.getKey()) && variables.stream().noneMatch(v -> v.name().equals(env.getKey()))) {
+    for (Map.Entry<String, Object> env : LenientJson.object(yaml, "env")) {
+      if (ExtractionHeuristics.isEnvName(env.getKey()) && !Dotenv.isNoise(env.getKey()) && variables.stream().noneMatch(v -> v.name().equals(env.getKey()))) {
         String value = String.valueOf(env.getValue());
-        variables.add(Values.isPlaceholder(value) ? Evidence.Variable.named(env.getKey())
+        variables.add(ExtractionHeuristics.isPlaceholder(value) ? Evidence.Variable.named(env.getKey())
             : Evidence.Variable.named(env.getKey()).with(false, value));
       }
     }
@@ -93,19 +93,19 @@ public final class SmitheryExtractor {
     if (!block.find()) {
       return variables;
     }
-    JsonObject properties = Json.object(schema, "properties");
-    JsonArray required = Json.array(schema, "required");
+    JsonObject properties = LenientJson.object(schema, "properties");
+    JsonArray required = LenientJson.array(schema, "required");
     Matcher entry = ENV_ENTRY.matcher(block.group(1));
     while (entry.find()) {
       String name = entry.group(1);
       String key = entry.group(3) != null ? entry.group(3) : entry.group(4);
       if (key == null) {
         String literal = entry.group(5);
-        variables.add(Values.isPlaceholder(literal) ? Evidence.Variable.named(name)
+        variables.add(ExtractionHeuristics.isPlaceholder(literal) ? Evidence.Variable.named(name)
             : Evidence.Variable.named(name).with(false, literal));
         continue;
       }
-      JsonObject property = Json.object(properties, key);
+      JsonObject property = LenientJson.object(properties, key);
       variables.add(fromProperty(name, property, required.contains(key)));
     }
     return variables;
@@ -113,9 +113,9 @@ public final class SmitheryExtractor {
 
   private static List<Evidence.Variable> directVariables(JsonObject schema) {
     List<Evidence.Variable> variables = new ArrayList<>();
-    JsonArray required = Json.array(schema, "required");
-    for (Map.Entry<String, Object> property : Json.object(schema, "properties")) {
-      if (Values.isEnvName(property.getKey()) && property.getKey().equals(property.getKey().toUpperCase(java.util.Locale.ROOT))
+    JsonArray required = LenientJson.array(schema, "required");
+    for (Map.Entry<String, Object> property : LenientJson.object(schema, "properties")) {
+      if (ExtractionHeuristics.isEnvName(property.getKey()) && property.getKey().equals(property.getKey().toUpperCase(java.util.Locale.ROOT))
           && property.getValue() instanceof JsonObject object) {
         variables.add(fromProperty(property.getKey(), object, required.contains(property.getKey())));
       }
@@ -129,11 +129,11 @@ public final class SmitheryExtractor {
     Boolean secret = "password".equals(property.getString("format")) || Boolean.TRUE.equals(property.getValue("writeOnly"))
         ? Boolean.TRUE : null;
     Object fallback = property.getValue("default");
-    if (fallback instanceof String text && Values.isPlaceholder(text) || fallback instanceof JsonObject
+    if (fallback instanceof String text && ExtractionHeuristics.isPlaceholder(text) || fallback instanceof JsonObject
         || fallback instanceof JsonArray) {
       fallback = null;
     }
-    String type = property.getValue("type") instanceof String text ? Values.type(text) : null;
+    String type = property.getValue("type") instanceof String text ? ExtractionHeuristics.type(text) : null;
     return new Evidence.Variable(name, property.getString("title"), property.getString("description"), type,
         fallback, choices, required, secret);
   }

@@ -7,8 +7,7 @@ import dev.catwalk.error.NotFoundException;
 import dev.catwalk.error.UnprocessableException;
 import dev.catwalk.error.Validation;
 import dev.catwalk.Addresses;
-import dev.catwalk.Commands;
-import dev.catwalk.config.CatwalkConfig;
+import dev.catwalk.BusCommands;
 import dev.catwalk.config.SettingsRepository;
 import dev.catwalk.deploy.Backend;
 import dev.catwalk.deploy.Deployment;
@@ -71,11 +70,11 @@ public final class CatalogVerticle extends VerticleBase {
    * @param probeTtl        how long a backend's answer about a kind of recipe is reused
    * @param analysisTimeout how long the repository analysis of an entry may take
    */
-  public record Options(CatwalkConfig.CatalogOptions sources, SourceClient.Options client, Duration deltaMargin,
+  public record Options(CatalogOptions sources, SourceClient.Options client, Duration deltaMargin,
                         Duration probeTtl, Duration analysisTimeout) {
 
     /** The defaults for a running gateway. */
-    public static Options defaults(CatwalkConfig.CatalogOptions sources) {
+    public static Options defaults(CatalogOptions sources) {
       return new Options(sources, new SourceClient.Options(Duration.ofSeconds(30), 4, Duration.ofSeconds(1),
           Duration.ofSeconds(60), 100, 32 * 1024 * 1024), Duration.ofSeconds(60), Duration.ofSeconds(60),
           Duration.ofSeconds(90));
@@ -134,7 +133,7 @@ public final class CatalogVerticle extends VerticleBase {
     this.repository = repository;
     this.settings = settings;
     this.backends = new LinkedHashMap<>(backends);
-    CatwalkConfig.CatalogOptions s = options.sources();
+    CatalogOptions s = options.sources();
     sources.put(REGISTRY, new Source(REGISTRY, s.registryUrl(), "catalogRegistryEnabled", s.registryEnabled(),
         s.registryInterval()));
     sources.put(GLAMA, new Source(GLAMA, s.glamaUrl(), "catalogGlamaEnabled", s.glamaEnabled(), s.glamaInterval()));
@@ -169,7 +168,7 @@ public final class CatalogVerticle extends VerticleBase {
   }
 
   private void bind(String address, Function<Message<JsonObject>, Future<?>> handler) {
-    consumers.add(Commands.consumer(vertx, address, handler));
+    consumers.add(BusCommands.consumer(vertx, address, handler));
   }
 
   // ------------------------------------------------------------------ search and lookups
@@ -187,7 +186,7 @@ public final class CatalogVerticle extends VerticleBase {
       throw new BadRequestException("backend: '" + Validation.printable(backend) + "' is not configured (configured: "
           + String.join(", ", backends.keySet()) + ")");
     }
-    int limit = Commands.wholeNumber(body, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
+    int limit = BusCommands.wholeNumber(body, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT);
     int offset = CatalogSearch.offsetOf(text(body, "cursor"));
     return Future.all(enabledSources(), supportedProbes(backend))
         .compose(all -> repository.search(new CatalogSearch(query, kind, all.resultAt(1), all.resultAt(0), offset,

@@ -1,7 +1,7 @@
 package dev.catwalk.catalog;
 
-import dev.catwalk.analysis.Json;
-import dev.catwalk.analysis.Values;
+import dev.catwalk.analysis.LenientJson;
+import dev.catwalk.analysis.ExtractionHeuristics;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -36,9 +36,9 @@ public final class GlamaMapper {
     if (!(row instanceof JsonObject server)) {
       throw new MalformedEntryException("the server is not a JSON object");
     }
-    String id = Json.string(server, "id");
-    String namespace = Json.string(server, "namespace");
-    String slug = Json.string(server, "slug");
+    String id = LenientJson.string(server, "id");
+    String namespace = LenientJson.string(server, "namespace");
+    String slug = LenientJson.string(server, "slug");
     if (id == null || id.isBlank()) {
       throw new MalformedEntryException("a server without an id");
     }
@@ -50,7 +50,7 @@ public final class GlamaMapper {
     }
     String name = namespace + "/" + slug;
     List<String> warnings = new ArrayList<>();
-    String repositoryUrl = ServerJsonMapper.blankToNull(Json.string(Json.object(server, "repository"), "url"));
+    String repositoryUrl = ServerJsonMapper.blankToNull(LenientJson.string(LenientJson.object(server, "repository"), "url"));
     List<Variant> variants = new ArrayList<>();
     if (repositoryUrl != null) {
       variants.add(repositoryVariant(name, server));
@@ -58,62 +58,62 @@ public final class GlamaMapper {
       warnings.add("Glama lists no repository for this server, so Catwalk cannot tell how to run it");
     }
     List<String> tools = new ArrayList<>();
-    for (Object tool : Json.array(server, "tools")) {
-      if (tool instanceof JsonObject object && Json.string(object, "name") != null) {
+    for (Object tool : LenientJson.array(server, "tools")) {
+      if (tool instanceof JsonObject object && LenientJson.string(object, "name") != null) {
         tools.add(object.getString("name"));
       }
     }
-    String description = Json.string(server, "description");
+    String description = LenientJson.string(server, "description");
     description = description == null ? "" : description.strip();
     if (description.length() > MAX_DESCRIPTION) {
       description = description.substring(0, MAX_DESCRIPTION);
     }
     JsonObject extra = new JsonObject().put("glamaId", id)
-        .put("attributes", new JsonArray(Json.array(server, "attributes").stream().map(String::valueOf).toList()));
-    JsonObject license = Json.object(server, "spdxLicense");
-    if (Json.string(license, "name") != null) {
+        .put("attributes", new JsonArray(LenientJson.array(server, "attributes").stream().map(String::valueOf).toList()));
+    JsonObject license = LenientJson.object(server, "spdxLicense");
+    if (LenientJson.string(license, "name") != null) {
       extra.put("license", license.getString("name"));
     }
-    return new MappedEntry(SOURCE, name, "", ServerJsonMapper.blankToNull(Json.string(server, "name")), description,
-        "active", null, true, null, null, repositoryUrl, null, ServerJsonMapper.blankToNull(Json.string(server, "url")),
+    return new MappedEntry(SOURCE, name, "", ServerJsonMapper.blankToNull(LenientJson.string(server, "name")), description,
+        "active", null, true, null, null, repositoryUrl, null, ServerJsonMapper.blankToNull(LenientJson.string(server, "url")),
         tools, variants, warnings, extra);
   }
 
   private static Variant repositoryVariant(String name, JsonObject server) {
     VariantBuilder b = new VariantBuilder(SOURCE, name, null, "repository", "repository", "repository");
     b.needsAnalysis = true;
-    JsonObject schema = Json.object(server, "environmentVariablesJsonSchema");
-    JsonObject properties = Json.object(schema, "properties");
-    List<String> required = Json.array(schema, "required").stream().map(String::valueOf).toList();
+    JsonObject schema = LenientJson.object(server, "environmentVariablesJsonSchema");
+    JsonObject properties = LenientJson.object(schema, "properties");
+    List<String> required = LenientJson.array(schema, "required").stream().map(String::valueOf).toList();
     for (String variable : properties.fieldNames()) {
       if (!(properties.getValue(variable) instanceof JsonObject definition)) {
         continue;
       }
-      if (!Values.isEnvName(variable) || !b.reserve(variable)) {
+      if (!ExtractionHeuristics.isEnvName(variable) || !b.reserve(variable)) {
         b.warnings.add("Glama's variable '" + ServerJsonMapper.printable(variable) + "' is not a usable name; left out");
         continue;
       }
-      JsonObject property = new JsonObject().put("title", Values.title(variable));
-      String description = Json.string(definition, "description");
+      JsonObject property = new JsonObject().put("title", ExtractionHeuristics.title(variable));
+      String description = LenientJson.string(definition, "description");
       property.put("description", description != null && !description.isBlank() ? description.strip()
           : "Passed to the server as the environment variable " + variable + ".");
-      String type = Json.string(definition, "type");
+      String type = LenientJson.string(definition, "type");
       property.put("type", List.of("string", "number", "integer", "boolean").contains(type) ? type : "string");
       if (definition.getValue("default") != null) {
         property.put("default", VariantBuilder.typed(definition.getValue("default"), property.getString("type")));
       }
-      if (Values.looksSecret(variable)) {
+      if (ExtractionHeuristics.looksSecret(variable)) {
         property.put("writeOnly", true);
       }
       b.input(variable, "env", property, required.contains(variable),
           b.origin("/environmentVariablesJsonSchema/properties/" + variable));
     }
-    JsonArray alternatives = Json.array(schema, "oneOf");
+    JsonArray alternatives = LenientJson.array(schema, "oneOf");
     if (!alternatives.isEmpty()) {
       List<String> sets = new ArrayList<>();
       for (Object alternative : alternatives) {
         if (alternative instanceof JsonObject option) {
-          sets.add(String.join(" + ", Json.array(option, "required").stream().map(String::valueOf).toList()));
+          sets.add(String.join(" + ", LenientJson.array(option, "required").stream().map(String::valueOf).toList()));
         }
       }
       b.warnings.add("Glama says one of these sets of variables is needed: " + String.join(", or ", sets));

@@ -158,7 +158,7 @@ final class Materializer {
       }
     }
     parts.forEach((target, inputs) -> {
-      JsonObject property = new JsonObject().put("title", dev.catwalk.analysis.Values.title(target))
+      JsonObject property = new JsonObject().put("title", dev.catwalk.analysis.ExtractionHeuristics.title(target))
           .put("description", "Built from " + String.join(", ", inputs.stream().map(Variant.Input::field).toList())
               + " when the deployment was created.").put("type", "string");
       if (inputs.stream().anyMatch(Variant.Input::secret)) {

@@ -1,7 +1,7 @@
 package dev.catwalk.catalog;
 
-import dev.catwalk.analysis.Json;
-import dev.catwalk.analysis.Values;
+import dev.catwalk.analysis.LenientJson;
+import dev.catwalk.analysis.ExtractionHeuristics;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -79,17 +79,17 @@ public final class ServerJsonMapper {
     if (object.containsKey("server") && !(object.getValue("server") instanceof JsonObject)) {
       throw new MalformedEntryException("'server' is not an object");
     }
-    JsonObject meta = Json.object(object, "_meta");
+    JsonObject meta = LenientJson.object(object, "_meta");
     JsonObject official = meta.getValue(OFFICIAL) instanceof JsonObject block ? block
-        : Json.object(Json.object(server, "_meta"), OFFICIAL);
+        : LenientJson.object(LenientJson.object(server, "_meta"), OFFICIAL);
     String name = server.getValue("name") instanceof String text ? text.strip() : null;
     if (name == null || !NAME.matcher(name).matches() || name.length() > 200) {
       throw new MalformedEntryException(name == null ? "no name" : "the name '" + printable(name)
           + "' is not namespace/name");
     }
-    String version = Json.string(server, "version");
+    String version = LenientJson.string(server, "version");
     if (version == null && server.getValue("version_detail") instanceof JsonObject detail) {
-      version = Json.string(detail, "version");
+      version = LenientJson.string(detail, "version");
     }
     if (version == null || version.isBlank() || version.length() > 255) {
       throw new MalformedEntryException(name + ": no version");
@@ -123,7 +123,7 @@ public final class ServerJsonMapper {
 
     MappedEntry read() {
       List<Variant> variants = new ArrayList<>();
-      JsonArray packages = Json.array(server, "packages");
+      JsonArray packages = LenientJson.array(server, "packages");
       for (int i = 0; i < packages.size(); i++) {
         Object item = packages.getValue(i);
         if (item instanceof JsonObject pkg) {
@@ -132,7 +132,7 @@ public final class ServerJsonMapper {
           warnings.add("packages[" + i + "] is not an object; skipped");
         }
       }
-      JsonArray remotes = Json.array(server, "remotes");
+      JsonArray remotes = LenientJson.array(server, "remotes");
       for (int i = 0; i < remotes.size(); i++) {
         Object item = remotes.getValue(i);
         if (item instanceof JsonObject remote) {
@@ -141,8 +141,8 @@ public final class ServerJsonMapper {
           warnings.add("remotes[" + i + "] is not an object; skipped");
         }
       }
-      JsonObject repository = Json.object(server, "repository");
-      String repositoryUrl = blankToNull(Json.string(repository, "url"));
+      JsonObject repository = LenientJson.object(server, "repository");
+      String repositoryUrl = blankToNull(LenientJson.string(repository, "url"));
       if (variants.isEmpty()) {
         if (repositoryUrl != null) {
           VariantBuilder b = new VariantBuilder(SOURCE, name, version, "repository", "repository", "repository");
@@ -154,22 +154,22 @@ public final class ServerJsonMapper {
         }
       }
       String status = status();
-      String title = blankToNull(Json.string(server, "title"));
-      String description = Json.string(server, "description");
+      String title = blankToNull(LenientJson.string(server, "title"));
+      String description = LenientJson.string(server, "description");
       description = description == null ? "" : description.strip();
       if (description.length() > MAX_DESCRIPTION) {
         description = description.substring(0, MAX_DESCRIPTION);
       }
       JsonObject extra = new JsonObject().put("packages", packageSummary(packages)).put("remotes", remoteSummary(remotes));
-      JsonArray icons = Json.array(server, "icons");
-      if (!icons.isEmpty() && icons.getValue(0) instanceof JsonObject icon && Json.string(icon, "src") != null) {
+      JsonArray icons = LenientJson.array(server, "icons");
+      if (!icons.isEmpty() && icons.getValue(0) instanceof JsonObject icon && LenientJson.string(icon, "src") != null) {
         extra.put("icon", icon.getString("src"));
       }
       return new MappedEntry(SOURCE, name, version, title, description, status,
-          blankToNull(Json.string(official, "statusMessage")), Boolean.TRUE.equals(Json.bool(official, "isLatest")),
-          time(Json.string(official, "publishedAt", "published_at")),
-          time(Json.string(official, "updatedAt", "updated_at")), repositoryUrl,
-          blankToNull(Json.string(repository, "subfolder")), blankToNull(Json.string(server, "websiteUrl", "website_url")),
+          blankToNull(LenientJson.string(official, "statusMessage")), Boolean.TRUE.equals(LenientJson.bool(official, "isLatest")),
+          time(LenientJson.string(official, "publishedAt", "published_at")),
+          time(LenientJson.string(official, "updatedAt", "updated_at")), repositoryUrl,
+          blankToNull(LenientJson.string(repository, "subfolder")), blankToNull(LenientJson.string(server, "websiteUrl", "website_url")),
           List.of(), variants, warnings, extra);
     }
 
@@ -178,7 +178,7 @@ public final class ServerJsonMapper {
       for (Object item : packages) {
         if (item instanceof JsonObject pkg) {
           out.add(new JsonObject().put("registryType", registryType(pkg))
-              .put("identifier", Json.string(pkg, "identifier", "name")).put("version", Json.string(pkg, "version"))
+              .put("identifier", LenientJson.string(pkg, "identifier", "name")).put("version", LenientJson.string(pkg, "version"))
               .put("transport", transportType(pkg)));
         }
       }
@@ -189,16 +189,16 @@ public final class ServerJsonMapper {
       JsonArray out = new JsonArray();
       for (Object item : remotes) {
         if (item instanceof JsonObject remote) {
-          out.add(new JsonObject().put("type", transportType(remote)).put("url", Json.string(remote, "url")));
+          out.add(new JsonObject().put("type", transportType(remote)).put("url", LenientJson.string(remote, "url")));
         }
       }
       return out;
     }
 
     private String status() {
-      String status = Json.string(official, "status");
+      String status = LenientJson.string(official, "status");
       if (status == null) {
-        status = Json.string(server, "status");
+        status = LenientJson.string(server, "status");
       }
       if (status == null) {
         return "active";
@@ -223,7 +223,7 @@ public final class ServerJsonMapper {
       VariantBuilder b = new VariantBuilder(SOURCE, name, version, nextId(type == null ? "package" : type), "package",
           type == null ? "unknown" : type);
       String transport = transportType(pkg);
-      String identifier = blankToNull(Json.string(pkg, "identifier", "name"));
+      String identifier = blankToNull(LenientJson.string(pkg, "identifier", "name"));
       if (type == null) {
         b.problem("malformed-package", "the package has no registryType");
         return b.build();
@@ -247,7 +247,7 @@ public final class ServerJsonMapper {
       if (identifier == null) {
         b.problem("malformed-package", "the package has no identifier");
       }
-      String registryBase = blankToNull(Json.string(pkg, "registryBaseUrl", "registry_base_url"));
+      String registryBase = blankToNull(LenientJson.string(pkg, "registryBaseUrl", "registry_base_url"));
       if (registryBase != null && DEFAULT_REGISTRIES.containsKey(type)
           && !sameRegistry(registryBase, DEFAULT_REGISTRIES.get(type))) {
         b.problem("package-registry", "the package is published on " + printable(registryBase)
@@ -258,18 +258,18 @@ public final class ServerJsonMapper {
       }
       b.source("recipe.runtime", b.origin(pointer + "/registryType"));
       b.source("recipe.package", b.origin(pointer + "/identifier"));
-      String packageVersion = Json.string(pkg, "version");
+      String packageVersion = LenientJson.string(pkg, "version");
       if (packageVersion == null && pkg.getValue("version_detail") instanceof JsonObject detail) {
-        packageVersion = Json.string(detail, "version");
+        packageVersion = LenientJson.string(detail, "version");
       }
       Set<String> declared = new HashSet<>();
-      JsonArray environment = Json.array(pkg, "environmentVariables", "environment_variables");
+      JsonArray environment = LenientJson.array(pkg, "environmentVariables", "environment_variables");
       for (int i = 0; i < environment.size(); i++) {
-        if (environment.getValue(i) instanceof JsonObject env && Json.string(env, "name") != null) {
+        if (environment.getValue(i) instanceof JsonObject env && LenientJson.string(env, "name") != null) {
           declared.add(env.getString("name"));
         }
       }
-      JsonArray runtimeArguments = Json.array(pkg, "runtimeArguments", "runtime_arguments");
+      JsonArray runtimeArguments = LenientJson.array(pkg, "runtimeArguments", "runtime_arguments");
       if (type.equals("oci")) {
         image(b, identifier, packageVersion, pointer);
         dockerOptions(b, runtimeArguments, pointer + "/runtimeArguments", identifier, declared);
@@ -281,7 +281,7 @@ public final class ServerJsonMapper {
           environmentVariable(b, env, pointer + "/environmentVariables/" + i);
         }
       }
-      JsonArray packageArguments = Json.array(pkg, "packageArguments", "package_arguments");
+      JsonArray packageArguments = LenientJson.array(pkg, "packageArguments", "package_arguments");
       for (int i = 0; i < packageArguments.size(); i++) {
         if (packageArguments.getValue(i) instanceof JsonObject argument) {
           argument(b, argument, pointer + "/packageArguments/" + i, i + 1);
@@ -306,8 +306,8 @@ public final class ServerJsonMapper {
         if (!(runtimeArguments.getValue(i) instanceof JsonObject argument)) {
           continue;
         }
-        String flag = Json.string(argument, "name");
-        String value = Json.string(argument, "value");
+        String flag = LenientJson.string(argument, "name");
+        String value = LenientJson.string(argument, "value");
         String item = flag != null ? flag : value;
         if (item == null || item.equals("-y") || item.equals("--yes") || flag == null && names(identifier, value)) {
           continue;
@@ -363,7 +363,7 @@ public final class ServerJsonMapper {
 
     /** The version to pin, or null (with a warning); {@code where} points at the text it comes from. */
     private String pinned(VariantBuilder b, String raw, String where) {
-      String pinned = Values.version(raw);
+      String pinned = ExtractionHeuristics.version(raw);
       if (pinned == null) {
         b.warnings.add(raw == null ? "the package names no version; the newest is installed at each start"
             : "the package version '" + printable(raw) + "' is not pinned; the newest is installed at each start");
@@ -398,15 +398,15 @@ public final class ServerJsonMapper {
         }
         String at = pointer + "/" + i;
         JsonObject option = given;
-        String optionName = Json.string(option, "name");
-        String value = Json.string(option, "value");
-        boolean named = "named".equals(Json.string(option, "type")) || optionName != null;
-        boolean required = Boolean.TRUE.equals(Json.bool(option, "isRequired", "is_required"));
+        String optionName = LenientJson.string(option, "name");
+        String value = LenientJson.string(option, "value");
+        boolean named = "named".equals(LenientJson.string(option, "type")) || optionName != null;
+        boolean required = Boolean.TRUE.equals(LenientJson.bool(option, "isRequired", "is_required"));
         if (named && value == null && ("-e".equals(optionName) || "--env".equals(optionName))
-            && i + 1 < options.size() && options.getValue(i + 1) instanceof JsonObject next && Json.string(next, "name") == null
-            && Json.string(next, "value") != null) {
+            && i + 1 < options.size() && options.getValue(i + 1) instanceof JsonObject next && LenientJson.string(next, "name") == null
+            && LenientJson.string(next, "value") != null) {
           option = next.copy().put("name", optionName);
-          value = Json.string(next, "value");
+          value = LenientJson.string(next, "value");
           i++;
         }
         if (!named) {
@@ -458,7 +458,7 @@ public final class ServerJsonMapper {
 
     private void dockerEnvironment(VariantBuilder b, JsonObject option, String at, Set<String> declared,
                                    boolean required) {
-      String value = Json.string(option, "value");
+      String value = LenientJson.string(option, "value");
       if (value == null) {
         if (required) {
           b.problem("docker-option", "needs a docker -e option without saying which variable");
@@ -469,7 +469,7 @@ public final class ServerJsonMapper {
       }
       int equals = value.indexOf('=');
       String variable = equals < 0 ? value : value.substring(0, equals);
-      if (!Values.isEnvName(variable)) {
+      if (!ExtractionHeuristics.isEnvName(variable)) {
         b.problem("docker-option", "needs the docker option -e " + printable(value) + ", which names no variable");
         return;
       }
@@ -490,22 +490,22 @@ public final class ServerJsonMapper {
     // ------------------------------------------------------------------ inputs
 
     private void environmentVariable(VariantBuilder b, JsonObject env, String pointer) {
-      String variable = Json.string(env, "name");
-      boolean required = Boolean.TRUE.equals(Json.bool(env, "isRequired", "is_required"));
-      if (!Values.isEnvName(variable) || !b.reserve(variable)) {
+      String variable = LenientJson.string(env, "name");
+      boolean required = Boolean.TRUE.equals(LenientJson.bool(env, "isRequired", "is_required"));
+      if (!ExtractionHeuristics.isEnvName(variable) || !b.reserve(variable)) {
         String why = variable == null ? "an environment variable without a name"
-            : Values.isEnvName(variable) ? "the environment variable " + variable + " is declared twice"
+            : ExtractionHeuristics.isEnvName(variable) ? "the environment variable " + variable + " is declared twice"
             : "the environment variable name '" + printable(variable) + "' cannot be set in a process environment";
-        if (required && (variable == null || !Values.isEnvName(variable))) {
+        if (required && (variable == null || !ExtractionHeuristics.isEnvName(variable))) {
           b.problem("invalid-variable", why);
         } else {
           b.warnings.add(why + "; left out");
         }
         return;
       }
-      String value = Json.string(env, "value");
+      String value = LenientJson.string(env, "value");
       Matcher tokens = value == null ? null : VariantBuilder.REGISTRY_TOKEN.matcher(value);
-      if (value == null || !tokens.find() && Values.isPlaceholder(value)) {
+      if (value == null || !tokens.find() && ExtractionHeuristics.isPlaceholder(value)) {
         JsonObject in = value == null ? env : env.copy().put("placeholder", value);
         b.input(variable, "env", in, pointer, describe(variable), null, null);
         return;
@@ -517,13 +517,13 @@ public final class ServerJsonMapper {
         return;
       }
       Matcher whole = VariantBuilder.REGISTRY_TOKEN.matcher(value);
-      JsonObject variables = Json.object(env, "variables");
+      JsonObject variables = LenientJson.object(env, "variables");
       if (whole.matches()) {
         JsonObject definition = variables.getValue(whole.group(1)) instanceof JsonObject d ? d : new JsonObject();
         JsonObject merged = env.copy();
         merged.remove("value");
         definition.forEach(e -> merged.put(e.getKey(), e.getValue()));
-        if (Boolean.TRUE.equals(Json.bool(env, "isRequired", "is_required"))) {
+        if (Boolean.TRUE.equals(LenientJson.bool(env, "isRequired", "is_required"))) {
           merged.put("isRequired", true);
         }
         b.input(variable, "env", merged, pointer, describe(variable), null, null);
@@ -537,8 +537,8 @@ public final class ServerJsonMapper {
     }
 
     private void argument(VariantBuilder b, JsonObject argument, String pointer, int position) {
-      String argName = blankToNull(Json.string(argument, "name"));
-      String kind = Json.string(argument, "type");
+      String argName = blankToNull(LenientJson.string(argument, "name"));
+      String kind = LenientJson.string(argument, "type");
       boolean named = "named".equals(kind) || kind == null && argName != null;
       String flag = null;
       if (named) {
@@ -551,11 +551,11 @@ public final class ServerJsonMapper {
           b.warnings.add("the argument '" + printable(argName) + "' lacks its leading dashes; passed as " + flag);
         }
       }
-      String value = Json.string(argument, "value");
-      String format = Json.string(argument, "format");
+      String value = LenientJson.string(argument, "value");
+      String format = LenientJson.string(argument, "format");
       boolean bool = "boolean".equalsIgnoreCase(format);
-      boolean required = Boolean.TRUE.equals(Json.bool(argument, "isRequired", "is_required"));
-      boolean repeated = Boolean.TRUE.equals(Json.bool(argument, "isRepeated", "is_repeated"));
+      boolean required = Boolean.TRUE.equals(LenientJson.bool(argument, "isRequired", "is_required"));
+      boolean repeated = Boolean.TRUE.equals(LenientJson.bool(argument, "isRepeated", "is_repeated"));
       if (value != null && !VariantBuilder.REGISTRY_TOKEN.matcher(value).find()) {
         if (named && bool) {
           if ("true".equalsIgnoreCase(value.strip())) {
@@ -575,12 +575,12 @@ public final class ServerJsonMapper {
         b.args.add(new Variant.Arg(flag, template.text(), false, repeated));
         return;
       }
-      String hint = blankToNull(Json.string(argument, "valueHint", "value_hint"));
-      boolean secret = Boolean.TRUE.equals(Json.bool(argument, "isSecret", "is_secret"));
+      String hint = blankToNull(LenientJson.string(argument, "valueHint", "value_hint"));
+      boolean secret = Boolean.TRUE.equals(LenientJson.bool(argument, "isSecret", "is_secret"));
       boolean flagOnly = named && !secret && (bool || format == null && hint == null
-          && argument.getValue("default") == null && !required && Json.array(argument, "choices").isEmpty());
+          && argument.getValue("default") == null && !required && LenientJson.array(argument, "choices").isEmpty());
       if (flagOnly) {
-        String field = b.field(Values.envName(flag));
+        String field = b.field(ExtractionHeuristics.envName(flag));
         JsonObject property = VariantBuilder.property(field, argument.copy().put("format", "boolean"),
             "Passes " + flag + " to the server.");
         if (!property.containsKey("default")) {
@@ -590,7 +590,7 @@ public final class ServerJsonMapper {
         b.args.add(new Variant.Arg(flag, "{" + field + "}", true, false));
         return;
       }
-      String field = b.field(hint != null ? hint : named ? Values.envName(flag) : "ARG_" + position);
+      String field = b.field(hint != null ? hint : named ? ExtractionHeuristics.envName(flag) : "ARG_" + position);
       int before = b.inputs.size();
       b.input(field, "argument", argument, pointer, named ? "The value of " + flag + "." : "Argument "
           + position + " of the server's command line.", null, null);
@@ -629,7 +629,7 @@ public final class ServerJsonMapper {
         transport = "streamable-http";
       }
       VariantBuilder b = new VariantBuilder(SOURCE, name, version, nextId("remote"), "remote", transport);
-      String remoteUrl = blankToNull(Json.string(remote, "url"));
+      String remoteUrl = blankToNull(LenientJson.string(remote, "url"));
       if ("sse".equals(transport)) {
         b.problem("sse-remote", "the server speaks the older HTTP+SSE transport; Catwalk relays Streamable HTTP only");
         return b.build();
@@ -657,7 +657,7 @@ public final class ServerJsonMapper {
       if (!isHttpUrl(Variant.TOKEN.matcher(b.url).replaceAll("x"))) {
         b.problem("malformed-remote", "the remote URL '" + printable(remoteUrl) + "' is not an http(s) URL");
       }
-      JsonArray headers = Json.array(remote, "headers");
+      JsonArray headers = LenientJson.array(remote, "headers");
       for (int i = 0; i < headers.size(); i++) {
         if (headers.getValue(i) instanceof JsonObject header) {
           header(b, header, pointer + "/headers/" + i);
@@ -667,21 +667,21 @@ public final class ServerJsonMapper {
     }
 
     private void header(VariantBuilder b, JsonObject header, String pointer) {
-      String headerName = blankToNull(Json.string(header, "name"));
+      String headerName = blankToNull(LenientJson.string(header, "name"));
       if (headerName == null || !HEADER_NAME.matcher(headerName).matches()) {
         b.problem("invalid-header", "the header '" + printable(String.valueOf(headerName)) + "' is not a valid name");
         return;
       }
-      String value = Json.string(header, "value");
-      boolean secret = Boolean.TRUE.equals(Json.bool(header, "isSecret", "is_secret"));
+      String value = LenientJson.string(header, "value");
+      boolean secret = Boolean.TRUE.equals(LenientJson.bool(header, "isSecret", "is_secret"));
       boolean tokens = value != null && VariantBuilder.REGISTRY_TOKEN.matcher(value).find();
       b.source("recipe.headers." + headerName, b.origin(pointer));
-      if (value != null && !tokens && !secret && !Values.isPlaceholder(value)) {
+      if (value != null && !tokens && !secret && !ExtractionHeuristics.isPlaceholder(value)) {
         b.headers.put(headerName, value);
         return;
       }
       if (!tokens) {
-        String field = b.field(Values.envName(headerName));
+        String field = b.field(ExtractionHeuristics.envName(headerName));
         JsonObject in = value == null ? header : header.copy().put("placeholder", value);
         in.remove("default");
         b.input(field, "header", in, pointer, "Sent to the server as the " + headerName + " header.", null, null);
@@ -696,7 +696,7 @@ public final class ServerJsonMapper {
   // ------------------------------------------------------------------ helpers
 
   private static String registryType(JsonObject pkg) {
-    String type = Json.string(pkg, "registryType", "registry_type", "registry_name", "registryName");
+    String type = LenientJson.string(pkg, "registryType", "registry_type", "registry_name", "registryName");
     if (type == null || type.isBlank()) {
       return null;
     }
@@ -715,7 +715,7 @@ public final class ServerJsonMapper {
     if (transport instanceof String text) {
       return text.strip().toLowerCase(Locale.ROOT);
     }
-    String legacy = Json.string(holder, "transport_type", "transportType", "type");
+    String legacy = LenientJson.string(holder, "transport_type", "transportType", "type");
     return legacy == null ? "stdio" : legacy.strip().toLowerCase(Locale.ROOT);
   }
 

@@ -1,8 +1,8 @@
 package dev.catwalk.catalog;
 
 import dev.catwalk.error.ApiException;
-import dev.catwalk.analysis.Json;
-import dev.catwalk.analysis.Values;
+import dev.catwalk.analysis.LenientJson;
+import dev.catwalk.analysis.ExtractionHeuristics;
 import dev.catwalk.deploy.Recipe;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -83,7 +83,7 @@ final class VariantBuilder {
   /** A field name not used yet in this variant, from {@code preferred} (made a valid name first). */
   String field(String preferred) {
     String base = preferred != null && IDENTIFIER.matcher(preferred).matches() ? preferred
-        : Values.envName(preferred == null ? "value" : preferred);
+        : ExtractionHeuristics.envName(preferred == null ? "value" : preferred);
     if (base.length() > 60) {
       base = base.substring(0, 60);
     }
@@ -109,7 +109,7 @@ final class VariantBuilder {
   Variant.Input input(String field, String use, JsonObject in, String pointer, String fallbackDescription,
                       String target, String template) {
     JsonObject property = property(field, in == null ? new JsonObject() : in, fallbackDescription);
-    boolean required = in != null && Boolean.TRUE.equals(Json.bool(in, "isRequired", "is_required"));
+    boolean required = in != null && Boolean.TRUE.equals(LenientJson.bool(in, "isRequired", "is_required"));
     Variant.Input input = new Variant.Input(field, use, property, required, target, template);
     inputs.add(input);
     source("configSchema.properties." + field, origin(pointer));
@@ -131,7 +131,7 @@ final class VariantBuilder {
    * @return the template with field tokens, and the fields it made
    */
   Template template(String value, JsonObject parent, String pointer, String use, String target, boolean dollar) {
-    JsonObject variables = Json.object(parent, "variables");
+    JsonObject variables = LenientJson.object(parent, "variables");
     Map<String, String> fields = new LinkedHashMap<>();
     Matcher matcher = REGISTRY_TOKEN.matcher(value);
     StringBuilder out = new StringBuilder();
@@ -176,24 +176,24 @@ final class VariantBuilder {
 
   /** A form property from a registry input. */
   static JsonObject property(String field, JsonObject in, String fallbackDescription) {
-    String format = Json.string(in, "format");
-    String type = Values.type(format) == null || "filepath".equalsIgnoreCase(format) ? "string" : Values.type(format);
-    JsonObject property = new JsonObject().put("title", Values.title(field));
-    String description = Json.string(in, "description");
+    String format = LenientJson.string(in, "format");
+    String type = ExtractionHeuristics.type(format) == null || "filepath".equalsIgnoreCase(format) ? "string" : ExtractionHeuristics.type(format);
+    JsonObject property = new JsonObject().put("title", ExtractionHeuristics.title(field));
+    String description = LenientJson.string(in, "description");
     property.put("description", description != null && !description.isBlank() ? description.strip()
         : fallbackDescription);
-    boolean repeated = Boolean.TRUE.equals(Json.bool(in, "isRepeated", "is_repeated"));
+    boolean repeated = Boolean.TRUE.equals(LenientJson.bool(in, "isRepeated", "is_repeated"));
     if (repeated) {
       property.put("type", "array").put("items", new JsonObject().put("type", type));
     } else {
       property.put("type", type);
     }
     Object fallback = in.getValue("default");
-    if (fallback != null && !(fallback instanceof String text && Values.isPlaceholder(text))) {
+    if (fallback != null && !(fallback instanceof String text && ExtractionHeuristics.isPlaceholder(text))) {
       Object typed = typed(fallback, type);
       property.put("default", repeated ? new JsonArray().add(typed) : typed);
     }
-    JsonArray choices = Json.array(in, "choices");
+    JsonArray choices = LenientJson.array(in, "choices");
     if (!choices.isEmpty()) {
       JsonArray typedChoices = new JsonArray(choices.stream().map(c -> typed(c, type)).toList());
       if (repeated) {
@@ -202,11 +202,11 @@ final class VariantBuilder {
         property.put("enum", typedChoices);
       }
     }
-    String placeholder = Json.string(in, "placeholder");
+    String placeholder = LenientJson.string(in, "placeholder");
     if (placeholder != null && !placeholder.isBlank()) {
       property.put("examples", new JsonArray().add(placeholder));
     }
-    if (Boolean.TRUE.equals(Json.bool(in, "isSecret", "is_secret"))) {
+    if (Boolean.TRUE.equals(LenientJson.bool(in, "isSecret", "is_secret"))) {
       property.put("writeOnly", true);
     }
     if ("filepath".equalsIgnoreCase(format)) {

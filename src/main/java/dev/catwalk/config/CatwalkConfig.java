@@ -1,7 +1,12 @@
 package dev.catwalk.config;
 
+import dev.catwalk.analysis.AnalysisVerticle;
+import dev.catwalk.catalog.CatalogOptions;
 import dev.catwalk.db.DatabaseUrl;
 import dev.catwalk.db.InvalidDatabaseUrlException;
+import dev.catwalk.deploy.LifecycleOptions;
+import dev.catwalk.deploy.fly.FlyOptions;
+import dev.catwalk.deploy.fly.FlyTiming;
 import dev.catwalk.mcp.RelayOptions;
 import io.netty.util.NetUtil;
 import io.vertx.core.json.JsonObject;
@@ -143,97 +148,29 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
   }
 
   /**
-   * Settings of the running gateway beyond HTTP and the database.
+   * Settings of the running gateway beyond HTTP and the database, one record per section, each next to
+   * the code that uses it.
    *
    * @param adminPort          loopback TCP port of the admin event-bus bridge ({@code catwalk admin}); 0 turns it off
-   * @param localPath          {@code PATH} for local MCP server processes and for finding their runtimes
-   * @param allowPrivateUpstreams whether remote MCP URLs may point at loopback or private addresses
    * @param allowedOrigins     browser origins allowed on the MCP endpoint besides loopback ones
-   * @param reconcileInterval  how often deployments are reconciled with their backends
    * @param settingsFromEnv    settings given in the environment (they win over stored ones), by setting name
+   * @param apiMaxBodyBytes    largest REST request body
+   * @param deployments        the deployments' lifecycle and the local backend
    * @param fly                the fly backend's settings
-   * @param githubApiUrl       base URL of the GitHub REST API, without a trailing slash
-   * @param githubHosts        hosts accepted in repository URLs besides github.com, lower case
-   * @param llmBaseUrl         base URL of the OpenAI-compatible API of the analysis LLM step, without a trailing slash
-   * @param llmModel           model of the analysis LLM step, or null (no LLM step)
+   * @param analysis           repository analysis: GitHub, the optional LLM step, their limits
    * @param catalog            the catalog's sources and sync intervals
    * @param localSandbox       {@code on} or {@code off}: whether local MCP servers run inside bubblewrap
    * @param sandboxBinds       host paths every sandboxed server may read
    */
-  public record ServeOptions(int adminPort, String localPath, boolean allowPrivateUpstreams,
-                             List<String> allowedOrigins, Duration reconcileInterval,
-                             java.util.Map<String, String> settingsFromEnv, FlyOptions fly, String githubApiUrl,
-                             List<String> githubHosts, String llmBaseUrl, String llmModel, CatalogOptions catalog,
-                             String localSandbox, List<String> sandboxBinds) {
+  public record ServeOptions(int adminPort, List<String> allowedOrigins, java.util.Map<String, String> settingsFromEnv,
+                             int apiMaxBodyBytes, LifecycleOptions deployments, FlyOptions fly,
+                             AnalysisVerticle.Options analysis, CatalogOptions catalog, String localSandbox,
+                             List<String> sandboxBinds) {
     public ServeOptions {
       allowedOrigins = List.copyOf(allowedOrigins);
       settingsFromEnv = java.util.Map.copyOf(settingsFromEnv);
-      githubHosts = List.copyOf(githubHosts);
       sandboxBinds = List.copyOf(sandboxBinds);
     }
-  }
-
-  /**
-   * The fly backend's settings.
-   *
-   * @param apiUrl      Machines API base URL
-   * @param apiToken    token given as {@code CATWALK_FLY_API_TOKEN}, or null (then the {@code flyApiToken} setting)
-   * @param org         organization slug, or null when the fly backend is not configured
-   * @param region      region of new Machines, or null
-   * @param image       runner image, or null when the fly backend is not configured
-   * @param cpuKind     {@code shared} or {@code performance}
-   * @param cpus        CPUs per Machine
-   * @param memoryMb    memory per Machine (a multiple of 256)
-   * @param machineUrl  template of a Machine's runner MCP URL
-   * @param runnerPort  the runner's port inside the Machine
-   * @param appPrefix   prefix of per-deployment app names
-   * @param timing      how long the fly backend waits, and how often it asks again; null (and not read)
-   *                    while the fly backend is not configured
-   */
-  public record FlyOptions(String apiUrl, String apiToken, String org, String region, String image, String cpuKind,
-                           int cpus, int memoryMb, String machineUrl, int runnerPort, String appPrefix,
-                           FlyTiming timing) {
-
-    /** Whether deployments may choose the fly backend. */
-    public boolean configured() {
-      return org != null && image != null;
-    }
-
-    @Override
-    public String toString() {
-      return "FlyOptions[apiUrl=" + apiUrl + ", org=" + org + ", image=" + image + ", token=" + (apiToken == null
-          ? "(setting)" : "****") + "]";
-    }
-  }
-
-  /**
-   * The fly backend's waits and retries.
-   *
-   * @param bootTimeout   how long a Machine may take to reach {@code started}
-   * @param healthTimeout how long its runner may then take to answer {@code /health}
-   * @param waitWindow    the longest single {@code wait} call (1–60 s); the Machine's state is looked at
-   *                      between calls, so this bounds how late a Machine that failed to boot is noticed
-   * @param pollInterval  delay between two {@code /health} requests to a booting runner
-   * @param apiAttempts   tries per Machines API request that is safe to repeat
-   * @param apiBackoff    delay before the first retry (doubled each time, with jitter; {@code Retry-After} wins)
-   */
-  public record FlyTiming(Duration bootTimeout, Duration healthTimeout, Duration waitWindow, Duration pollInterval,
-                          int apiAttempts, Duration apiBackoff) {
-  }
-
-  /**
-   * The catalog's sources. A source whose URL is not configured is off; the switches are defaults that
-   * the {@code catalogRegistryEnabled} and {@code catalogGlamaEnabled} settings override.
-   *
-   * @param registryUrl      base URL of the MCP Registry API (without {@code /v0.1}), without a trailing slash, or null
-   * @param registryEnabled  whether the registry is mirrored unless a setting says otherwise
-   * @param glamaUrl         base URL of Glama's MCP API (without {@code /v1/servers}), or null
-   * @param glamaEnabled     whether Glama is mirrored unless a setting says otherwise
-   * @param registryInterval time between registry syncs
-   * @param glamaInterval    time between Glama crawls
-   */
-  public record CatalogOptions(String registryUrl, boolean registryEnabled, String glamaUrl, boolean glamaEnabled,
-                               Duration registryInterval, Duration glamaInterval) {
   }
 
   @Override
@@ -253,8 +190,8 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
 
     CatwalkConfig read(Purpose purpose) {
       int port = integer(ConfigKeys.PORT, 0, 65535);
-      String host = text(ConfigKeys.HOST, "127.0.0.1");
-      String pgbouncer = text(ConfigKeys.DB_PGBOUNCER, "auto");
+      String host = required(ConfigKeys.HOST);
+      String pgbouncer = required(ConfigKeys.DB_PGBOUNCER);
       if (!List.of("auto", "true", "false").contains(pgbouncer.toLowerCase(Locale.ROOT))) {
         problems.add(ConfigKeys.DB_PGBOUNCER + ": '" + pgbouncer + "' is not one of auto, true, false");
       }
@@ -297,12 +234,7 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
     }
 
     private ServeOptions serveOptions() {
-      int adminPort = text(ConfigKeys.ADMIN_PORT, "").isEmpty() ? 7071 : integer(ConfigKeys.ADMIN_PORT, 0, 65535);
-      String localPath = text(ConfigKeys.LOCAL_PATH, java.util.Objects.requireNonNullElse(System.getenv("PATH"), ""));
-      boolean allowPrivate = !text(ConfigKeys.ALLOW_PRIVATE_UPSTREAMS, "").isEmpty()
-          && bool(ConfigKeys.ALLOW_PRIVATE_UPSTREAMS);
-      int reconcileSeconds = text(ConfigKeys.RECONCILE_INTERVAL, "").isEmpty() ? 30
-          : integer(ConfigKeys.RECONCILE_INTERVAL, 1, 86_400);
+      int adminPort = integer(ConfigKeys.ADMIN_PORT, 0, 65535);
       java.util.Map<String, String> settings = new java.util.LinkedHashMap<>();
       ConfigKeys.SETTINGS.forEach((setting, key) -> {
         String value = text(key, "");
@@ -312,17 +244,31 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
       });
       List<String> origins = java.util.Arrays.stream(text(ConfigKeys.ALLOWED_ORIGINS, "").split(","))
           .map(String::strip).filter(o -> !o.isEmpty()).toList();
-      List<String> githubHosts = java.util.Arrays.stream(text(ConfigKeys.GITHUB_HOSTS, "").split(","))
-          .map(h -> h.strip().toLowerCase(Locale.ROOT)).filter(h -> !h.isEmpty()).toList();
+      return new ServeOptions(adminPort, origins, settings, integer(ConfigKeys.API_MAX_BODY_BYTES, 1024, 1 << 30),
+          deploymentOptions(), flyOptions(), analysisOptions(), catalogOptions(), localSandbox(),
+          list(ConfigKeys.SANDBOX_BIND));
+    }
+
+    private LifecycleOptions deploymentOptions() {
+      String localPath = text(ConfigKeys.LOCAL_PATH, java.util.Objects.requireNonNullElse(System.getenv("PATH"), ""));
+      return new LifecycleOptions(localPath, bool(ConfigKeys.ALLOW_PRIVATE_UPSTREAMS),
+          seconds(ConfigKeys.RECONCILE_INTERVAL, 1, 86_400), seconds(ConfigKeys.PROVISION_WAIT, 1, 3600),
+          integer(ConfigKeys.DEPLOYMENT_LOG_LINES, 1, 100_000), seconds(ConfigKeys.REMOTE_CONNECT_TIMEOUT, 1, 600));
+    }
+
+    private AnalysisVerticle.Options analysisOptions() {
+      java.util.Set<String> githubHosts = java.util.Arrays.stream(text(ConfigKeys.GITHUB_HOSTS, "").split(","))
+          .map(h -> h.strip().toLowerCase(Locale.ROOT)).filter(h -> !h.isEmpty())
+          .collect(java.util.stream.Collectors.toCollection(java.util.LinkedHashSet::new));
       String model = text(ConfigKeys.LLM_MODEL, "");
-      return new ServeOptions(adminPort, localPath, allowPrivate, origins, Duration.ofSeconds(reconcileSeconds),
-          settings, flyOptions(), httpUrl(ConfigKeys.GITHUB_API_URL, "https://api.github.com"), githubHosts,
-          httpUrl(ConfigKeys.LLM_BASE_URL, "https://openrouter.ai/api/v1"), model.isEmpty() ? null : model,
-          catalogOptions(), localSandbox(), list(ConfigKeys.SANDBOX_BIND));
+      return new AnalysisVerticle.Options(httpUrl(ConfigKeys.GITHUB_API_URL), githubHosts,
+          httpUrl(ConfigKeys.LLM_BASE_URL), model.isEmpty() ? null : model, seconds(ConfigKeys.GITHUB_TIMEOUT, 1, 600),
+          seconds(ConfigKeys.LLM_TIMEOUT, 1, 3600), integer(ConfigKeys.ANALYSIS_MAX_API_CALLS, 1, 10_000),
+          integer(ConfigKeys.ANALYSIS_MAX_FILE_BYTES, 1024, 64 * 1024 * 1024));
     }
 
     private String localSandbox() {
-      String value = switch (text(ConfigKeys.LOCAL_SANDBOX, "on").toLowerCase(Locale.ROOT)) {
+      String value = switch (required(ConfigKeys.LOCAL_SANDBOX).toLowerCase(Locale.ROOT)) {
         case "true" -> "on";
         case "false" -> "off";
         case String other -> other;
@@ -341,19 +287,14 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
     private CatalogOptions catalogOptions() {
       String registry = text(ConfigKeys.REGISTRY_URL, "");
       String glama = text(ConfigKeys.GLAMA_API_URL, "");
-      boolean registryOn = text(ConfigKeys.REGISTRY_ENABLED, "").isEmpty() || bool(ConfigKeys.REGISTRY_ENABLED);
-      boolean glamaOn = text(ConfigKeys.GLAMA_ENABLED, "").isEmpty() || bool(ConfigKeys.GLAMA_ENABLED);
-      int registrySeconds = text(ConfigKeys.CATALOG_SYNC_INTERVAL, "").isEmpty() ? 3600
-          : integer(ConfigKeys.CATALOG_SYNC_INTERVAL, 1, 604_800);
-      int glamaSeconds = text(ConfigKeys.GLAMA_SYNC_INTERVAL, "").isEmpty() ? 86_400
-          : integer(ConfigKeys.GLAMA_SYNC_INTERVAL, 1, 604_800);
-      return new CatalogOptions(registry.isEmpty() ? null : httpUrl(ConfigKeys.REGISTRY_URL, null), registryOn,
-          glama.isEmpty() ? null : httpUrl(ConfigKeys.GLAMA_API_URL, null), glamaOn,
-          Duration.ofSeconds(registrySeconds), Duration.ofSeconds(glamaSeconds));
+      return new CatalogOptions(registry.isEmpty() ? null : httpUrl(ConfigKeys.REGISTRY_URL),
+          bool(ConfigKeys.REGISTRY_ENABLED), glama.isEmpty() ? null : httpUrl(ConfigKeys.GLAMA_API_URL),
+          bool(ConfigKeys.GLAMA_ENABLED), seconds(ConfigKeys.CATALOG_SYNC_INTERVAL, 1, 604_800),
+          seconds(ConfigKeys.GLAMA_SYNC_INTERVAL, 1, 604_800));
     }
 
-    private String httpUrl(String key, String fallback) {
-      String value = text(key, fallback);
+    private String httpUrl(String key) {
+      String value = required(key);
       try {
         URI uri = new URI(value);
         if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null
@@ -364,15 +305,15 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
         // reported below
       }
       problems.add(key + ": not an http(s) URL without user info (the value is not shown: it may hold a secret)");
-      return fallback;
+      return null;
     }
 
     private FlyOptions flyOptions() {
-      String apiUrl = text(ConfigKeys.FLY_API_URL, "https://api.machines.dev");
+      String apiUrl = required(ConfigKeys.FLY_API_URL);
       if (!apiUrl.startsWith("http://") && !apiUrl.startsWith("https://")) {
         problems.add(ConfigKeys.FLY_API_URL + ": '" + apiUrl + "' is not an http(s) URL");
       }
-      String guest = text(ConfigKeys.FLY_GUEST, "shared:1:512");
+      String guest = required(ConfigKeys.FLY_GUEST);
       String[] parts = guest.split(":");
       int cpus = 1;
       int memory = 512;
@@ -386,10 +327,9 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
         cpus = Integer.parseInt(parts[1]);
         memory = Integer.parseInt(parts[2]);
       }
-      int runnerPort = text(ConfigKeys.FLY_RUNNER_PORT, "").isEmpty() ? 8080
-          : integer(ConfigKeys.FLY_RUNNER_PORT, 1, 65535);
+      int runnerPort = integer(ConfigKeys.FLY_RUNNER_PORT, 1, 65535);
       String machineUrl = text(ConfigKeys.FLY_MACHINE_URL, "http://{machine_id}.vm.{app}.internal:" + runnerPort + "/mcp");
-      String prefix = text(ConfigKeys.FLY_APP_PREFIX, "catwalk-");
+      String prefix = required(ConfigKeys.FLY_APP_PREFIX);
       if (!prefix.matches("[a-z][a-z0-9-]{0,30}")) {
         problems.add(ConfigKeys.FLY_APP_PREFIX + ": lower-case letters, digits and hyphens, starting with a letter");
       }
@@ -411,6 +351,14 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
 
     private static String nullIfEmpty(String value) {
       return value.isEmpty() ? null : value;
+    }
+
+    private String required(String key) {
+      String value = text(key, "");
+      if (value.isEmpty()) {
+        problems.add(key + ": missing");
+      }
+      return value;
     }
 
     private String text(String key, String fallback) {

@@ -1,8 +1,9 @@
 package dev.catwalk.config;
 
 /**
- * Every configuration key Catwalk reads. Defaults live in {@code conf/config.yaml}; an environment
- * variable of the same name overrides the file (Fly secrets and {@code [env]} arrive that way).
+ * Every configuration key Catwalk reads. Defaults live in {@code conf/config.yaml} (only there), grouped
+ * in sections; an environment variable of the same name overrides the file (Fly secrets and {@code [env]}
+ * arrive that way). {@code docs/configuration.md} has one row per key.
  */
 public final class ConfigKeys {
 
@@ -32,6 +33,8 @@ public final class ConfigKeys {
   public static final String SHUTDOWN_TIMEOUT = "CATWALK_SHUTDOWN_TIMEOUT";
   /** Number of HTTP verticle instances; 0 means one per core. */
   public static final String HTTP_INSTANCES = "CATWALK_HTTP_INSTANCES";
+  /** Largest REST request body in bytes (the MCP endpoint has {@link #MCP_MAX_BODY_BYTES}). */
+  public static final String API_MAX_BODY_BYTES = "CATWALK_API_MAX_BODY_BYTES";
   /** Directory for local state on a developer machine (generated development secrets). */
   public static final String HOME = "CATWALK_HOME";
 
@@ -52,6 +55,20 @@ public final class ConfigKeys {
   public static final String ALLOWED_ORIGINS = "CATWALK_ALLOWED_ORIGINS";
   /** Seconds between reconciliations of deployments with their backends. */
   public static final String RECONCILE_INTERVAL = "CATWALK_RECONCILE_INTERVAL";
+  /** Seconds a create or update waits for provisioning before it answers (the deployment goes on starting). */
+  public static final String PROVISION_WAIT = "CATWALK_PROVISION_WAIT";
+  /** Log lines kept per deployment (the newest). */
+  public static final String DEPLOYMENT_LOG_LINES = "CATWALK_DEPLOYMENT_LOG_LINES";
+  /** Seconds a connection to a remote MCP server or a Fly runner may take to open. */
+  public static final String REMOTE_CONNECT_TIMEOUT = "CATWALK_REMOTE_CONNECT_TIMEOUT";
+  /** Seconds a GitHub API request of an analysis may take. */
+  public static final String GITHUB_TIMEOUT = "CATWALK_GITHUB_TIMEOUT";
+  /** Seconds the analysis LLM step may take. */
+  public static final String LLM_TIMEOUT = "CATWALK_LLM_TIMEOUT";
+  /** GitHub API calls one analysis may make. */
+  public static final String ANALYSIS_MAX_API_CALLS = "CATWALK_ANALYSIS_MAX_API_CALLS";
+  /** Largest repository file an analysis reads, in bytes. */
+  public static final String ANALYSIS_MAX_FILE_BYTES = "CATWALK_ANALYSIS_MAX_FILE_BYTES";
   /** Base URL of the GitHub REST API used by repository analysis ({@code https://HOST/api/v3} for GitHub Enterprise). */
   public static final String GITHUB_API_URL = "CATWALK_GITHUB_API_URL";
   /** Comma-separated hosts accepted in repository URLs besides github.com (GitHub Enterprise). */
@@ -151,10 +168,11 @@ public final class ConfigKeys {
   public static final java.util.List<String> ALL = java.util.stream.Stream.concat(java.util.stream.Stream.of(PORT, HOST,
       DATABASE_URL, MIGRATION_DATABASE_URL,
       DB_PGBOUNCER, DB_POOL_SIZE, MIGRATE_ON_START, ENCRYPTION_KEY, ENCRYPTION_KEY_PREVIOUS, ADMIN_TOKEN, PUBLIC_URL,
-      SHUTDOWN_TIMEOUT, HTTP_INSTANCES, HOME, ADMIN_PORT, LOCAL_PATH, LOCAL_SANDBOX, SANDBOX_BIND, ALLOW_PRIVATE_UPSTREAMS, ALLOWED_ORIGINS, RECONCILE_INTERVAL,
+      SHUTDOWN_TIMEOUT, HTTP_INSTANCES, API_MAX_BODY_BYTES, HOME, ADMIN_PORT, LOCAL_PATH, LOCAL_SANDBOX, SANDBOX_BIND, ALLOW_PRIVATE_UPSTREAMS,
+      ALLOWED_ORIGINS, RECONCILE_INTERVAL, PROVISION_WAIT, DEPLOYMENT_LOG_LINES, REMOTE_CONNECT_TIMEOUT,
       OPENROUTER_API_KEY, FLY_API_TOKEN, GITHUB_TOKEN, FLY_API_URL, FLY_API_TOKEN_OVERRIDE, FLY_ORG, FLY_REGION,
       FLY_IMAGE, FLY_GUEST, FLY_MACHINE_URL, FLY_RUNNER_PORT, FLY_APP_PREFIX, GITHUB_API_URL, GITHUB_HOSTS, LLM_BASE_URL,
-      LLM_MODEL, FLY_BOOT_TIMEOUT, FLY_HEALTH_TIMEOUT, FLY_WAIT_WINDOW, FLY_POLL_MILLIS, FLY_API_ATTEMPTS,
+      LLM_MODEL, GITHUB_TIMEOUT, LLM_TIMEOUT, ANALYSIS_MAX_API_CALLS, ANALYSIS_MAX_FILE_BYTES, FLY_BOOT_TIMEOUT, FLY_HEALTH_TIMEOUT, FLY_WAIT_WINDOW, FLY_POLL_MILLIS, FLY_API_ATTEMPTS,
       FLY_API_BACKOFF_MILLIS,
       REGISTRY_URL, REGISTRY_ENABLED, GLAMA_API_URL, GLAMA_ENABLED, CATALOG_SYNC_INTERVAL, GLAMA_SYNC_INTERVAL),
       MCP.stream()).toList();

@@ -1,29 +1,25 @@
 package dev.catwalk.deploy;
 
+import dev.catwalk.Addresses;
 import dev.catwalk.crypto.KnownSecrets;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
-import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.Collection;
-import java.util.List;
-import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The recent log of each deployment, in memory and bounded: its servers' stderr and its lifecycle
- * (sessions started and ended, status changes). Every line is redacted with every secret the gateway knows
- * ({@link KnownSecrets}: its own, and every deployment's, not only this one's) when it is kept and again when
- * it is read, so no secret reaches the logs API, even one a server found elsewhere.
+ * Writing to and reading from the deployments' recent logs, which {@link DeploymentLogBook} owns: every
+ * call is a message to it. Every line is redacted with every secret the gateway knows ({@link KnownSecrets}:
+ * its own, and every deployment's, not only this one's) before it is sent, and again when it is read, so no
+ * secret travels on the bus or reaches the logs API, even one a server found elsewhere. Usable from any thread.
  */
 public final class DeploymentLogs {
 
-
-  private final int linesPerDeployment;
+  private final EventBus bus;
   private final KnownSecrets secrets;
-  private final Map<UUID, ArrayDeque<JsonObject>> logs = new ConcurrentHashMap<>();
 
   /** Where one session's lines go: already bound to a deployment and its secrets. Thread-safe. */
   public interface Sink {
@@ -31,8 +27,8 @@ public final class DeploymentLogs {
     void line(String source, String text);
   }
 
-  public DeploymentLogs(int linesPerDeployment, KnownSecrets secrets) {
-    this.linesPerDeployment = linesPerDeployment;
+  public DeploymentLogs(EventBus bus, KnownSecrets secrets) {
+    this.bus = bus;
     this.secrets = secrets;
   }
 
@@ -57,33 +53,23 @@ public final class DeploymentLogs {
     append(deploymentId, "lifecycle", secrets.redact(text));
   }
 
-  /** The newest {@code limit} lines, oldest first. */
-  public JsonArray recent(UUID deploymentId, int limit) {
-    ArrayDeque<JsonObject> log = logs.get(deploymentId);
-    if (log == null) {
-      return new JsonArray();
-    }
-    synchronized (log) {
-      List<JsonObject> lines = List.copyOf(log);
-      return new JsonArray(lines.subList(Math.max(0, lines.size() - limit), lines.size()).stream()
-          .map(line -> line.copy().put("text", secrets.redact(line.getString("text")))).toList());
-    }
+  /** The newest {@code limit} lines, oldest first, redacted with the secrets known now. */
+  public Future<JsonArray> recent(UUID deploymentId, int limit) {
+    return bus.<JsonObject>request(Addresses.DEPLOYMENT_LOG_RECENT,
+            new JsonObject().put("id", deploymentId.toString()).put("limit", limit))
+        .map(reply -> new JsonArray(reply.body().getJsonArray("lines").stream()
+            .map(line -> ((JsonObject) line).put("text", secrets.redact(((JsonObject) line).getString("text"))))
+            .toList()));
   }
 
   /** Forgets a deleted deployment's log and secrets. */
   public void forget(UUID deploymentId) {
-    logs.remove(deploymentId);
+    bus.send(Addresses.DEPLOYMENT_LOG_FORGET, new JsonObject().put("id", deploymentId.toString()));
     secrets.forget(deploymentId);
   }
 
   private void append(UUID deploymentId, String source, String text) {
-    ArrayDeque<JsonObject> log = logs.computeIfAbsent(deploymentId, id -> new ArrayDeque<>());
-    JsonObject line = new JsonObject().put("at", Instant.now().toString()).put("source", source).put("text", text);
-    synchronized (log) {
-      if (log.size() >= linesPerDeployment) {
-        log.removeFirst();
-      }
-      log.addLast(line);
-    }
+    bus.send(Addresses.DEPLOYMENT_LOG_APPEND, new JsonObject().put("id", deploymentId.toString())
+        .put("source", source).put("text", text));
   }
 }

@@ -7,7 +7,7 @@ import dev.catwalk.error.NotFoundException;
 import dev.catwalk.error.UnprocessableException;
 import dev.catwalk.error.Validation;
 import dev.catwalk.Addresses;
-import dev.catwalk.Commands;
+import dev.catwalk.BusCommands;
 import dev.catwalk.crypto.SecretBox;
 import dev.catwalk.crypto.Tokens;
 import dev.catwalk.error.Failures;
@@ -23,7 +23,6 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,8 +34,8 @@ import java.util.regex.Pattern;
 /**
  * Owns the deployment lifecycle: the {@code catwalk.deployments.*} commands (see {@link Addresses}),
  * the state machine persisted in Postgres ({@code pending → provisioning → running}, {@code failed}
- * with a reason, {@code stopped}, {@code deleted}) with an audit event per change, and
- * reconciliation of desired with actual state at start-up and on a timer.
+ * with a reason, {@code stopped}, {@code deleted}) with an audit event per change; its {@link Reconciler}
+ * drives desired and actual state together at start-up and on a timer, on this verticle's context.
  */
 public final class DeploymentVerticle extends VerticleBase {
 
@@ -50,7 +49,6 @@ public final class DeploymentVerticle extends VerticleBase {
   private static final int MAX_PAGE = 200;
   private static final int DEFAULT_LOG_LINES = 200;
   private static final String SYSTEM = "system";
-  private static final Duration MAX_RETRY_DELAY = Duration.ofMinutes(30);
 
   private final DeploymentRepository repository;
   private final SecretBox box;
@@ -59,12 +57,9 @@ public final class DeploymentVerticle extends VerticleBase {
   private final String publicUrl;
   private final Duration reconcileInterval;
   private final Duration provisionWait;
-  private final Map<UUID, Future<Deployment>> inFlight = new java.util.HashMap<>();
-  private final Map<UUID, Integer> failures = new java.util.HashMap<>();
-  private final Map<UUID, Long> retryAt = new java.util.HashMap<>();
   private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
+  private Reconciler reconciler;
   private long reconcileTimer = -1;
-  private boolean reconciling;
 
   /**
    * @param provisionWait how long create and restart wait for provisioning before answering with
@@ -83,6 +78,7 @@ public final class DeploymentVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    reconciler = new Reconciler(vertx, repository, box, backends, logs, reconcileInterval);
     bind(Addresses.DEPLOYMENTS_CREATE, this::create);
     bind(Addresses.DEPLOYMENTS_GET, this::get);
     bind(Addresses.DEPLOYMENTS_LIST, this::list);
@@ -98,8 +94,8 @@ public final class DeploymentVerticle extends VerticleBase {
     bind(Addresses.ADMIN_DEPLOYMENTS_RESTART, this::restart);
     consumers.add(vertx.eventBus().consumer(Addresses.DEPLOYMENTS_UPSTREAM, this::upstreamObserved));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList())
-        .onSuccess(v -> reconcileTimer = vertx.setPeriodic(reconcileInterval.toMillis(), t -> reconcile()))
-        .onSuccess(v -> reconcile());
+        .onSuccess(v -> reconcileTimer = vertx.setPeriodic(reconcileInterval.toMillis(), t -> reconciler.reconcile()))
+        .onSuccess(v -> reconciler.reconcile());
   }
 
   @Override
@@ -109,7 +105,7 @@ public final class DeploymentVerticle extends VerticleBase {
   }
 
   private void bind(String address, Function<Message<JsonObject>, Future<?>> handler) {
-    consumers.add(Commands.consumer(vertx, address, handler));
+    consumers.add(BusCommands.consumer(vertx, address, handler));
   }
 
 
@@ -245,13 +241,13 @@ public final class DeploymentVerticle extends VerticleBase {
 
   private Future<Void> deleteLoaded(Message<JsonObject> message, Deployment deployment) {
     return repository.delete(deployment.id(), actor(message))
-        .compose(deleted -> deleted ? destroy(deployment) : Future.failedFuture(notFound(deployment.id())));
+        .compose(deleted -> deleted ? reconciler.destroy(deployment) : Future.failedFuture(notFound(deployment.id())));
   }
 
   private Future<JsonObject> restart(Message<JsonObject> message) {
     UUID id = id(message.body(), "id");
     return load(id).compose(d -> repository.setDesiredState(id, Deployment.RUNNING, actor(message)))
-        .compose(v -> endSessions(id, null))
+        .compose(v -> reconciler.endSessions(id, null))
         .compose(v -> provisionWithin(id))
         .map(deployment -> view(deployment));
   }
@@ -259,7 +255,7 @@ public final class DeploymentVerticle extends VerticleBase {
   private Future<JsonObject> stopDeployment(Message<JsonObject> message) {
     UUID id = id(message.body(), "id");
     return load(id).compose(d -> repository.setDesiredState(id, Deployment.STOPPED, actor(message)))
-        .compose(v -> load(id)).compose(this::stopNow)
+        .compose(v -> load(id)).compose(reconciler::stopNow)
         .compose(v -> load(id)).map(deployment -> view(deployment));
   }
 
@@ -274,8 +270,8 @@ public final class DeploymentVerticle extends VerticleBase {
     Future<JsonArray> backendEvents = backend == null ? Future.succeededFuture(new JsonArray())
         : backend.events(deployment).recover(e -> Future.succeededFuture(new JsonArray().add(new JsonObject()
             .put("type", "unavailable").put("status", Failures.problem(e, "backend events").detail()))));
-    return Future.all(repository.auditEvents(deployment.id(), limit), backendEvents)
-        .map(all -> new JsonObject().put("lines", logs.recent(deployment.id(), limit))
+    return Future.all(repository.auditEvents(deployment.id(), limit), backendEvents, logs.recent(deployment.id(), limit))
+        .map(all -> new JsonObject().put("lines", all.<JsonArray>resultAt(2))
             .put("events", new JsonArray(all.<List<JsonObject>>resultAt(0))).put("backendEvents", all.resultAt(1)));
   }
 
@@ -296,7 +292,7 @@ public final class DeploymentVerticle extends VerticleBase {
     UUID id = id(message.body(), "id");
     UUID tokenId = id(message.body(), "tokenId");
     return repository.revokeToken(id, tokenId, actor(message))
-        .compose(revoked -> revoked ? endSessions(id, tokenId)
+        .compose(revoked -> revoked ? reconciler.endSessions(id, tokenId)
             : Future.failedFuture(new NotFoundException("no live token " + tokenId + " on deployment " + id)))
         .map(v -> new JsonObject().put("revoked", true));
   }
@@ -313,174 +309,14 @@ public final class DeploymentVerticle extends VerticleBase {
         : repository.moveStatus(id, Deployment.RUNNING, Deployment.DEGRADED, reason, SYSTEM);
     moved.onSuccess(changed -> {
       if (changed) {
-        statusChanged(id, reachable ? Deployment.RUNNING : Deployment.DEGRADED, reachable ? null : reason);
+        reconciler.statusChanged(id, reachable ? Deployment.RUNNING : Deployment.DEGRADED, reachable ? null : reason);
       }
     }).onFailure(e -> LOG.warn("recording the upstream state of deployment {} failed: {}", id, e.getMessage()));
   }
 
-  private void reconcile() {
-    if (reconciling) {
-      return;
-    }
-    reconciling = true;
-    repository.live()
-        .compose(this::reconcileAll)
-        .compose(v -> repository.live())
-        .compose(this::sweep)
-        .onFailure(e -> LOG.warn("reconciliation failed: {}", e.getMessage()))
-        .onComplete(ar -> reconciling = false);
-  }
-
-  private Future<Void> reconcileAll(List<Deployment> deployments) {
-    Future<Void> chain = Future.succeededFuture();
-    for (Deployment deployment : deployments) {
-      chain = chain.compose(v -> reconcileSafely(deployment));
-    }
-    return chain;
-  }
-
-  private Future<Void> reconcileSafely(Deployment deployment) {
-    return reconcileOne(deployment).recover(e -> {
-      LOG.warn("reconciling deployment {} failed: {}", deployment.id(), e.getMessage());
-      return Future.succeededFuture();
-    });
-  }
-
-  private Future<Void> reconcileOne(Deployment deployment) {
-    boolean wantRunning = Deployment.RUNNING.equals(deployment.desiredState());
-    if (wantRunning && Deployment.FAILED.equals(deployment.status())
-        && System.nanoTime() < retryAt.getOrDefault(deployment.id(), Long.MIN_VALUE)) {
-      return Future.succeededFuture();
-    }
-    Backend backend = backends.get(deployment.backend());
-    if (wantRunning && backend != null) {
-      return backend.isRunning(deployment).compose(up -> up && deployment.servesSessions()
-          ? Future.succeededFuture() : provision(deployment).mapEmpty());
-    }
-    if (wantRunning) {
-      return provision(deployment).mapEmpty();
-    }
-    if (!Deployment.STOPPED.equals(deployment.status())) {
-      return stopNow(deployment);
-    }
-    return Future.succeededFuture();
-  }
-
-  /**
-   * Removes backend resources of deployments that do not exist: read after reconciling, and a
-   * deployment being provisioned right now counts as existing when the backend decides.
-   */
-  private Future<Void> sweep(List<Deployment> live) {
-    Set<UUID> ids = new HashSet<>();
-    live.forEach(deployment -> ids.add(deployment.id()));
-    java.util.function.Predicate<UUID> exists = id -> ids.contains(id) || inFlight.containsKey(id);
-    return Future.all(backends.values().stream().map(backend -> backend.sweep(exists)).toList()).mapEmpty();
-  }
-
   private Future<Deployment> provisionWithin(UUID id) {
-    Future<Deployment> provisioning = load(id).compose(this::provision);
+    Future<Deployment> provisioning = load(id).compose(reconciler::provision);
     return Future.any(provisioning, vertx.timer(Math.max(1, provisionWait.toMillis()))).compose(v -> load(id));
-  }
-
-  /** Provisions a deployment; a provisioning already under way for it is joined, never started twice. */
-  private Future<Deployment> provision(Deployment deployment) {
-    Future<Deployment> running = inFlight.get(deployment.id());
-    if (running != null) {
-      return running;
-    }
-    Future<Deployment> started = provisionNow(deployment).eventually(() -> {
-      inFlight.remove(deployment.id());
-      return Future.succeededFuture();
-    });
-    if (!started.isComplete()) {
-      inFlight.put(deployment.id(), started);
-    }
-    return started;
-  }
-
-  private Future<Deployment> provisionNow(Deployment deployment) {
-    Backend backend = backends.get(deployment.backend());
-    if (backend == null) {
-      return setStatus(deployment, Deployment.FAILED, "backend '" + deployment.backend() + "' is not available")
-          .map(deployment);
-    }
-    boolean settled = deployment.servesSessions() || Deployment.FAILED.equals(deployment.status());
-    Future<Void> marked = settled ? Future.succeededFuture() : setStatus(deployment, Deployment.PROVISIONING, null);
-    return marked
-        .compose(v -> environment(deployment))
-        .compose(env -> backend.provision(deployment, env))
-        .compose(state -> repository.setBackendState(deployment.id(), state))
-        .compose(v -> succeeded(deployment), e -> failed(deployment, e))
-        .map(deployment);
-  }
-
-  private Future<Void> succeeded(Deployment deployment) {
-    failures.remove(deployment.id());
-    retryAt.remove(deployment.id());
-    return setStatus(deployment, Deployment.RUNNING, null);
-  }
-
-  /** Records a failed provisioning; reconciliation retries it with exponential backoff (at most every 30 min). */
-  private Future<Void> failed(Deployment deployment, Throwable e) {
-    int count = failures.merge(deployment.id(), 1, Integer::sum);
-    long delay = Math.min(MAX_RETRY_DELAY.toNanos(), reconcileInterval.toNanos() << Math.min(count - 1, 20));
-    retryAt.put(deployment.id(), System.nanoTime() + delay);
-    return setStatus(deployment, Deployment.FAILED, reasonOf(e));
-  }
-
-  /** The deployment's configuration, with a runner token made and stored the first time one is needed. */
-  private Future<DeploymentEnv> environment(Deployment deployment) {
-    return DeploymentEnv.load(repository, box, deployment).compose(env -> env.runnerToken() != null
-        ? Future.succeededFuture(env) : storeRunnerToken(deployment))
-        .onSuccess(env -> logs.remember(deployment.id(), env.secretValues()));
-  }
-
-  private Future<DeploymentEnv> storeRunnerToken(Deployment deployment) {
-    String name = DeploymentEnv.RUNNER_TOKEN;
-    SecretBox.Sealed sealed = box.seal(Tokens.newToken(), DeploymentRepository.secretContext(deployment.id(), name));
-    return repository.putSecret(deployment.id(), name, sealed)
-        .compose(v -> DeploymentEnv.load(repository, box, deployment));
-  }
-
-  private Future<Void> stopNow(Deployment deployment) {
-    Backend backend = backends.get(deployment.backend());
-    return endSessions(deployment.id(), null)
-        .compose(v -> backend == null ? Future.succeededFuture() : backend.stop(deployment))
-        .compose(v -> setStatus(deployment, Deployment.STOPPED, "stopped by request"));
-  }
-
-  private Future<Void> destroy(Deployment deployment) {
-    Backend backend = backends.get(deployment.backend());
-    return endSessions(deployment.id(), null)
-        .compose(v -> backend == null ? Future.succeededFuture() : backend.destroy(deployment));
-  }
-
-  private Future<Void> setStatus(Deployment deployment, String status, String reason) {
-    return repository.setStatus(deployment.id(), status, reason, SYSTEM).map(changed -> {
-      if (changed) {
-        statusChanged(deployment.id(), status, reason);
-      }
-      return null;
-    });
-  }
-
-  private void statusChanged(UUID id, String status, String reason) {
-    logs.lifecycle(id, "status " + status + (reason == null ? "" : ": " + reason));
-    vertx.eventBus().publish(Addresses.DEPLOYMENTS_STATUS, new JsonObject().put("id", id.toString())
-        .put("status", status).put("reason", reason));
-  }
-
-  private Future<Void> endSessions(UUID deploymentId, UUID tokenId) {
-    JsonObject which = new JsonObject().put("deploymentId", deploymentId.toString());
-    if (tokenId != null) {
-      which.put("tokenId", tokenId.toString());
-    }
-    return vertx.eventBus().request(Addresses.SESSIONS_END, which)
-        .<Void>mapEmpty()
-        .recover(e -> {
-          LOG.warn("ending the sessions of deployment {} failed: {}", deploymentId, e.getMessage());
-          return Future.succeededFuture();
-        });
   }
 
   private Future<Void> checkRecipe(Backend backend, Recipe recipe) {
@@ -517,11 +353,6 @@ public final class DeploymentVerticle extends VerticleBase {
 
   private static DeploymentRepository.NewToken newToken(String token, String label) {
     return new DeploymentRepository.NewToken(UUID.randomUUID(), Tokens.hash(token), Tokens.displayPrefix(token), label);
-  }
-
-  private static String reasonOf(Throwable e) {
-    return e instanceof Backend.ProvisioningException ? e.getMessage() : "provisioning failed: "
-        + Failures.problem(e, "provisioning").detail();
   }
 
   private static String actor(Message<JsonObject> message) {
@@ -566,6 +397,6 @@ public final class DeploymentVerticle extends VerticleBase {
   }
 
   private static int bounded(JsonObject body, String field, int fallback, int min, int max) {
-    return Commands.wholeNumber(body, field, fallback, min, max);
+    return BusCommands.wholeNumber(body, field, fallback, min, max);
   }
 }

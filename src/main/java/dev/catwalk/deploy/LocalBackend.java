@@ -35,6 +35,8 @@ public final class LocalBackend implements Backend {
   public static final String NAME = "local";
 
   private static final int STDERR_LINES = 200;
+  /** Backend state: the absolute path of the recipe's executable, found on {@code PATH} by provisioning. */
+  private static final String EXECUTABLE = "executable";
   private static final long DOCKER_CHECK_SECONDS = 10;
 
   private final Vertx vertx;
@@ -42,7 +44,6 @@ public final class LocalBackend implements Backend {
   private final boolean allowPrivateUpstreams;
   private final RemoteUpstreams remotes;
   private final Sandbox sandbox;
-  private final Map<java.util.UUID, Path> executables = new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
    * @param searchPath            {@code PATH} for server processes and runtime lookup
@@ -71,22 +72,27 @@ public final class LocalBackend implements Backend {
     }, false);
   }
 
+  /** Checks the recipe again; the state names the executable found on {@code PATH}, which sessions then start. */
   @Override
   public Future<JsonObject> provision(Deployment deployment, DeploymentEnv env) {
     Recipe recipe = deployment.parsedRecipe();
     return vertx.executeBlocking(() -> {
       checkBlocking(recipe);
-      if (recipe.executable() != null) {
-        executables.put(deployment.id(), resolve(recipe.executable()).orElseThrow());
-      }
-      return new JsonObject();
+      return recipe.executable() == null ? new JsonObject()
+          : new JsonObject().put(EXECUTABLE, resolve(recipe.executable()).orElseThrow().toString());
     }, false);
   }
 
+  /** Running while {@code PATH} still finds the executable provisioning found. */
   @Override
   public Future<Boolean> isRunning(Deployment deployment) {
-    return Future.succeededFuture(deployment.parsedRecipe().executable() == null
-        || executables.containsKey(deployment.id()));
+    String wanted = deployment.parsedRecipe().executable();
+    if (wanted == null) {
+      return Future.succeededFuture(true);
+    }
+    String executable = deployment.backendState() == null ? null : deployment.backendState().getString(EXECUTABLE);
+    return executable == null ? Future.succeededFuture(false)
+        : vertx.executeBlocking(() -> resolve(wanted).map(Path::toString).filter(executable::equals).isPresent(), false);
   }
 
   @Override
@@ -96,9 +102,9 @@ public final class LocalBackend implements Backend {
       return remotes.open(URI.create(recipe.url()), recipe.resolvedHeaders(env.variables()));
     }
     List<String> command = new ArrayList<>(recipe.commandLine(env.variables().keySet()));
-    Path executable = executables.get(deployment.id());
+    String executable = deployment.backendState() == null ? null : deployment.backendState().getString(EXECUTABLE);
     if (executable != null) {
-      command.set(0, executable.toString());
+      command.set(0, executable);
     }
     // A container image runs in Docker's own isolation; its docker CLI needs the engine's socket, which no
     // sandbox may hold, so it is the one server command started outside bubblewrap.
@@ -154,9 +160,9 @@ public final class LocalBackend implements Backend {
     return sandbox.describe();
   }
 
+  /** Nothing runs between sessions; a stopped deployment opens none. */
   @Override
   public Future<Void> stop(Deployment deployment) {
-    executables.remove(deployment.id());
     return Future.succeededFuture();
   }
 

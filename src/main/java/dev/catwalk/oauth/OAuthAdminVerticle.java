@@ -1,7 +1,7 @@
 package dev.catwalk.oauth;
 
 import dev.catwalk.Addresses;
-import dev.catwalk.Commands;
+import dev.catwalk.BusCommands;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -78,7 +78,7 @@ public final class OAuthAdminVerticle extends VerticleBase {
   }
 
   private void bind(String address, Function<Message<JsonObject>, Future<?>> handler) {
-    consumers.add(Commands.consumer(vertx, address, handler));
+    consumers.add(BusCommands.consumer(vertx, address, handler));
   }
 
   private static String text(JsonObject body, String field) {

@@ -184,16 +184,16 @@ class ExtractorsTest {
   @Test
   void valuesHeuristics() {
     assertThat(List.of("API_KEY", "GITHUB_PERSONAL_ACCESS_TOKEN", "DB_PASSWORD", "CLIENT_SECRET", "DATABASE_URL",
-        "SLACK_COOKIE")).allMatch(Values::looksSecret);
+        "SLACK_COOKIE")).allMatch(ExtractionHeuristics::looksSecret);
     assertThat(List.of("KEY_FILE", "TOKEN_URL", "CLIENT_ID", "KEYBOARD_LAYOUT", "LOG_LEVEL", "MONKEY_NAME"))
-        .noneMatch(Values::looksSecret);
+        .noneMatch(ExtractionHeuristics::looksSecret);
     assertThat(List.of("<your-key>", "${API_KEY}", "$TOKEN", "your_token_here", "xoxp-", "ghp_xxxxxxxx", "", "sk-..."))
-        .allMatch(Values::isPlaceholder);
-    assertThat(List.of("info", "https://api.github.com", "metric", "5")).noneMatch(Values::isPlaceholder);
-    assertThat(Values.version("${VERSION}")).isNull();
-    assertThat(Values.version("0.0.0")).isNull();
-    assertThat(Values.version("v1.2.3")).isEqualTo("1.2.3");
-    assertThat(Values.envName("X-Api-Key")).isEqualTo("X_API_KEY");
+        .allMatch(ExtractionHeuristics::isPlaceholder);
+    assertThat(List.of("info", "https://api.github.com", "metric", "5")).noneMatch(ExtractionHeuristics::isPlaceholder);
+    assertThat(ExtractionHeuristics.version("${VERSION}")).isNull();
+    assertThat(ExtractionHeuristics.version("0.0.0")).isNull();
+    assertThat(ExtractionHeuristics.version("v1.2.3")).isEqualTo("1.2.3");
+    assertThat(ExtractionHeuristics.envName("X-Api-Key")).isEqualTo("X_API_KEY");
   }
 
   @Test
@@ -358,8 +358,8 @@ class ExtractorsTest {
     JsonObject schema = Merger.merge(RepositorySnapshot.of("m", "m", "", "0".repeat(40), Map.of()),
         List.of(readme, code)).toJson().getJsonObject("configSchema");
     assertThat(schema.getJsonArray("required").getList()).containsExactly("M_API_HOST");
-    assertThat(Values.isTransportSetting("M_API_HOST")).isFalse();
-    assertThat(Values.isTransportSetting("FASTMCP_PORT")).isTrue();
-    assertThat(Values.isTransportSetting("REDIS_PORT")).isFalse();
+    assertThat(ExtractionHeuristics.isTransportSetting("M_API_HOST")).isFalse();
+    assertThat(ExtractionHeuristics.isTransportSetting("FASTMCP_PORT")).isTrue();
+    assertThat(ExtractionHeuristics.isTransportSetting("REDIS_PORT")).isFalse();
   }
 }

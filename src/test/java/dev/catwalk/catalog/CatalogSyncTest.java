@@ -101,7 +101,7 @@ class CatalogSyncTest {
 
   /** Deploys the verticle; its first sync of each source starts at once. */
   private void start() {
-    CatwalkConfig.CatalogOptions sources = new CatwalkConfig.CatalogOptions(registry.url(), true, glama.url(), true,
+    dev.catwalk.catalog.CatalogOptions sources = new dev.catwalk.catalog.CatalogOptions(registry.url(), true, glama.url(), true,
         Duration.ofHours(1), Duration.ofHours(24));
     CatalogVerticle.Options options = CatalogVerticle.Options.defaults(sources)
         .withClient(requestTimeout, 2, Duration.ofMillis(50), pageSize).withMaxBodyBytes(maxBodyBytes);

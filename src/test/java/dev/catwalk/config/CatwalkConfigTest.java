@@ -14,7 +14,6 @@ import java.nio.file.attribute.PosixFilePermission;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class CatwalkConfigTest {
 
@@ -71,39 +70,38 @@ class CatwalkConfigTest {
 
   @Test
   void serveOptionsHaveDefaultsAndParseTheirValues() {
-    CatwalkConfig defaults = CatwalkConfig.from(new JsonObject(TestConfig.raw("postgres://u:p@db/app").getMap())
-        .put(ConfigKeys.ADMIN_PORT, null).put(ConfigKeys.ALLOW_PRIVATE_UPSTREAMS, null)
-        .put(ConfigKeys.RECONCILE_INTERVAL, null), CatwalkConfig.Purpose.SERVE);
+    CatwalkConfig defaults = CatwalkConfig.from(TestConfig.defaults().put(ConfigKeys.ENCRYPTION_KEY,
+        TestConfig.ENCRYPTION_KEY).put(ConfigKeys.ADMIN_TOKEN, TestConfig.ADMIN_TOKEN), CatwalkConfig.Purpose.SERVE);
     assertThat(defaults.serve().adminPort()).isEqualTo(7071);
-    assertThat(defaults.serve().allowPrivateUpstreams()).isFalse();
+    assertThat(defaults.serve().deployments().allowPrivateUpstreams()).isFalse();
     assertThat(defaults.serve().allowedOrigins()).isEmpty();
-    assertThat(defaults.serve().reconcileInterval()).hasSeconds(30);
+    assertThat(defaults.serve().deployments().reconcileInterval()).hasSeconds(30);
 
     CatwalkConfig set = CatwalkConfig.from(TestConfig.raw("postgres://u:p@db/app")
         .put(ConfigKeys.ALLOWED_ORIGINS, " https://a.example , https://b.example,")
         .put(ConfigKeys.LOCAL_PATH, "/opt/tools").put(ConfigKeys.GITHUB_TOKEN, "ghp_x")
         .put(ConfigKeys.RECONCILE_INTERVAL, "5"), CatwalkConfig.Purpose.SERVE);
     assertThat(set.serve().allowedOrigins()).containsExactly("https://a.example", "https://b.example");
-    assertThat(set.serve().localPath()).isEqualTo("/opt/tools");
+    assertThat(set.serve().deployments().localPath()).isEqualTo("/opt/tools");
     assertThat(set.serve().settingsFromEnv()).containsExactly(java.util.Map.entry("githubToken", "ghp_x"));
-    assertThat(set.serve().reconcileInterval()).hasSeconds(5);
+    assertThat(set.serve().deployments().reconcileInterval()).hasSeconds(5);
     assertThat(set.toString()).doesNotContain("ghp_x");
   }
 
   @Test
   void analysisOptionsHaveDefaultsAndRefuseUrlsThatAreNotHttp() {
     CatwalkConfig defaults = CatwalkConfig.from(TestConfig.raw("postgres://u:p@db/app"), CatwalkConfig.Purpose.SERVE);
-    assertThat(defaults.serve().githubApiUrl()).isEqualTo("https://api.github.com");
-    assertThat(defaults.serve().githubHosts()).isEmpty();
-    assertThat(defaults.serve().llmBaseUrl()).isEqualTo("https://openrouter.ai/api/v1");
-    assertThat(defaults.serve().llmModel()).isNull();
+    assertThat(defaults.serve().analysis().githubApiUrl()).isEqualTo("https://api.github.com");
+    assertThat(defaults.serve().analysis().githubHosts()).isEmpty();
+    assertThat(defaults.serve().analysis().llmBaseUrl()).isEqualTo("https://openrouter.ai/api/v1");
+    assertThat(defaults.serve().analysis().llmModel()).isNull();
 
     CatwalkConfig set = CatwalkConfig.from(TestConfig.raw("postgres://u:p@db/app")
         .put(ConfigKeys.GITHUB_API_URL, "https://git.corp.example/api/v3/").put(ConfigKeys.GITHUB_HOSTS, "Git.Corp.Example, ")
         .put(ConfigKeys.LLM_MODEL, "openai/gpt-4o-mini"), CatwalkConfig.Purpose.SERVE);
-    assertThat(set.serve().githubApiUrl()).isEqualTo("https://git.corp.example/api/v3");
-    assertThat(set.serve().githubHosts()).containsExactly("git.corp.example");
-    assertThat(set.serve().llmModel()).isEqualTo("openai/gpt-4o-mini");
+    assertThat(set.serve().analysis().githubApiUrl()).isEqualTo("https://git.corp.example/api/v3");
+    assertThat(set.serve().analysis().githubHosts()).containsExactly("git.corp.example");
+    assertThat(set.serve().analysis().llmModel()).isEqualTo("openai/gpt-4o-mini");
 
     assertThatThrownBy(() -> CatwalkConfig.from(TestConfig.raw("postgres://u:p@db/app")
         .put(ConfigKeys.GITHUB_API_URL, "ftp://x").put(ConfigKeys.LLM_BASE_URL, "https://u:secretpw@llm.example"),
@@ -122,8 +120,8 @@ class CatwalkConfigTest {
         .forEach(overrides::remove);
     JsonObject defaults = ConfigLoader.loadRaw(resources.vertx(), overrides).await();
 
-    CatwalkConfig.FlyTiming timing = CatwalkConfig.from(defaults, CatwalkConfig.Purpose.SERVE).serve().fly().timing();
-    assertThat(timing).isEqualTo(new CatwalkConfig.FlyTiming(java.time.Duration.ofMinutes(5),
+    dev.catwalk.deploy.fly.FlyTiming timing = CatwalkConfig.from(defaults, CatwalkConfig.Purpose.SERVE).serve().fly().timing();
+    assertThat(timing).isEqualTo(new dev.catwalk.deploy.fly.FlyTiming(java.time.Duration.ofMinutes(5),
         java.time.Duration.ofMinutes(2), java.time.Duration.ofSeconds(10), java.time.Duration.ofMillis(500), 5,
         java.time.Duration.ofMillis(500)));
     assertThatThrownBy(() -> CatwalkConfig.from(defaults.copy().put(ConfigKeys.FLY_WAIT_WINDOW, "90")

@@ -195,6 +195,10 @@ class DeploymentApiTest {
 
   @Test
   void stopRestartAndLogsFollowTheStateMachine() {
+    List<JsonObject> facts = new java.util.concurrent.CopyOnWriteArrayList<>();
+    io.vertx.core.eventbus.MessageConsumer<JsonObject> statuses = resources.vertx().eventBus()
+        .consumer(dev.catwalk.Addresses.DEPLOYMENTS_STATUS, fact -> facts.add(fact.body()));
+    statuses.completion().await();
     JsonObject created = gateway.createFixtureDeployment("api-lifecycle", SCHEMA, valid());
     String path = "/api/deployments/" + created.getString("id");
 
@@ -210,6 +214,11 @@ class DeploymentApiTest {
         "status.stopped", "desired.running");
     assertThat(logs.getJsonArray("lines").stream().map(l -> ((JsonObject) l).getString("text")).toList())
         .contains("deployment created", "status stopped: stopped by request", "status running");
+    statuses.unregister().await();
+    assertThat(facts.stream().filter(fact -> fact.getString("id").equals(created.getString("id")))
+        .map(fact -> fact.getString("status") + (fact.getString("reason") == null ? "" : ": " + fact.getString("reason"))))
+        .as("catwalk.deployments.status is published on each change, in order")
+        .containsExactly("provisioning", "running", "stopped: stopped by request", "provisioning", "running");
   }
 
   private static JsonObject valid() {

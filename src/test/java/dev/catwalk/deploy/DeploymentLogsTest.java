@@ -1,8 +1,11 @@
 package dev.catwalk.deploy;
 
 import dev.catwalk.crypto.KnownSecrets;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
 import java.util.UUID;
@@ -10,18 +13,20 @@ import java.util.UUID;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Deployment logs redact every secret the gateway knows, not only the deployment's own. */
+@ExtendWith(VertxExtension.class)
 class DeploymentLogsTest {
 
   private static final String ADMIN_TOKEN = "gateway-admin-token-0123456789";
   private static final String DB_PASSWORD = "db-password-42";
 
   private static List<String> texts(DeploymentLogs logs, UUID id) {
-    return logs.recent(id, 100).stream().map(line -> ((JsonObject) line).getString("text")).toList();
+    return logs.recent(id, 100).await().stream().map(line -> ((JsonObject) line).getString("text")).toList();
   }
 
   @Test
-  void aServerPrintingAnotherDeploymentsOrTheGatewaysSecretsShowsThemRedacted() {
-    DeploymentLogs logs = new DeploymentLogs(100, new KnownSecrets(List.of(ADMIN_TOKEN, DB_PASSWORD, "")));
+  void aServerPrintingAnotherDeploymentsOrTheGatewaysSecretsShowsThemRedacted(Vertx vertx) {
+    vertx.deployVerticle(new DeploymentLogBook(100)).await();
+    DeploymentLogs logs = new DeploymentLogs(vertx.eventBus(), new KnownSecrets(List.of(ADMIN_TOKEN, DB_PASSWORD, "")));
     UUID hostile = UUID.randomUUID();
     UUID sibling = UUID.randomUUID();
     DeploymentLogs.Sink hostileSink = logs.sink(hostile, List.of("hostile-own-key"));

@@ -38,6 +38,9 @@ public final class TestConfig {
         .put(ConfigKeys.ADMIN_PORT, 0)
         .put(ConfigKeys.ALLOW_PRIVATE_UPSTREAMS, true)
         .put(ConfigKeys.RECONCILE_INTERVAL, 30)
+        // No catalog source on the internet: a test that needs one points it at a fake on 127.0.0.1.
+        .put(ConfigKeys.REGISTRY_URL, "")
+        .put(ConfigKeys.GLAMA_API_URL, "")
         // The fly backend's waits, short: the fake Machines API answers at once and boots in a second.
         .put(ConfigKeys.FLY_BOOT_TIMEOUT, 60)
         .put(ConfigKeys.FLY_HEALTH_TIMEOUT, 60)
@@ -51,7 +54,7 @@ public final class TestConfig {
   public static JsonObject defaults() {
     try (java.io.InputStream in = java.nio.file.Files.newInputStream(java.nio.file.Path.of("conf/config.yaml"))) {
       java.util.Map<String, Object> values = new org.yaml.snakeyaml.Yaml().load(in);
-      return new JsonObject(values);
+      return dev.catwalk.config.ConfigLoader.flatten(new JsonObject(values));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

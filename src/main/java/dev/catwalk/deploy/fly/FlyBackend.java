@@ -1,7 +1,5 @@
 package dev.catwalk.deploy.fly;
 
-import dev.catwalk.config.CatwalkConfig.FlyOptions;
-import dev.catwalk.config.CatwalkConfig.FlyTiming;
 import dev.catwalk.deploy.Backend;
 import dev.catwalk.deploy.Deployment;
 import dev.catwalk.deploy.DeploymentEnv;

@@ -15,9 +15,9 @@ import java.util.function.Function;
  * Consumers of event-bus commands: the handler's future becomes the reply, and its failure a
  * {@code fail(status, reason)} through {@link Failures}, also when the handler throws.
  */
-public final class Commands {
+public final class BusCommands {
 
-  private Commands() {
+  private BusCommands() {
   }
 
   /**

@@ -6,7 +6,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /** Heuristics shared by the extractors: placeholders, secret names, titles, variable names. */
-public final class Values {
+public final class ExtractionHeuristics {
 
   private static final Pattern TRANSPORT = Pattern.compile("^(PORT|HOST|BIND_ADDRESS|TRANSPORT(_MODE)?)$"
       + "|(^|_)(MCP|FASTMCP|SERVER|HTTP|SSE|TRANSPORT|BIND|LISTEN|CALLBACK)_(PORT|HOST|ADDRESS)$|_TRANSPORT$"
@@ -22,7 +22,7 @@ public final class Values {
       "xxx", "todo", "placeholder", "insert", "here", "…", "...", "redacted");
   private static final Set<String> VERSION_PLACEHOLDERS = Set.of("0.0.0", "latest", "0.0.0-dev", "dev", "unknown");
 
-  private Values() {
+  private ExtractionHeuristics() {
   }
 
   /** Whether {@code value} is a placeholder for user input rather than a real value. */
