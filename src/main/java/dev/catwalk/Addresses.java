@@ -83,8 +83,6 @@ public final class Addresses {
 
   /** End MCP sessions on this node: body {@code {deploymentId?, tokenId?}} (all given fields must match); reply {@code {ended}}. */
   public static final String SESSIONS_END = "catwalk.sessions.end";
-  /** Prefix of each MCP session's own address; body {@code {"action":"end"}} ends it (reply empty). */
-  public static final String SESSION_PREFIX = "catwalk.session.";
 
   /** Admin: body {@code {deploymentId?}}; reply {@code {sessions: [{sessionId, deploymentId, tokenId, ageSeconds, idleSeconds, client}]}}. */
   public static final String ADMIN_SESSIONS_LIST = "catwalk.admin.sessions.list";
@@ -100,6 +98,16 @@ public final class Addresses {
   public static final String ADMIN_DRAIN = "catwalk.admin.drain";
   /** Admin: body {@code {}}; re-encrypt every stored secret with the current key, in one transaction; reply {@code {keyId, secrets, settings}}. */
   public static final String ADMIN_ROTATE_KEY = "catwalk.admin.rotate-key";
+  /** Admin: body {@code {username, password, role?}} (role admin or member, default member); reply the account {@code {id, username, role}}; 400, 409. */
+  public static final String ADMIN_ACCOUNTS_ADD = "catwalk.admin.accounts.add";
+  /** Admin: body {@code {username}}; removes the account, revokes its grants and ends their sessions; reply {@code {removed, grantsRevoked}}; 404. */
+  public static final String ADMIN_ACCOUNTS_REMOVE = "catwalk.admin.accounts.remove";
+  /** Admin: body {@code {}}; reply {@code {accounts: [{id, username, role}]}}. */
+  public static final String ADMIN_ACCOUNTS_LIST = "catwalk.admin.accounts.list";
+  /** Admin: body {@code {deploymentId}}; reply {@code {grants: [{id, clientId, clientName, username, scope, createdAt, lastUsedAt, revoked, revokedReason}]}}. */
+  public static final String ADMIN_GRANTS_LIST = "catwalk.admin.grants.list";
+  /** Admin: body {@code {deploymentId, grantId}}; revokes an OAuth grant and ends its sessions; reply {@code {revoked, sessionsEnded}}; 404. */
+  public static final String ADMIN_GRANTS_REVOKE = "catwalk.admin.grants.revoke";
   /** The addresses the admin bridge lets through (a regular expression). */
   public static final String ADMIN_ADDRESS_PATTERN = "catwalk\\.admin\\..+";
 

@@ -11,6 +11,7 @@ import dev.catwalk.catalog.CatalogVerticle;
 import dev.catwalk.config.CatwalkConfig;
 import dev.catwalk.config.SettingsRepository;
 import dev.catwalk.config.SettingsRoutes;
+import dev.catwalk.crypto.KnownSecrets;
 import dev.catwalk.crypto.SecretBox;
 import dev.catwalk.db.Database;
 import dev.catwalk.db.DatabaseLookup;
@@ -33,6 +34,11 @@ import dev.catwalk.http.PortInUseException;
 import dev.catwalk.mcp.HttpUpstream;
 import dev.catwalk.mcp.McpEndpoint;
 import dev.catwalk.mcp.RelayOptions;
+import dev.catwalk.oauth.OAuthBearer;
+import dev.catwalk.oauth.OAuthOptions;
+import dev.catwalk.oauth.OAuthRoutes;
+import dev.catwalk.sandbox.Sandbox;
+import dev.catwalk.sandbox.SessionDirectories;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -43,6 +49,7 @@ import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -89,7 +96,8 @@ public final class Gateway {
   /** Starts a gateway; the future completes once it accepts HTTP requests. */
   public static Future<Gateway> start(Vertx vertx, CatwalkConfig config) {
     return vertx.executeBlocking(() -> requirePortsFree(config), false).compose(v -> resolveDatabase(vertx, config)).compose(database -> migrateIfEnabled(vertx, config.withDatabase(database.url()))
-        .compose(resolved -> new Wiring(vertx, resolved, database).deploy())
+        .compose(resolved -> sandbox(vertx, resolved).compose(sandbox -> new Wiring(vertx, resolved, database, sandbox)
+            .deploy()))
         .recover(e -> database.release().get().transform(ar -> Future.failedFuture(e))));
   }
 
@@ -137,6 +145,33 @@ public final class Gateway {
         : DatabaseLookup.forServe(vertx, config.home()).resolve();
   }
 
+  /**
+   * The local backend's sandbox, checked before anything starts (bubblewrap missing: the gateway does not
+   * start unless {@code CATWALK_LOCAL_SANDBOX=off}); and the session directories of gateways that were killed.
+   */
+  private static Future<Sandbox> sandbox(Vertx vertx, CatwalkConfig config) {
+    return vertx.executeBlocking(() -> {
+      SessionDirectories.removeStale();
+      CatwalkConfig.ServeOptions serve = config.serve();
+      Sandbox sandbox = Sandbox.create(serve.localSandbox(), toolPath(), serve.sandboxBinds(),
+          config.home().resolve("sandbox"), List.of(config.home()), List.of(Path.of(System.getProperty("user.home"))));
+      if (sandbox.enabled()) {
+        LOG.info("local MCP servers run sandboxed ({})", sandbox.describe());
+      } else {
+        LOG.warn("""
+            !!! CATWALK_LOCAL_SANDBOX=off: local MCP servers run WITHOUT A SANDBOX, as this gateway's user. \
+            Any server can read this user's files and other servers' processes. Use this only where every \
+            deployed server is trusted (see docs/security.md).""");
+      }
+      return sandbox;
+    }, false);
+  }
+
+  /** Where bubblewrap and prlimit are looked up: the gateway's own {@code PATH}, then the system's. */
+  private static String toolPath() {
+    return java.util.Objects.requireNonNullElse(System.getenv("PATH"), "") + java.io.File.pathSeparator + "/usr/bin";
+  }
+
   private static Future<CatwalkConfig> migrateIfEnabled(Vertx vertx, CatwalkConfig config) {
     if (!config.migrateOnStart()) {
       return Future.succeededFuture(config);
@@ -155,21 +190,23 @@ public final class Gateway {
     private final SecretBox box;
     private final DeploymentRepository deployments;
     private final SettingsRepository settings;
-    private final DeploymentLogs logs = new DeploymentLogs(LOG_LINES_PER_DEPLOYMENT);
+    private final DeploymentLogs logs;
     private final Map<String, Backend> backends;
     private final McpEndpoint endpoint;
     private final HealthRoutes health;
+    private final OAuthRoutes oauth;
     private final List<String> started = new ArrayList<>();
     private final DatabaseLookup.Found database;
     private OpenApiRoute openApi;
     private volatile Router router;
 
-    Wiring(Vertx vertx, CatwalkConfig config, DatabaseLookup.Found database) {
+    Wiring(Vertx vertx, CatwalkConfig config, DatabaseLookup.Found database, Sandbox sandbox) {
       this.vertx = vertx;
       this.config = config;
       this.database = database;
       this.pool = Database.pool(vertx, config.databaseUrl(), config.poolSize());
       this.box = new SecretBox(config.encryptionKey(), config.previousEncryptionKey());
+      this.logs = new DeploymentLogs(LOG_LINES_PER_DEPLOYMENT, new KnownSecrets(config.secretValues()));
       this.deployments = new DeploymentRepository(pool);
       this.settings = new SettingsRepository(pool, box, config.serve().settingsFromEnv(), Map.of(
           "catalogRegistryEnabled", config.serve().catalog().registryEnabled(),
@@ -182,7 +219,7 @@ public final class Gateway {
           new HttpUpstream.Spec(url, headers, Duration.ofSeconds(10), RelayOptions.MAX_MESSAGE_BYTES),
           dev.catwalk.deploy.PublicAddresses::isPublic);
       available.put(LocalBackend.NAME, new LocalBackend(vertx, serve.localPath(), serve.allowPrivateUpstreams(),
-          publicRemotes));
+          publicRemotes, sandbox));
       if (serve.fly().configured()) {
         FlyMachinesClient machines = new FlyMachinesClient(vertx, serve.fly().apiUrl(), this::flyToken,
             serve.fly().timing().apiAttempts(), serve.fly().timing().apiBackoff());
@@ -192,7 +229,9 @@ public final class Gateway {
       RelayOptions relay = config.relay().withDnsRebindingProtection(config.bindsLoopback())
           .withAllowedOrigins(serve.allowedOrigins());
       this.endpoint = new McpEndpoint(vertx, relay,
-          new DeploymentSessions(vertx, deployments, box, backends, logs));
+          new DeploymentSessions(vertx, deployments, box, backends, logs, new dev.catwalk.oauth.Resources(config.publicUrl())));
+      this.oauth = new OAuthRoutes(vertx, pool, config.publicUrl(), deployments, OAuthOptions.defaults(),
+          grant -> endpoint.endSessions(session -> OAuthBearer.credentialId(grant).equals(session.credentialId())));
       this.health = new HealthRoutes(vertx, pool, config.databaseUrl());
     }
 
@@ -210,6 +249,8 @@ public final class Gateway {
           .onSuccess(route -> openApi = route)
           .compose(route -> vertx.deployVerticle(new AdminVerticle(endpoint, pool, box, config.adminToken(),
               config.serve().adminPort())))
+          .onSuccess(started::add)
+          .compose(id -> vertx.deployVerticle(oauth.adminVerticle()))
           .onSuccess(started::add)
           .compose(id -> vertx.deployVerticle(new DeploymentVerticle(deployments, box, backends, logs,
               config.publicUrl(), config.serve().reconcileInterval(), PROVISION_WAIT)))
@@ -249,6 +290,9 @@ public final class Gateway {
 
     private void mountRoutes(Router router) {
       health.mount(vertx, router);
+      oauth.mountPublic(router);
+      new dev.catwalk.console.ConsoleRoutes(vertx, oauth).mount(router);
+      oauth.mountBeforeMcp(router, MCP_PATH);
       openApi.mount(router); // public documentation: before the admin token
       endpoint.mount(router, MCP_PATH);
       String api = "^/api/(?!mcp/).*";
@@ -259,6 +303,7 @@ public final class Gateway {
       CatalogRoutes.mount(vertx, router);
       SettingsRoutes.mount(router, settings, vertx.eventBus());
       AdminRoutes.mount(vertx, router);
+      OAuthRoutes.mountAdmin(vertx, router);
       this.router = router;
     }
   }

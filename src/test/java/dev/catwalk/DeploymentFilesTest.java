@@ -54,6 +54,7 @@ class DeploymentFilesTest {
     assertThat(user).isNotBlank().isNotEqualTo("root").isNotEqualTo("0");
     assertThat(last(lines, "EXPOSE")).isEqualTo(String.valueOf(defaultPort()));
     assertThat(lines).anyMatch(l -> l.contains("./mvnw") && l.contains("package"));
+    assertThat(lines).as("the sandbox").anyMatch(l -> l.contains("apt-get install") && l.contains("bubblewrap"));
   }
 
   @Test
@@ -68,6 +69,7 @@ class DeploymentFilesTest {
     assertThat(Main.commandLine().getSubcommands()).containsKey("runner");
     assertThat(last(lines, "USER")).isNotBlank().isNotEqualTo("root").isNotEqualTo("0");
     assertThat(String.join("\n", lines)).contains("/usr/local/bin/npx").contains("/uvx").contains("catwalk.jar");
+    assertThat(lines).as("the sandbox").anyMatch(l -> l.contains("apt-get install") && l.contains("bubblewrap"));
     assertThat(last(lines, "EXPOSE")).isEqualTo(String.valueOf(defaults().get(ConfigKeys.FLY_RUNNER_PORT)));
     assertThat(lines).noneMatch(l -> l.strip().startsWith("FROM") && l.contains(":latest"));
   }

@@ -21,13 +21,15 @@ import java.util.Set;
 public final class Analysis {
 
   /** Bumped whenever extraction changes, so cached answers of older analyzers are not served. */
-  public static final int ANALYZER_VERSION = 1;
+  public static final int ANALYZER_VERSION = 2;
 
   final RepositorySnapshot snapshot;
   Evidence.Hint recipe;
   final Map<String, JsonObject> recipeSources = new LinkedHashMap<>();
   final Map<String, Field> variables = new LinkedHashMap<>();
   final Set<String> warnings = new LinkedHashSet<>();
+  /** Trust rank of each file that gave evidence, by path. */
+  final Map<String, Integer> trust = new LinkedHashMap<>();
 
   Analysis(RepositorySnapshot snapshot) {
     this.snapshot = snapshot;

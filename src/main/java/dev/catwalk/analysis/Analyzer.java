@@ -23,9 +23,43 @@ public final class Analyzer {
   private Analyzer() {
   }
 
+  /** Source files read at most, per analysis. */
+  public static final int MAX_SOURCES = 10;
+  /** Folders whose source files may be read: the root, src (two levels), cmd/NAME, and a Python package folder. */
+  private static final Pattern SOURCE_PLACE = Pattern.compile("^([^/]+|src/[^/]+|src/[^/]+/[^/]+|cmd/[^/]+/[^/]+"
+      + "|[a-z0-9_]*(mcp|server)[a-z0-9_]*/[^/]+)$");
+  /** Folders listed to find source files (besides the analyzed folder itself). */
+  private static final Pattern SOURCE_FOLDER = Pattern.compile("^(src|cmd|src/[^/]+|cmd/[^/]+|[a-z0-9_]*(mcp|server)[a-z0-9_]*)$");
+  private static final List<String> SOURCE_PRIORITY = List.of("config", "settings", "env", "constants", "server",
+      "__main__", "main", "index", "cli", "stdio", "app");
+
   /** Whether the analyzer reads the file at {@code path} (relative to the analyzed folder). */
   public static boolean wants(String path) {
     return FILES.stream().anyMatch(name -> name.equalsIgnoreCase(path)) || NPM_WRAPPER.matcher(path).matches();
+  }
+
+  /** Whether {@code path} is a source file in a place the analyzer looks for environment reads. */
+  public static boolean wantsSource(String path) {
+    return CodeExtractor.isSource(path) && SOURCE_PLACE.matcher(path).matches();
+  }
+
+  /** Whether the folder at {@code path} is listed to find source files. */
+  public static boolean listsFolder(String path) {
+    return SOURCE_FOLDER.matcher(path).matches() && !path.matches(".*(^|/)(tests?|docs?|examples?|scripts?|e2e|evals?)$");
+  }
+
+  /** The source files to read among {@code paths}: well-named entry points and configuration first, at most {@link #MAX_SOURCES}. */
+  public static List<String> chooseSources(java.util.Collection<String> paths) {
+    return paths.stream().filter(Analyzer::wantsSource)
+        .sorted(java.util.Comparator.comparingInt(Analyzer::sourceRank).thenComparingInt(String::length)
+            .thenComparing(java.util.Comparator.naturalOrder()))
+        .limit(MAX_SOURCES).toList();
+  }
+
+  private static int sourceRank(String path) {
+    String stem = path.substring(path.lastIndexOf('/') + 1).replaceFirst("\\.[a-z]+$", "").toLowerCase(java.util.Locale.ROOT);
+    int rank = SOURCE_PRIORITY.indexOf(stem);
+    return rank < 0 ? SOURCE_PRIORITY.size() : rank;
   }
 
   /** Analyzes the snapshot without an LLM. */
@@ -54,6 +88,9 @@ public final class Analyzer {
     }
     one(snapshot, Dotenv.TEMPLATES, Dotenv::template, evidence, problems);
     one(snapshot, List.of("Dockerfile"), Dotenv::dockerfile, evidence, problems);
+    for (String source : chooseSources(snapshot.files().keySet())) {
+      run(Map.entry(source, snapshot.files().get(source)), CodeExtractor::extract, evidence, problems);
+    }
     Analysis analysis = Merger.merge(snapshot, evidence);
     analysis.warnings.addAll(problems);
     return analysis;

@@ -7,10 +7,13 @@ import java.util.Set;
 
 /**
  * Reads the command lines client configurations carry ({@code npx -y pkg@1.2}, {@code uvx pkg==1.0},
- * {@code docker run -i --rm -e NAME image:tag}) back into a run recipe and the variables they pass.
+ * {@code docker run -i --rm -e NAME image:tag}) back into a run recipe and the variables they pass;
+ * {@code npx mcp-remote URL} is the remote server at URL.
  */
 public final class CommandLines {
 
+  /** npm packages that only bridge a client's stdio to a remote server: the remote is what runs. */
+  private static final Set<String> REMOTE_BRIDGES = Set.of("mcp-remote", "supergateway", "@modelcontextprotocol/mcp-remote");
   private static final Set<String> NPX_FLAGS = Set.of("-y", "--yes", "-q", "--quiet", "--no-install", "-s", "--silent");
   private static final Set<String> DOCKER_VALUE_FLAGS = Set.of("-v", "--volume", "--name", "--network", "--net", "-p",
       "--publish", "--mount", "-w", "--workdir", "--platform", "--pull", "-u", "--user", "--entrypoint",
@@ -102,6 +105,11 @@ public final class CommandLines {
     int at = packageSpec.lastIndexOf('@');
     String name = at > 0 ? packageSpec.substring(0, at) : packageSpec;
     String version = at > 0 ? Values.version(packageSpec.substring(at + 1)) : null;
+    String remote = args.stream().filter(a -> a.startsWith("https://") || a.startsWith("http://")).findFirst().orElse(null);
+    if (REMOTE_BRIDGES.contains(name) && remote != null) {
+      return new Evidence.Hint("remote", null, null, null, List.of(), remote.endsWith("/sse") ? "sse" : "streamable-http",
+          remote, null);
+    }
     if (bin != null && !bin.equals(unscoped(name))) {
       List<String> line = new ArrayList<>(List.of("-y", "-p", version == null ? name : name + "@" + version, bin));
       line.addAll(args);

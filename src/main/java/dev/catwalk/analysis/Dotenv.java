@@ -9,7 +9,9 @@ import java.util.regex.Pattern;
 
 /**
  * Weak evidence from plain-text files: dotenv templates ({@code .env.example}, {@code .env.sample}...:
- * {@code KEY=value} is expected, {@code # KEY=} optional, the comment above is the description) and
+ * {@code # KEY=} is optional, the comment above is the description and may say required or optional; an
+ * uncommented placeholder is taken as required only when it is the template's only one (several are
+ * usually alternatives or extras), and never when its comment says it is for tests) and
  * the {@code Dockerfile} ({@code ENV} defaults; build and runtime noise such as {@code NODE_ENV} left out).
  */
 public final class Dotenv {
@@ -19,6 +21,9 @@ public final class Dotenv {
       "env.example", ".env.local.example");
 
   private static final Pattern ASSIGNMENT = Pattern.compile("^(#\\s*)?(?:export\\s+)?([A-Za-z_][A-Za-z0-9_]*)\\s*=\\s*(.*)$");
+  private static final Pattern CONDITIONAL = Pattern.compile("\\brequired (only )?(for|if|when|to use|by)\\b"
+      + "|\\bonly (required|needed) (for|if|when)\\b|\\bnot required\\b");
+  private static final Pattern TESTS = Pattern.compile("\\btest(s|ing)?\\b|\\bdevelopment\\b|\\bevals?\\b");
   private static final Pattern DOCKER_ENV = Pattern.compile("(?i)^ENV\\s+(.*)$");
   private static final Pattern PAIR = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)=(\"[^\"]*\"|'[^']*'|\\S*)");
   private static final Set<String> NOISE = Set.of("NODE_ENV", "PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE", "PATH",
@@ -32,6 +37,7 @@ public final class Dotenv {
   public static Evidence template(String path, String text) {
     List<Evidence.Variable> variables = new ArrayList<>();
     List<String> comment = new ArrayList<>();
+    List<String> guessed = new ArrayList<>();
     for (String raw : text.split("\\R")) {
       String line = raw.strip();
       Matcher assignment = ASSIGNMENT.matcher(line);
@@ -42,8 +48,11 @@ public final class Dotenv {
         Boolean required = commented ? Boolean.FALSE : requiredFromText(description);
         Evidence.Variable variable = Evidence.Variable.named(assignment.group(2)).describedAs(description);
         boolean placeholder = Values.isPlaceholder(value) || Values.looksSecret(assignment.group(2));
-        variables.add(placeholder ? variable.with(required == null ? Boolean.TRUE : required, null)
-            : variable.with(required, value));
+        boolean forTests = description != null && TESTS.matcher(description.toLowerCase(Locale.ROOT)).find();
+        if (placeholder && required == null && !forTests) {
+          guessed.add(assignment.group(2));
+        }
+        variables.add(placeholder ? variable.with(required, null) : variable.with(required, value));
         comment.clear();
       } else if (line.startsWith("#")) {
         String words = line.replaceFirst("^#+\\s*", "");
@@ -53,6 +62,9 @@ public final class Dotenv {
       } else {
         comment.clear();
       }
+    }
+    if (guessed.size() == 1) {
+      variables.replaceAll(v -> v.name().equals(guessed.getFirst()) ? v.with(true, v.defaultValue()) : v);
     }
     return Evidence.of(path, Evidence.DOTENV, null, variables);
   }
@@ -81,13 +93,16 @@ public final class Dotenv {
     return Evidence.of(path, Evidence.DOCKERFILE, null, variables);
   }
 
-  /** {@code true} when a description says required, {@code false} when it says optional, else null. */
+  /**
+   * {@code true} when a description says required, {@code false} when it says optional or required
+   * only for some feature or mode ("required for running Atlas tools"), else null.
+   */
   static Boolean requiredFromText(String description) {
     if (description == null) {
       return null;
     }
     String lower = description.toLowerCase(Locale.ROOT);
-    if (lower.contains("optional")) {
+    if (lower.contains("optional") || CONDITIONAL.matcher(lower).find()) {
       return false;
     }
     return lower.contains("required") ? Boolean.TRUE : null;

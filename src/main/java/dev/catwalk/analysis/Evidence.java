@@ -29,6 +29,8 @@ public record Evidence(String path, int trust, Hint recipe, List<Variable> varia
   public static final int DOTENV = 6;
   /** {@code Dockerfile}. */
   public static final int DOCKERFILE = 7;
+  /** Environment reads in the server's source code. */
+  public static final int CODE = 8;
 
   public Evidence {
     variables = List.copyOf(variables);

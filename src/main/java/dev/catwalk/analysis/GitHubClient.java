@@ -50,6 +50,7 @@ public final class GitHubClient {
   }
 
   private static final int MAX_WRAPPERS = 4;
+  private static final int MAX_SOURCE_LISTINGS = 6;
   private final WebClient client;
   private final Options options;
 
@@ -118,6 +119,8 @@ public final class GitHubClient {
 
     private Future<Void> fetchAll(JsonArray entries, String sha, Map<String, String> files) {
       List<Future<?>> fetches = new ArrayList<>();
+      Map<String, JsonObject> sources = new ConcurrentHashMap<>();
+      AtomicInteger listings = new AtomicInteger();
       for (Object item : entries) {
         if (!(item instanceof JsonObject entry)) {
           continue;
@@ -128,6 +131,37 @@ public final class GitHubClient {
         } else if ("dir".equals(entry.getString("type")) && name.equals("npm")) {
           fetches.add(wrappers(sha, files));
         }
+      }
+      Future<Void> found = sourcesIn(entries, "", sha, sources, listings);
+      fetches.add(found.compose(v -> fetchSources(sources, sha, files)));
+      return Future.all(fetches).mapEmpty();
+    }
+
+    /** Collects the source files of {@code entries} and lists the folders that may hold more (a few at most). */
+    private Future<Void> sourcesIn(JsonArray entries, String prefix, String sha, Map<String, JsonObject> sources,
+                                   AtomicInteger listings) {
+      List<Future<?>> more = new ArrayList<>();
+      for (Object item : entries) {
+        if (!(item instanceof JsonObject entry)) {
+          continue;
+        }
+        String path = prefix + entry.getString("name", "");
+        if ("file".equals(entry.getString("type")) && Analyzer.wantsSource(path)) {
+          sources.put(path, entry);
+        } else if ("dir".equals(entry.getString("type")) && Analyzer.listsFolder(path)
+            && listings.incrementAndGet() <= MAX_SOURCE_LISTINGS) {
+          more.add(list(relative(path), sha, "folder '" + Validation.printable(path) + "'")
+              .compose(children -> sourcesIn(children, path + "/", sha, sources, listings))
+              .recover(e -> Future.succeededFuture()));
+        }
+      }
+      return Future.all(more).mapEmpty();
+    }
+
+    private Future<Void> fetchSources(Map<String, JsonObject> sources, String sha, Map<String, String> files) {
+      List<Future<?>> fetches = new ArrayList<>();
+      for (String path : Analyzer.chooseSources(sources.keySet())) {
+        fetches.add(fetchListed(sources.get(path), path, sha, files));
       }
       return Future.all(fetches).mapEmpty();
     }

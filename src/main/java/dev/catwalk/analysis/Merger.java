@@ -23,6 +23,7 @@ public final class Merger {
     Analysis analysis = new Analysis(snapshot);
     snapshot.warnings().forEach(analysis.warnings::add);
     ordered.forEach(e -> analysis.warnings.addAll(e.warnings()));
+    ordered.forEach(e -> analysis.trust.putIfAbsent(e.path(), e.trust()));
     mergeRecipe(analysis, ordered);
     for (Evidence item : ordered) {
       for (Evidence.Variable variable : item.variables()) {
@@ -35,6 +36,7 @@ public final class Merger {
         field.sources.put("writeOnly", Analysis.rule(field.secret ? "the name says it is a secret"
             : "nothing says it is a secret"));
       }
+      weakRequired(analysis, field);
       if (field.required == null) {
         field.required = false;
         field.sources.put("required", Analysis.rule("no source says it is required"));
@@ -47,6 +49,57 @@ public final class Merger {
     return analysis;
   }
 
+  /**
+   * Required only as far as weak evidence (README, dotenv, Dockerfile) guesses it: a variable with a
+   * default, or a setting of the HTTP transport (port, host, CORS, TLS files...), which a stdio
+   * deployment never uses, is not required. Code that fails without the variable outweighs a value
+   * shown in the README, which is an example rather than the server's default.
+   */
+  private static void weakRequired(Analysis analysis, Analysis.Field field) {
+    String from = field.files.get("required");
+    if (!Boolean.TRUE.equals(field.required) || from == null || trustOf(analysis, from) < Evidence.README) {
+      return;
+    }
+    if (field.defaultValue != null && trustOf(analysis, from) != Evidence.CODE) {
+      field.required = false;
+      field.sources.put("required", Analysis.rule("it has a default, so it is optional"));
+    } else if (Values.isTransportSetting(field.name)) {
+      field.required = false;
+      field.sources.put("required", Analysis.rule("a setting of the HTTP transport, unused over stdio"));
+    }
+  }
+
+  private static int trustOf(Analysis analysis, String path) {
+    Integer trust = analysis.trust.get(path);
+    return trust == null ? Integer.MAX_VALUE : trust;
+  }
+
+  /**
+   * A bare command ({@code chroma-mcp}) that is the command of the published package another file names
+   * is that package: run it from the registry rather than expect the program on the host.
+   */
+  private static Evidence packageOfCommand(Evidence chosen, List<Evidence> withRecipe) {
+    Evidence.Hint hint = chosen.recipe();
+    if (!"command".equals(hint.runtime()) || hint.packageName() != null || hint.command() == null) {
+      return chosen;
+    }
+    String command = normalized(hint.command());
+    for (Evidence other : withRecipe) {
+      Evidence.Hint candidate = other.recipe();
+      if (("npm".equals(candidate.runtime()) || "pypi".equals(candidate.runtime()))
+          && normalized(CommandLines.unscoped(candidate.packageName())).equals(command)) {
+        Evidence.Hint merged = candidate.args().isEmpty() ? new Evidence.Hint(candidate.runtime(),
+            candidate.packageName(), candidate.version(), null, hint.args(), candidate.transport(), null, null) : candidate;
+        return new Evidence(other.path(), other.trust(), merged, other.variables(), other.warnings());
+      }
+    }
+    return chosen;
+  }
+
+  private static String normalized(String name) {
+    return name.toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+  }
+
   private static void mergeRecipe(Analysis analysis, List<Evidence> ordered) {
     List<Evidence> withRecipe = ordered.stream().filter(e -> e.recipe() != null).toList();
     if (withRecipe.isEmpty()) {
@@ -54,7 +107,7 @@ public final class Merger {
           + " package, no client configuration in the README)");
       return;
     }
-    Evidence chosen = withRecipe.getFirst();
+    Evidence chosen = packageOfCommand(withRecipe.getFirst(), withRecipe);
     Evidence.Hint recipe = chosen.recipe();
     String versionFrom = chosen.path();
     for (Evidence other : withRecipe.subList(1, withRecipe.size())) {

@@ -8,6 +8,9 @@ import java.util.regex.Pattern;
 /** Heuristics shared by the extractors: placeholders, secret names, titles, variable names. */
 public final class Values {
 
+  private static final Pattern TRANSPORT = Pattern.compile("^(PORT|HOST|BIND_ADDRESS|TRANSPORT(_MODE)?)$"
+      + "|(^|_)(MCP|FASTMCP|SERVER|HTTP|SSE|TRANSPORT|BIND|LISTEN|CALLBACK)_(PORT|HOST|ADDRESS)$|_TRANSPORT$"
+      + "|ALLOWED_(ORIGINS|HOSTS)$|(^|_)CORS(_[A-Z]+)?$|TLS_(CERT|KEY)_FILE$|(^|_)SSE(_|$)");
   private static final Pattern ENV_NAME = Pattern.compile("^[A-Za-z_][A-Za-z0-9_]{0,127}$");
   private static final Pattern TEMPLATE = Pattern.compile("\\$\\{[^}]*}|\\$[A-Za-z_][A-Za-z0-9_]*|\\{\\{[^}]*}}|<[^>]*>"
       + "|\\[[A-Z_ -]+]");
@@ -100,5 +103,15 @@ public final class Values {
       case "boolean", "bool" -> "boolean";
       default -> "string";
     };
+  }
+
+  /**
+   * Whether {@code name} configures the HTTP/SSE transport rather than the server's work: the server's
+   * own port and bind host ({@code PORT}, {@code MCP_PORT}, {@code SERVER_HOST}... but not the host of an
+   * upstream API such as {@code REDIS_HOST}), allowed origins and hosts, CORS, TLS certificate files,
+   * SSE keys, the transport switch.
+   */
+  public static boolean isTransportSetting(String name) {
+    return TRANSPORT.matcher(name).find();
   }
 }

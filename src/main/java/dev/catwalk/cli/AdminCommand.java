@@ -30,7 +30,9 @@ import java.util.function.BiFunction;
     description = "Operator commands for the running gateway, over its local admin channel "
         + "(127.0.0.1:CATWALK_ADMIN_PORT, admin token required).",
     subcommands = {AdminCommand.ListDeployments.class, AdminCommand.Sessions.class, AdminCommand.EndSession.class, AdminCommand.Stop.class,
-        AdminCommand.Restart.class, AdminCommand.Drain.class, AdminCommand.RotateKey.class})
+        AdminCommand.Restart.class, AdminCommand.Drain.class, AdminCommand.RotateKey.class,
+        AccountCommands.AddUser.class, AccountCommands.RemoveUser.class, AccountCommands.Users.class,
+        AccountCommands.Grants.class, AccountCommands.RevokeGrant.class})
 public final class AdminCommand implements Callable<Integer> {
 
   @Spec

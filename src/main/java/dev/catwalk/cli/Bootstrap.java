@@ -6,6 +6,7 @@ import dev.catwalk.config.ConfigLoader;
 import dev.catwalk.config.DevSecrets;
 import dev.catwalk.db.DatabaseException;
 import dev.catwalk.http.PortInUseException;
+import dev.catwalk.sandbox.SandboxUnavailableException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -38,7 +39,7 @@ abstract class Bootstrap implements Callable<Integer> {
     } catch (ConfigException e) {
       System.err.println("catwalk: " + e.getMessage());
       return ExitCodes.USAGE;
-    } catch (DatabaseException | PortInUseException e) {
+    } catch (DatabaseException | PortInUseException | SandboxUnavailableException e) {
       System.err.println("catwalk: " + e.getMessage());
       return ExitCodes.FAILURE;
     } catch (Exception e) {

@@ -2,10 +2,15 @@ package dev.catwalk.cli;
 
 import dev.catwalk.config.CatwalkConfig;
 import dev.catwalk.config.ConfigException;
+import dev.catwalk.config.ConfigKeys;
 import dev.catwalk.config.ConfigLoader;
 import dev.catwalk.http.PortInUseException;
 import dev.catwalk.mcp.RelayOptions;
 import dev.catwalk.mcp.Runner;
+import dev.catwalk.sandbox.Sandbox;
+import dev.catwalk.sandbox.SandboxLimits;
+import dev.catwalk.sandbox.SandboxUnavailableException;
+import dev.catwalk.sandbox.SessionDirectories;
 import io.vertx.core.Vertx;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +56,10 @@ public final class RunnerCommand implements Callable<Integer> {
       description = "A browser origin allowed besides loopback ones (repeatable; * allows any).")
   private List<String> allowedOrigins = new java.util.ArrayList<>();
 
+  @Option(names = "--warm", paramLabel = "N", defaultValue = "0",
+      description = "Server processes started ahead of sessions, so initialize does not wait for one (default ${DEFAULT-VALUE}).")
+  private int warm;
+
   @Option(names = "--stdio", paramLabel = "\"COMMAND ARGS\"",
       description = "The server's command line as one string, run by sh -c (supergateway's form).")
   private String stdio;
@@ -68,15 +77,20 @@ public final class RunnerCommand implements Callable<Integer> {
     String bind = env.getOrDefault(FLY_PRIVATE_IP_ENV, "").isBlank() ? host : env.get(FLY_PRIVATE_IP_ENV);
     Vertx vertx = Vertx.vertx();
     try {
-      RelayOptions options = CatwalkConfig.relayOptions(ConfigLoader.loadRaw(vertx, new io.vertx.core.json.JsonObject())
-          .await()).withDnsRebindingProtection(CatwalkConfig.isLoopback(bind)).withAllowedOrigins(allowedOrigins);
+      io.vertx.core.json.JsonObject raw = ConfigLoader.loadRaw(vertx, new io.vertx.core.json.JsonObject()).await();
+      RelayOptions options = CatwalkConfig.relayOptions(raw)
+          .withDnsRebindingProtection(CatwalkConfig.isLoopback(bind)).withAllowedOrigins(allowedOrigins);
+      Sandbox sandbox = vertx.executeBlocking(() -> sandbox(raw, env), false).await();
       vertx.executeBlocking(() -> {
         PortInUseException.requireFree("--port", bind, port);
         return null;
       }, false).await();
       Map<String, String> serverEnv = new java.util.HashMap<>(env);
       serverEnv.remove(TOKEN_ENV);
-      Runner runner = Runner.start(vertx, bind, port, serverCommand, serverEnv, env.get(TOKEN_ENV), options).await();
+      Sandbox.Launch launch = sandbox.launch("runner", serverCommand, serverEnv,
+          env.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"), SandboxLimits.DEFAULTS);
+      Runner runner = Runner.start(vertx, bind, port, launch.command(), launch.env(), env.get(TOKEN_ENV), options,
+          warm).await();
       LOG.info("runner serving '{}' at http://{}:{}/mcp", stdio != null ? stdio : command.get(0),
           bind.contains(":") ? "[" + bind + "]" : bind, port);
       Signals.awaitTermination(runner::close);
@@ -84,12 +98,34 @@ public final class RunnerCommand implements Callable<Integer> {
     } catch (ConfigException e) {
       System.err.println("catwalk: " + e.getMessage());
       return ExitCodes.USAGE;
-    } catch (PortInUseException e) {
+    } catch (PortInUseException | SandboxUnavailableException e) {
       System.err.println("catwalk: " + e.getMessage());
       return ExitCodes.FAILURE;
     } finally {
       vertx.close().await();
     }
+  }
+
+  /**
+   * The runner's sandbox ({@code CATWALK_LOCAL_SANDBOX}, {@code CATWALK_SANDBOX_BIND} from the environment or
+   * conf/config.yaml); its server's home and caches are kept in {@code CATWALK_HOME/sandbox/runner}.
+   */
+  private static Sandbox sandbox(io.vertx.core.json.JsonObject raw, Map<String, String> env) {
+    SessionDirectories.removeStale();
+    String mode = String.valueOf(raw.getValue(ConfigKeys.LOCAL_SANDBOX, Sandbox.ON));
+    List<String> binds = java.util.Arrays.stream(String.valueOf(raw.getValue(ConfigKeys.SANDBOX_BIND, "")).split(","))
+        .map(String::strip).filter(b -> !b.isEmpty()).toList();
+    java.nio.file.Path home = env.getOrDefault(ConfigKeys.HOME, "").isBlank() ? CatwalkConfig.defaultHome()
+        : java.nio.file.Path.of(env.get(ConfigKeys.HOME));
+    Sandbox sandbox = Sandbox.create("false".equals(mode) ? Sandbox.OFF : mode, env.getOrDefault("PATH", "") + ":/usr/bin",
+        binds,
+        home.resolve("sandbox"), List.of(home), List.of(java.nio.file.Path.of(System.getProperty("user.home"))));
+    if (sandbox.enabled()) {
+      LOG.info("the server runs sandboxed ({})", sandbox.describe());
+    } else {
+      LOG.warn("!!! CATWALK_LOCAL_SANDBOX=off: the server runs WITHOUT A SANDBOX, as this runner's user");
+    }
+    return sandbox;
   }
 
   /** The server's command: after {@code --} (relative paths made absolute), or {@code sh -c} with the {@code --stdio} string. */
@@ -124,7 +160,7 @@ public final class RunnerCommand implements Callable<Integer> {
   }
 
   private static final java.util.Set<String> VALUED_OPTIONS = java.util.Set.of("--host", "--port", "--allow-origin",
-      "--stdio");
+      "--stdio", "--warm");
 
   /**
    * Each session runs in its own temporary directory, so relative paths in the command that name

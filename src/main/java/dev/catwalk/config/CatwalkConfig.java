@@ -112,6 +112,30 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
 
   private static final byte[] IPV6_LOOPBACK = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
 
+  /**
+   * The gateway's own secret values in clear (admin token, encryption keys as configured, database passwords,
+   * API tokens from the environment): what logs must never show.
+   */
+  public List<String> secretValues() {
+    List<String> values = new ArrayList<>();
+    values.add(adminToken);
+    for (byte[] key : new byte[][] {encryptionKey, previousEncryptionKey}) {
+      if (key != null) {
+        values.add(Base64.getEncoder().encodeToString(key));
+      }
+    }
+    for (DatabaseUrl database : new DatabaseUrl[] {databaseUrl, migrationDatabaseUrl}) {
+      if (database != null) {
+        values.add(database.password());
+      }
+    }
+    if (serve != null) {
+      values.addAll(serve.settingsFromEnv().values());
+      values.add(serve.fly().apiToken());
+    }
+    return values.stream().filter(v -> v != null && !v.isEmpty()).distinct().toList();
+  }
+
   /** This configuration with another database (after resolving a developer database). */
   public CatwalkConfig withDatabase(DatabaseUrl database) {
     return new CatwalkConfig(port, host, database, database, poolSize, migrateOnStart, encryptionKey,
@@ -133,15 +157,19 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
    * @param llmBaseUrl         base URL of the OpenAI-compatible API of the analysis LLM step, without a trailing slash
    * @param llmModel           model of the analysis LLM step, or null (no LLM step)
    * @param catalog            the catalog's sources and sync intervals
+   * @param localSandbox       {@code on} or {@code off}: whether local MCP servers run inside bubblewrap
+   * @param sandboxBinds       host paths every sandboxed server may read
    */
   public record ServeOptions(int adminPort, String localPath, boolean allowPrivateUpstreams,
                              List<String> allowedOrigins, Duration reconcileInterval,
                              java.util.Map<String, String> settingsFromEnv, FlyOptions fly, String githubApiUrl,
-                             List<String> githubHosts, String llmBaseUrl, String llmModel, CatalogOptions catalog) {
+                             List<String> githubHosts, String llmBaseUrl, String llmModel, CatalogOptions catalog,
+                             String localSandbox, List<String> sandboxBinds) {
     public ServeOptions {
       allowedOrigins = List.copyOf(allowedOrigins);
       settingsFromEnv = java.util.Map.copyOf(settingsFromEnv);
       githubHosts = List.copyOf(githubHosts);
+      sandboxBinds = List.copyOf(sandboxBinds);
     }
   }
 
@@ -290,7 +318,24 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
       return new ServeOptions(adminPort, localPath, allowPrivate, origins, Duration.ofSeconds(reconcileSeconds),
           settings, flyOptions(), httpUrl(ConfigKeys.GITHUB_API_URL, "https://api.github.com"), githubHosts,
           httpUrl(ConfigKeys.LLM_BASE_URL, "https://openrouter.ai/api/v1"), model.isEmpty() ? null : model,
-          catalogOptions());
+          catalogOptions(), localSandbox(), list(ConfigKeys.SANDBOX_BIND));
+    }
+
+    private String localSandbox() {
+      String value = switch (text(ConfigKeys.LOCAL_SANDBOX, "on").toLowerCase(Locale.ROOT)) {
+        case "true" -> "on";
+        case "false" -> "off";
+        case String other -> other;
+      };
+      if (!List.of("on", "off").contains(value)) {
+        problems.add(ConfigKeys.LOCAL_SANDBOX + ": '" + value + "' is not on or off");
+        return "on";
+      }
+      return value;
+    }
+
+    private List<String> list(String key) {
+      return java.util.Arrays.stream(text(key, "").split(",")).map(String::strip).filter(v -> !v.isEmpty()).toList();
     }
 
     private CatalogOptions catalogOptions() {

@@ -39,6 +39,13 @@ public final class ConfigKeys {
   public static final String ADMIN_PORT = "CATWALK_ADMIN_PORT";
   /** {@code PATH} for local MCP server processes (and where their runtimes npx, uvx, docker are looked up). */
   public static final String LOCAL_PATH = "CATWALK_LOCAL_PATH";
+  /**
+   * {@code on} (default): local MCP servers run inside bubblewrap, and {@code serve} refuses to start the local
+   * backend without it; {@code off}: they run as plain child processes of the gateway's user (a loud warning).
+   */
+  public static final String LOCAL_SANDBOX = "CATWALK_LOCAL_SANDBOX";
+  /** Comma-separated host paths every sandboxed server may read (runtimes or files outside {@code /usr}). */
+  public static final String SANDBOX_BIND = "CATWALK_SANDBOX_BIND";
   /** Whether remote MCP server URLs may point at loopback or private addresses (off: no SSRF through Catwalk). */
   public static final String ALLOW_PRIVATE_UPSTREAMS = "CATWALK_ALLOW_PRIVATE_UPSTREAMS";
   /** Comma-separated browser origins allowed on the MCP endpoint besides loopback ones ({@code *}: any). */
@@ -144,7 +151,7 @@ public final class ConfigKeys {
   public static final java.util.List<String> ALL = java.util.stream.Stream.concat(java.util.stream.Stream.of(PORT, HOST,
       DATABASE_URL, MIGRATION_DATABASE_URL,
       DB_PGBOUNCER, DB_POOL_SIZE, MIGRATE_ON_START, ENCRYPTION_KEY, ENCRYPTION_KEY_PREVIOUS, ADMIN_TOKEN, PUBLIC_URL,
-      SHUTDOWN_TIMEOUT, HTTP_INSTANCES, HOME, ADMIN_PORT, LOCAL_PATH, ALLOW_PRIVATE_UPSTREAMS, ALLOWED_ORIGINS, RECONCILE_INTERVAL,
+      SHUTDOWN_TIMEOUT, HTTP_INSTANCES, HOME, ADMIN_PORT, LOCAL_PATH, LOCAL_SANDBOX, SANDBOX_BIND, ALLOW_PRIVATE_UPSTREAMS, ALLOWED_ORIGINS, RECONCILE_INTERVAL,
       OPENROUTER_API_KEY, FLY_API_TOKEN, GITHUB_TOKEN, FLY_API_URL, FLY_API_TOKEN_OVERRIDE, FLY_ORG, FLY_REGION,
       FLY_IMAGE, FLY_GUEST, FLY_MACHINE_URL, FLY_RUNNER_PORT, FLY_APP_PREFIX, GITHUB_API_URL, GITHUB_HOSTS, LLM_BASE_URL,
       LLM_MODEL, FLY_BOOT_TIMEOUT, FLY_HEALTH_TIMEOUT, FLY_WAIT_WINDOW, FLY_POLL_MILLIS, FLY_API_ATTEMPTS,

@@ -51,6 +51,9 @@ public final class Migrations {
         .locations(LOCATION)
         .table(HISTORY_TABLE)
         .cleanDisabled(true)
+        // Helpers hold reserved numbers (V3, V4, V6…) that can land after a higher one was applied: apply them
+        // out of order instead of failing validation on databases that already have the higher version.
+        .outOfOrder(true)
         .connectRetries(0)
         .loggers("slf4j")
         .load();

@@ -54,6 +54,14 @@ public interface Backend {
     return Future.succeededFuture(new JsonArray());
   }
 
+  /**
+   * How this backend isolates a deployment's servers, shown as the deployment's {@code sandbox} field (the
+   * local backend: bubblewrap's version, or {@code off}); null when the backend says nothing.
+   */
+  default String sandbox() {
+    return null;
+  }
+
   /** Removes resources this backend made for deployments that no longer exist. */
   default Future<Void> sweep(java.util.function.Predicate<java.util.UUID> exists) {
     return Future.succeededFuture();

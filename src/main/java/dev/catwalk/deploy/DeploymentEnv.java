@@ -34,6 +34,15 @@ public record DeploymentEnv(Map<String, String> plain, Map<String, String> secre
     return all;
   }
 
+  /** Every decrypted secret value: the secrets and the runner token (what logs must redact). */
+  public List<String> secretValues() {
+    List<String> values = new java.util.ArrayList<>(secrets.values());
+    if (runnerToken != null) {
+      values.add(runnerToken);
+    }
+    return values;
+  }
+
   /** Loads and decrypts a deployment's configuration. */
   public static Future<DeploymentEnv> load(DeploymentRepository repository, SecretBox box, Deployment deployment) {
     return repository.secrets(deployment.id()).map(sealed -> open(box, deployment, sealed));

@@ -1,6 +1,6 @@
 package dev.catwalk.deploy;
 
-import dev.catwalk.crypto.Redaction;
+import dev.catwalk.crypto.KnownSecrets;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -14,13 +14,15 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The recent log of each deployment, in memory and bounded: its servers' stderr and its lifecycle
- * (sessions started and ended, status changes). Every line passes through a redaction of the
- * deployment's secret values before it is kept, so secrets never reach the logs API.
+ * (sessions started and ended, status changes). Every line is redacted with every secret the gateway knows
+ * ({@link KnownSecrets}: its own, and every deployment's, not only this one's) when it is kept and again when
+ * it is read, so no secret reaches the logs API, even one a server found elsewhere.
  */
 public final class DeploymentLogs {
 
 
   private final int linesPerDeployment;
+  private final KnownSecrets secrets;
   private final Map<UUID, ArrayDeque<JsonObject>> logs = new ConcurrentHashMap<>();
 
   /** Where one session's lines go: already bound to a deployment and its secrets. Thread-safe. */
@@ -29,19 +31,30 @@ public final class DeploymentLogs {
     void line(String source, String text);
   }
 
-  public DeploymentLogs(int linesPerDeployment) {
+  public DeploymentLogs(int linesPerDeployment, KnownSecrets secrets) {
     this.linesPerDeployment = linesPerDeployment;
+    this.secrets = secrets;
   }
 
-  /** A sink for a deployment that redacts {@code secretValues}. */
+  /** A sink for a deployment whose decrypted secrets are {@code secretValues} (they become known secrets). */
   public Sink sink(UUID deploymentId, Collection<String> secretValues) {
-    Redaction redaction = Redaction.of(secretValues);
-    return (source, text) -> append(deploymentId, source, redaction.apply(text));
+    remember(deploymentId, secretValues);
+    return (source, text) -> append(deploymentId, source, secrets.redact(text));
   }
 
-  /** Keeps a lifecycle line that holds no secret (status changes, session counts). */
+  /** Makes a deployment's decrypted secret values known, so that every log redacts them. */
+  public void remember(UUID deploymentId, Collection<String> secretValues) {
+    secrets.add(deploymentId, secretValues);
+  }
+
+  /** {@code text} with every known secret redacted (for the gateway's own log lines about deployments). */
+  public String redact(String text) {
+    return secrets.redact(text);
+  }
+
+  /** Keeps a lifecycle line (status changes, session counts), redacted like every other. */
   public void lifecycle(UUID deploymentId, String text) {
-    append(deploymentId, "lifecycle", text);
+    append(deploymentId, "lifecycle", secrets.redact(text));
   }
 
   /** The newest {@code limit} lines, oldest first. */
@@ -52,13 +65,15 @@ public final class DeploymentLogs {
     }
     synchronized (log) {
       List<JsonObject> lines = List.copyOf(log);
-      return new JsonArray(List.copyOf(lines.subList(Math.max(0, lines.size() - limit), lines.size())));
+      return new JsonArray(lines.subList(Math.max(0, lines.size() - limit), lines.size()).stream()
+          .map(line -> line.copy().put("text", secrets.redact(line.getString("text")))).toList());
     }
   }
 
-  /** Forgets a deleted deployment's log. */
+  /** Forgets a deleted deployment's log and secrets. */
   public void forget(UUID deploymentId) {
     logs.remove(deploymentId);
+    secrets.forget(deploymentId);
   }
 
   private void append(UUID deploymentId, String source, String text) {

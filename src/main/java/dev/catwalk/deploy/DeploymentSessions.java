@@ -5,11 +5,13 @@ import dev.catwalk.error.NotFoundException;
 import dev.catwalk.error.UnauthorizedException;
 import dev.catwalk.error.UnavailableException;
 import dev.catwalk.Addresses;
-import dev.catwalk.crypto.Redaction;
 import dev.catwalk.crypto.SecretBox;
 import dev.catwalk.crypto.Tokens;
 import dev.catwalk.mcp.SessionAuthority;
 import dev.catwalk.mcp.SessionGrant;
+import dev.catwalk.oauth.OAuthBearer;
+import dev.catwalk.oauth.OAuthRepository;
+import dev.catwalk.oauth.Resources;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -24,7 +26,8 @@ import java.util.UUID;
 
 /**
  * Who may use {@code /api/mcp/{deploymentId}}: a client presenting a live access token of that
- * deployment, while the deployment is running. A session is bound to the token that opened it:
+ * deployment, or an OAuth access token whose audience is that deployment (see {@code dev.catwalk.oauth}),
+ * while the deployment is running. A session is bound to the token that opened it:
  * every later request must carry the same token, and revoking it ends the session. The session's
  * upstream gets the deployment's configuration with its secrets decrypted, and nothing else.
  */
@@ -32,7 +35,6 @@ public final class DeploymentSessions implements SessionAuthority {
 
   /** The path parameter holding the deployment id. */
   public static final String PATH_PARAM = "deploymentId";
-  private static final String CHALLENGE = "Bearer realm=\"catwalk\"";
   private static final Logger LOG = LoggerFactory.getLogger(DeploymentSessions.class);
 
   private final DeploymentRepository repository;
@@ -40,10 +42,15 @@ public final class DeploymentSessions implements SessionAuthority {
   private final Map<String, Backend> backends;
   private final DeploymentLogs logs;
   private final Vertx vertx;
+  private final Resources resources;
 
+  /**
+   * @param resources the public URLs that 401 challenges point clients at (RFC 9728 metadata)
+   */
   public DeploymentSessions(Vertx vertx, DeploymentRepository repository, SecretBox box, Map<String, Backend> backends,
-                            DeploymentLogs logs) {
+                            DeploymentLogs logs, Resources resources) {
     this.vertx = vertx;
+    this.resources = resources;
     this.repository = repository;
     this.box = box;
     this.backends = Map.copyOf(backends);
@@ -58,7 +65,7 @@ public final class DeploymentSessions implements SessionAuthority {
       return Future.failedFuture(new NotFoundException("no such deployment"));
     }
     if (token == null) {
-      return Future.failedFuture(unauthorized(ctx, false));
+      return Future.failedFuture(unauthorized(ctx, id, false));
     }
     return repository.find(id).compose(found -> authorize(ctx, found, token));
   }
@@ -69,8 +76,11 @@ public final class DeploymentSessions implements SessionAuthority {
       return new NotFoundException("unknown or ended session");
     }
     String token = Tokens.bearer(ctx.request().getHeader("Authorization"));
-    if (!Tokens.matches(token, grant.credentialHash())) {
-      return unauthorized(ctx, token != null);
+    boolean same = OAuthBearer.isGrantCredential(grant.credentialId())
+        ? OAuthBearer.grant(ctx) != null && OAuthBearer.credentialId(OAuthBearer.grant(ctx).id()).equals(grant.credentialId())
+        : Tokens.matches(token, grant.credentialHash());
+    if (!same) {
+      return unauthorized(ctx, UUID.fromString(grant.owner()), token != null);
     }
     return null;
   }
@@ -80,35 +90,53 @@ public final class DeploymentSessions implements SessionAuthority {
       return Future.failedFuture(new NotFoundException("no such deployment"));
     }
     Deployment deployment = found.get();
-    byte[] hash = Tokens.hash(token);
-    return repository.findToken(hash).compose(match -> {
-      if (match.isEmpty() || !match.get().deploymentId().equals(deployment.id())) {
-        return Future.failedFuture(unauthorized(ctx, true));
-      }
+    byte[] hash = OAuthBearer.isAccessToken(token) ? null : Tokens.hash(token);
+    return credential(ctx, deployment, token, hash).compose(credentialId -> {
       if (!deployment.servesSessions()) {
         ctx.response().putHeader("Retry-After", "10");
         return Future.failedFuture(new UnavailableException("the deployment is " + deployment.status()
             + (deployment.statusReason() == null ? "" : ": " + deployment.statusReason())));
       }
-      return grant(deployment, match.get().tokenId(), hash);
+      return grant(deployment, credentialId, hash);
     });
   }
 
-  private Future<SessionGrant> grant(Deployment deployment, UUID tokenId, byte[] hash) {
+  /**
+   * The auth hook: the id of the credential that lets this request open a session on {@code deployment}
+   * — a static token of the deployment, or an OAuth access token whose audience is the deployment's
+   * resource URL (its grant, looked up by {@link OAuthBearer} in front of the endpoint).
+   */
+  private Future<String> credential(RoutingContext ctx, Deployment deployment, String token, byte[] hash) {
+    if (OAuthBearer.isAccessToken(token)) {
+      OAuthRepository.Grant oauth = OAuthBearer.grant(ctx);
+      return oauth != null && oauth.deploymentId().equals(deployment.id())
+          && oauth.resource().equals(resources.resource(deployment.id()))
+          ? Future.succeededFuture(OAuthBearer.credentialId(oauth.id()))
+          : Future.failedFuture(unauthorized(ctx, deployment.id(), true));
+    }
+    return repository.findToken(hash).compose(match -> {
+      if (match.isEmpty() || !match.get().deploymentId().equals(deployment.id())) {
+        return Future.failedFuture(unauthorized(ctx, deployment.id(), true));
+      }
+      repository.touchToken(match.get().tokenId());
+      return Future.succeededFuture(match.get().tokenId().toString());
+    });
+  }
+
+  private Future<SessionGrant> grant(Deployment deployment, String credentialId, byte[] hash) {
     Backend backend = backends.get(deployment.backend());
     if (backend == null) {
       return Future.failedFuture(new UnavailableException("the deployment's backend is not available on this node"));
     }
-    repository.touchToken(tokenId);
-    return DeploymentEnv.load(repository, box, deployment).map(env -> grant(deployment, backend, tokenId, hash, env));
+    return DeploymentEnv.load(repository, box, deployment)
+        .map(env -> grant(deployment, backend, credentialId, hash, env));
   }
 
-  private SessionGrant grant(Deployment deployment, Backend backend, UUID tokenId, byte[] hash, DeploymentEnv env) {
-    List<String> secrets = secretValues(env);
-    DeploymentLogs.Sink sink = logs.sink(deployment.id(), secrets);
-    ObservedUpstream.Health health = new UpstreamHealth(deployment.id(), sink, Redaction.of(secrets));
+  private SessionGrant grant(Deployment deployment, Backend backend, String credentialId, byte[] hash, DeploymentEnv env) {
+    DeploymentLogs.Sink sink = logs.sink(deployment.id(), env.secretValues());
+    ObservedUpstream.Health health = new UpstreamHealth(deployment.id(), sink);
     String installing = installing(deployment.parsedRecipe());
-    return new SessionGrant(deployment.id().toString(), tokenId.toString(), hash, () -> {
+    return new SessionGrant(deployment.id().toString(), credentialId, hash, () -> {
       sink.line("lifecycle", "session starting");
       if (installing != null) {
         sink.line("lifecycle", installing);
@@ -138,17 +166,15 @@ public final class DeploymentSessions implements SessionAuthority {
   private final class UpstreamHealth implements ObservedUpstream.Health {
     private final UUID deploymentId;
     private final DeploymentLogs.Sink sink;
-    private final Redaction redaction;
 
-    UpstreamHealth(UUID deploymentId, DeploymentLogs.Sink sink, Redaction redaction) {
+    UpstreamHealth(UUID deploymentId, DeploymentLogs.Sink sink) {
       this.deploymentId = deploymentId;
       this.sink = sink;
-      this.redaction = redaction;
     }
 
     @Override
     public void failed(String reason, boolean unusable) {
-      String safe = redaction.apply(reason);
+      String safe = logs.redact(reason);
       sink.line("lifecycle", safe);
       LOG.warn("deployment {}: {}", deploymentId, safe);
       if (unusable) {
@@ -165,20 +191,13 @@ public final class DeploymentSessions implements SessionAuthority {
     }
   }
 
-  private static List<String> secretValues(DeploymentEnv env) {
-    List<String> values = new java.util.ArrayList<>(env.secrets().values());
-    if (env.runnerToken() != null) {
-      values.add(env.runnerToken());
-    }
-    return values;
-  }
-
   private static UUID deploymentId(RoutingContext ctx) {
     return dev.catwalk.Ids.parse(ctx.pathParam(PATH_PARAM)).orElse(null);
   }
 
-  private static ApiException unauthorized(RoutingContext ctx, boolean presented) {
-    ctx.response().putHeader("WWW-Authenticate", presented ? CHALLENGE + ", error=\"invalid_token\"" : CHALLENGE);
+  private ApiException unauthorized(RoutingContext ctx, UUID deploymentId, boolean presented) {
+    ctx.response().putHeader("WWW-Authenticate", resources.challenge(deploymentId, presented ? "invalid_token" : null,
+        null));
     return new UnauthorizedException(presented ? "the access token is not valid for this deployment"
         : "an access token is required (Authorization: Bearer <token>)");
   }

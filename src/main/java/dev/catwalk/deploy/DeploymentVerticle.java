@@ -149,7 +149,17 @@ public final class DeploymentVerticle extends VerticleBase {
         .compose(v -> repository.create(created, actor(message)).recover(e -> duplicateName(e, name)))
         .onSuccess(v -> logs.lifecycle(id, "deployment created"))
         .compose(v -> provisionWithin(id))
-        .map(deployment -> deployment.toJson(publicUrl).put("accessToken", token));
+        .map(deployment -> view(deployment).put("accessToken", token));
+  }
+
+  /** A deployment as the API shows it: its fields, and how its backend isolates its servers. */
+  private JsonObject view(Deployment deployment) {
+    JsonObject json = deployment.toJson(publicUrl);
+    Backend backend = backends.get(deployment.backend());
+    if (backend != null && backend.sandbox() != null) {
+      json.put("sandbox", backend.sandbox());
+    }
+    return json;
   }
 
   private Backend backend(String backendName) {
@@ -165,14 +175,14 @@ public final class DeploymentVerticle extends VerticleBase {
   private Future<JsonObject> get(Message<JsonObject> message) {
     UUID id = id(message.body(), "id");
     return load(id).compose(deployment -> repository.tokens(id)
-        .map(tokens -> deployment.toJson(publicUrl).put("tokens", new JsonArray(tokens))));
+        .map(tokens -> view(deployment).put("tokens", new JsonArray(tokens))));
   }
 
   private Future<JsonObject> list(Message<JsonObject> message) {
     int limit = bounded(message.body(), "limit", 50, 1, MAX_PAGE);
     int offset = bounded(message.body(), "offset", 0, 0, Integer.MAX_VALUE);
     return repository.page(limit, offset).map(page -> new JsonObject()
-        .put("items", new JsonArray(page.items().stream().map(d -> d.toJson(publicUrl)).toList()))
+        .put("items", new JsonArray(page.items().stream().map(this::view).toList()))
         .put("total", page.total()).put("limit", limit).put("offset", offset));
   }
 
@@ -181,7 +191,7 @@ public final class DeploymentVerticle extends VerticleBase {
     rejectUnknownFields(body, UPDATE_FIELDS, "");
     UUID id = id(body, "id");
     if (body.fieldNames().equals(Set.of("id"))) {
-      return load(id).map(deployment -> deployment.toJson(publicUrl));
+      return load(id).map(deployment -> view(deployment));
     }
     return load(id).compose(deployment -> changeLoaded(message, deployment));
   }
@@ -223,7 +233,7 @@ public final class DeploymentVerticle extends VerticleBase {
         && Deployment.RUNNING.equals(deployment.desiredState());
     return checked.compose(v -> repository.change(change, actor(message)).recover(e -> duplicateName(e, name)))
         .compose(v -> rerun ? provisionWithin(deployment.id()) : load(deployment.id()))
-        .map(d -> d.toJson(publicUrl));
+        .map(this::view);
   }
 
   private Future<JsonObject> delete(Message<JsonObject> message) {
@@ -243,14 +253,14 @@ public final class DeploymentVerticle extends VerticleBase {
     return load(id).compose(d -> repository.setDesiredState(id, Deployment.RUNNING, actor(message)))
         .compose(v -> endSessions(id, null))
         .compose(v -> provisionWithin(id))
-        .map(deployment -> deployment.toJson(publicUrl));
+        .map(deployment -> view(deployment));
   }
 
   private Future<JsonObject> stopDeployment(Message<JsonObject> message) {
     UUID id = id(message.body(), "id");
     return load(id).compose(d -> repository.setDesiredState(id, Deployment.STOPPED, actor(message)))
         .compose(v -> load(id)).compose(this::stopNow)
-        .compose(v -> load(id)).map(deployment -> deployment.toJson(publicUrl));
+        .compose(v -> load(id)).map(deployment -> view(deployment));
   }
 
   private Future<JsonObject> logs(Message<JsonObject> message) {
@@ -421,7 +431,8 @@ public final class DeploymentVerticle extends VerticleBase {
   /** The deployment's configuration, with a runner token made and stored the first time one is needed. */
   private Future<DeploymentEnv> environment(Deployment deployment) {
     return DeploymentEnv.load(repository, box, deployment).compose(env -> env.runnerToken() != null
-        ? Future.succeededFuture(env) : storeRunnerToken(deployment));
+        ? Future.succeededFuture(env) : storeRunnerToken(deployment))
+        .onSuccess(env -> logs.remember(deployment.id(), env.secretValues()));
   }
 
   private Future<DeploymentEnv> storeRunnerToken(Deployment deployment) {

@@ -4,6 +4,8 @@ import dev.catwalk.error.ApiException;
 import dev.catwalk.error.Validation;
 
 import dev.catwalk.mcp.StdioUpstream;
+import dev.catwalk.sandbox.Sandbox;
+import dev.catwalk.sandbox.SandboxLimits;
 import dev.catwalk.mcp.Upstream;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -16,16 +18,15 @@ import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The embedded backend: each MCP session runs its server as a child process of this host, with
- * the deployment's configuration (secrets decrypted) as its environment and {@code CATWALK_LOCAL_PATH}
- * as its {@code PATH}. Nothing is provisioned ahead of sessions; provisioning checks that the
+ * The embedded backend: each MCP session runs its server as a child process of this host, inside the
+ * {@link Sandbox} (bubblewrap) unless it is switched off, with the deployment's configuration (secrets
+ * decrypted) as its environment and {@code CATWALK_LOCAL_PATH} as its {@code PATH}. Nothing is provisioned ahead of sessions; provisioning checks that the
  * runtime ({@code npx}, {@code uvx}, {@code docker} and its engine) or the command exists.
  */
 public final class LocalBackend implements Backend {
@@ -40,14 +41,18 @@ public final class LocalBackend implements Backend {
   private final String searchPath;
   private final boolean allowPrivateUpstreams;
   private final RemoteUpstreams remotes;
+  private final Sandbox sandbox;
   private final Map<java.util.UUID, Path> executables = new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
    * @param searchPath            {@code PATH} for server processes and runtime lookup
    * @param allowPrivateUpstreams whether remote servers may be on loopback or private addresses
+   * @param sandbox               how server processes are isolated
    */
-  public LocalBackend(Vertx vertx, String searchPath, boolean allowPrivateUpstreams, RemoteUpstreams remotes) {
+  public LocalBackend(Vertx vertx, String searchPath, boolean allowPrivateUpstreams, RemoteUpstreams remotes,
+                      Sandbox sandbox) {
     this.vertx = vertx;
+    this.sandbox = sandbox;
     this.searchPath = searchPath;
     this.allowPrivateUpstreams = allowPrivateUpstreams;
     this.remotes = remotes;
@@ -95,11 +100,58 @@ public final class LocalBackend implements Backend {
     if (executable != null) {
       command.set(0, executable.toString());
     }
-    Map<String, String> environment = new HashMap<>(env.variables());
-    environment.put("PATH", searchPath);
-    StdioUpstream upstream = new StdioUpstream(vertx,
-        new StdioUpstream.Spec(command, environment, null, STDERR_LINES, dev.catwalk.mcp.RelayOptions.MAX_MESSAGE_BYTES));
+    // A container image runs in Docker's own isolation; its docker CLI needs the engine's socket, which no
+    // sandbox may hold, so it is the one server command started outside bubblewrap.
+    Sandbox isolation = recipe.runtime().equals("oci") ? Sandbox.off() : sandbox;
+    if (isolation.enabled() && !Sandbox.exists(command.getFirst(), searchPath)) {
+      return new Unstartable("cannot start '" + command.getFirst() + "': no such executable file on this host");
+    }
+    Sandbox.Launch launch = isolation.launch(deployment.id().toString(), command, env.variables(), searchPath,
+        limits(deployment));
+    StdioUpstream upstream = new StdioUpstream(vertx, new StdioUpstream.Spec(launch.command(), launch.env(),
+        launch.workDir(), STDERR_LINES, dev.catwalk.mcp.RelayOptions.MAX_MESSAGE_BYTES, launch.exactEnv()));
     return upstream.stderrHandler(line -> logs.line("stderr", line));
+  }
+
+  /**
+   * The deployment's sandbox limits. Deployments carry no {@code limits} object yet (the hardening work adds
+   * it): until then every deployment gets {@link SandboxLimits#DEFAULTS}; then this reads
+   * {@code SandboxLimits.fromJson(deployment.limits())}.
+   */
+  private static SandboxLimits limits(Deployment deployment) {
+    return SandboxLimits.fromJson(null);
+  }
+
+  /** A server whose program is missing: starting it fails with the reason, as a process that cannot start does. */
+  private record Unstartable(String reason) implements Upstream {
+    @Override
+    public Future<Void> start() {
+      return Future.failedFuture(new java.io.IOException(reason));
+    }
+
+    @Override
+    public void send(JsonObject message) {
+    }
+
+    @Override
+    public Upstream messageHandler(io.vertx.core.Handler<JsonObject> handler) {
+      return this;
+    }
+
+    @Override
+    public Upstream exitHandler(io.vertx.core.Handler<Upstream.UpstreamExit> handler) {
+      return this;
+    }
+
+    @Override
+    public Future<Void> close() {
+      return Future.succeededFuture();
+    }
+  }
+
+  @Override
+  public String sandbox() {
+    return sandbox.describe();
   }
 
   @Override
@@ -110,7 +162,10 @@ public final class LocalBackend implements Backend {
 
   @Override
   public Future<Void> destroy(Deployment deployment) {
-    return stop(deployment);
+    return stop(deployment).compose(v -> vertx.executeBlocking(() -> {
+      sandbox.forget(deployment.id().toString());
+      return null;
+    }, false));
   }
 
   private void checkBlocking(Recipe recipe) throws InterruptedException {

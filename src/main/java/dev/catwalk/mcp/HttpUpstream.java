@@ -56,8 +56,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>{@link #start()} needs no network and completes at once: an unreachable or refusing server
  * shows up as the JSON-RPC error of {@code initialize}. {@link #close()} DELETEs the remote session
- * (errors ignored, 5 s at most), drops every stream and closes the HTTP client this upstream
- * created. Header values are secrets: logs name the host only.
+ * (errors ignored, 5 s at most), drops every stream and lets go of its reference to the HTTP
+ * client all upstreams share (a shared Vert.x client, closed with its last reference). Header values are secrets: logs name the host only.
  */
 public final class HttpUpstream extends AbstractUpstream {
 
@@ -69,8 +69,10 @@ public final class HttpUpstream extends AbstractUpstream {
   private static final long DELETE_TIMEOUT_MILLIS = 5_000;
   /** How long a POST of a notification or response may wait for its 202. */
   private static final long ACCEPT_TIMEOUT_MILLIS = 60_000;
-  /** Connections per upstream: open event streams each hold one. */
-  private static final int MAX_CONNECTIONS = 64;
+  /** Connections per remote server, for all upstreams together: open event streams each hold one. */
+  private static final int MAX_CONNECTIONS = 1024;
+  /** Name of the one HTTP client every upstream of a Vert.x instance shares (pooled connections, one TLS set-up). */
+  static final String SHARED_CLIENT = "catwalk-upstreams";
   private static final String ACCEPT_BOTH = McpHeaders.JSON + ", " + McpHeaders.EVENT_STREAM;
 
   private final Vertx vertx;
@@ -165,7 +167,7 @@ public final class HttpUpstream extends AbstractUpstream {
     this.spec = spec;
     this.server = spec.url().getHost() + (spec.url().getPort() < 0 ? "" : ":" + spec.url().getPort());
     this.client = vertx.httpClientBuilder()
-        .with(new HttpClientOptions().setKeepAlive(true).setForceSni(true))
+        .with(new HttpClientOptions().setKeepAlive(true).setForceSni(true).setShared(true).setName(SHARED_CLIENT))
         .with(new PoolOptions().setHttp1MaxSize(MAX_CONNECTIONS))
         .withConnectHandler(connection -> guard(connection, allowed))
         .build();

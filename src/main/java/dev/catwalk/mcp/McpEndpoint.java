@@ -7,7 +7,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
 
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -186,7 +185,12 @@ public final class McpEndpoint {
       reject(ctx, 400, "missing " + McpHeaders.SESSION_ID + " header");
       return;
     }
-    session.post(messages, ctx.response(), !sse, batch);
+    session.post(messages, channel(ctx), !sse, batch);
+  }
+
+  /** The reply of this request as a channel the session can send to; call on the HTTP context. */
+  private ResponseChannel channel(RoutingContext ctx) {
+    return new ResponseChannel(vertx.getOrCreateContext(), ctx.response());
   }
 
   private void initialize(RoutingContext ctx, List<JsonRpcMessage> messages, boolean batch, boolean sse) {
@@ -216,7 +220,8 @@ public final class McpEndpoint {
     String id = newSessionId();
     SessionRelay session = new SessionRelay(id, grant, options, this::ended);
     sessions.put(id, session);
-    HttpServerResponse response = ctx.response().putHeader(McpHeaders.SESSION_ID, id);
+    ctx.response().putHeader(McpHeaders.SESSION_ID, id);
+    ResponseChannel response = channel(ctx);
     vertx.deployVerticle(session, new DeploymentOptions())
         .onSuccess(deployment -> {
           deployments.put(id, deployment);
@@ -252,14 +257,15 @@ public final class McpEndpoint {
     }
     SessionRelay session = requireSession(ctx);
     if (session != null && versionHeaderValid(ctx, session)) {
-      session.openGet(ctx.response(), ctx.request().getHeader(McpHeaders.LAST_EVENT_ID));
+      session.openGet(channel(ctx), ctx.request().getHeader(McpHeaders.LAST_EVENT_ID));
     }
   }
 
   private void delete(RoutingContext ctx) {
     SessionRelay session = requireSession(ctx);
     if (session != null && versionHeaderValid(ctx, session)) {
-      session.close().onComplete(ar -> ctx.response().setStatusCode(200).end());
+      ResponseChannel response = channel(ctx);
+      session.close().onComplete(ar -> response.status(200));
     }
   }
 

@@ -32,12 +32,14 @@ public final class Runner {
 
   private final Vertx vertx;
   private final McpEndpoint endpoint;
+  private final WarmPool pool;
   private final String deployment;
   private final int port;
 
-  private Runner(Vertx vertx, McpEndpoint endpoint, String deployment, int port) {
+  private Runner(Vertx vertx, McpEndpoint endpoint, WarmPool pool, String deployment, int port) {
     this.vertx = vertx;
     this.endpoint = endpoint;
+    this.pool = pool;
     this.deployment = deployment;
     this.port = port;
   }
@@ -51,13 +53,26 @@ public final class Runner {
    */
   public static Future<Runner> start(Vertx vertx, String host, int port, List<String> command, Map<String, String> env,
                                      String token, RelayOptions options) {
+    return start(vertx, host, port, command, env, token, options, 0);
+  }
+
+  /**
+   * Starts a runner with a warm pool.
+   *
+   * @param warm server processes started ahead of sessions ({@code runner --warm N}), 0 for none; the
+   *             pool's process budget is the session limit plus {@code warm}
+   */
+  public static Future<Runner> start(Vertx vertx, String host, int port, List<String> command, Map<String, String> env,
+                                     String token, RelayOptions options, int warm) {
     StdioUpstream.Spec spec = new StdioUpstream.Spec(command, env, null, 200, RelayOptions.MAX_MESSAGE_BYTES);
     Redaction redaction = Redaction.ofSecretLookingVariables(env);
-    McpEndpoint endpoint = new McpEndpoint(vertx, options,
-        () -> new StdioUpstream(vertx, spec).stderrHandler(line -> SERVER_LOG.info("{}", redaction.apply(line))));
+    java.util.function.Supplier<StdioUpstream> processes =
+        () -> new StdioUpstream(vertx, spec).stderrHandler(line -> SERVER_LOG.info("{}", redaction.apply(line)));
+    WarmPool pool = warm > 0 ? new WarmPool(vertx, processes, warm, options.maxSessions() + warm) : null;
+    McpEndpoint endpoint = new McpEndpoint(vertx, options, pool != null ? pool::take : processes::get);
     return vertx.deployVerticle(() -> new HttpVerticle(host, port, Duration.ofSeconds(10),
             router -> mount(router, endpoint, token)), new DeploymentOptions().setInstances(1))
-        .map(id -> new Runner(vertx, endpoint, id, port));
+        .map(id -> new Runner(vertx, endpoint, pool, id, port));
   }
 
   /** The port it listens on. */
@@ -72,7 +87,8 @@ public final class Runner {
 
   /** Ends every session and stops listening. */
   public Future<Void> close() {
-    return endpoint.close().eventually(() -> vertx.undeploy(deployment));
+    Future<Void> pooled = pool == null ? Future.succeededFuture() : pool.close();
+    return Future.join(pooled, endpoint.close()).<Void>mapEmpty().eventually(() -> vertx.undeploy(deployment));
   }
 
   private static void mount(Router router, McpEndpoint endpoint, String token) {

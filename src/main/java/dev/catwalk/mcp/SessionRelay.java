@@ -3,8 +3,7 @@ package dev.catwalk.mcp;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.Context;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -17,9 +16,12 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * One MCP client session: its upstream, its streams and their replay logs. An actor: every field
- * is read and written only on the session's own context; callers from other event loops enter
- * through {@link #post}, {@link #openGet} and {@link #close}, which hop onto that context.
+ * One MCP client session: its upstream, its streams and their replay logs, and the one in-flight
+ * ledger of the session (request ids, their streams, progress tokens, timeouts). An actor: every
+ * field is read and written only on the session's own context; callers from other event loops enter
+ * through {@link #post}, {@link #openGet} and {@link #close}, which hop onto that context. It never
+ * touches an HTTP response: it sends each reply's {@link ResponseChannel} messages, which the HTTP
+ * context carries out, and hears of a client going away by a message back onto its own context.
  *
  * <p>Routing: a response goes to the stream of the request with that id; {@code notifications/progress}
  * goes by progress token; other server messages go to the one request stream in flight, else the
@@ -56,7 +58,6 @@ public final class SessionRelay extends VerticleBase {
   /** Tells the client, while its initialize waits for the server to start, that it is still starting. */
   private long startingTimer = -1;
   private static final long STARTING_NOTICE_MILLIS = 2_000;
-  private MessageConsumer<JsonObject> consumer;
   private int finishedStreams;
 
   /** A request forwarded upstream and not yet answered. */
@@ -110,29 +111,28 @@ public final class SessionRelay extends VerticleBase {
     upstream = grant.upstreams().get();
     upstream.messageHandler(this::fromUpstream).exitHandler(this::upstreamEnded);
     keepAliveTimer = vertx.setPeriodic(options.keepAlive().toMillis(), t -> keepAlive());
-    consumer = vertx.eventBus().consumer(dev.catwalk.Addresses.SESSION_PREFIX + id, message -> close().onComplete(ar -> message.reply(null)));
     return upstream.start();
   }
 
-  /** Ends the upstream and unregisters the session's address. */
+  /** Ends the upstream. */
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(keepAliveTimer);
     vertx.cancelTimer(handshakeTimer);
     vertx.cancelTimer(startingTimer);
-    return Future.all(upstream.close(), consumer.unregister());
+    return upstream.close();
   }
 
   /**
    * Relays the messages of one POST. Requests are answered on {@code response}: as an event
    * stream, or one JSON body when {@code jsonOnly}. Without requests, answers 202.
    */
-  public void post(List<JsonRpcMessage> messages, HttpServerResponse response, boolean jsonOnly, boolean batch) {
+  public void post(List<JsonRpcMessage> messages, ResponseChannel response, boolean jsonOnly, boolean batch) {
     context.runOnContext(v -> relayPost(messages, response, jsonOnly, batch));
   }
 
   /** Opens the standalone GET stream, or resumes a stream after {@code lastEventId}. */
-  public void openGet(HttpServerResponse response, String lastEventId) {
+  public void openGet(ResponseChannel response, String lastEventId) {
     context.runOnContext(v -> {
       clientContinued();
       if (lastEventId != null) {
@@ -150,10 +150,10 @@ public final class SessionRelay extends VerticleBase {
     return closed.future();
   }
 
-  private void relayPost(List<JsonRpcMessage> messages, HttpServerResponse response, boolean jsonOnly, boolean batch) {
+  private void relayPost(List<JsonRpcMessage> messages, ResponseChannel response, boolean jsonOnly, boolean batch) {
     touch();
     if (ended) {
-      response.setStatusCode(404).end();
+      response.status(404);
       return;
     }
     boolean hasRequests = messages.stream().anyMatch(JsonRpcMessage::isRequest);
@@ -164,7 +164,7 @@ public final class SessionRelay extends VerticleBase {
       forward(message, stream);
     }
     if (!hasRequests) {
-      response.setStatusCode(202).end();
+      response.status(202);
     }
   }
 
@@ -379,8 +379,8 @@ public final class SessionRelay extends VerticleBase {
     onEnd.accept(this);
   }
 
-  private EventStream openStream(HttpServerResponse response, boolean jsonOnly, boolean batch) {
-    EventStream stream = new EventStream(nextStream++, response, jsonOnly, batch, options.replayEvents());
+  private EventStream openStream(ResponseChannel response, boolean jsonOnly, boolean batch) {
+    EventStream stream = new EventStream(context, nextStream++, response, jsonOnly, batch, options.replayEvents());
     streams.put(stream.number, stream);
     if (!jsonOnly) {
       stream.begin(primingEnabled());
@@ -388,16 +388,16 @@ public final class SessionRelay extends VerticleBase {
     return stream;
   }
 
-  private void openStandalone(HttpServerResponse response) {
+  private void openStandalone(ResponseChannel response) {
     if (ended) {
-      response.setStatusCode(404).end();
+      response.status(404);
       return;
     }
     if (getStream != null && getStream.connected()) {
-      response.setStatusCode(409).end();
+      response.status(409);
       return;
     }
-    getStream = new EventStream(nextStream++, response, false, false, options.replayEvents());
+    getStream = new EventStream(context, nextStream++, response, false, false, options.replayEvents());
     streams.put(getStream.number, getStream);
     getStream.begin(primingEnabled());
     while (!waiting.isEmpty()) {
@@ -405,7 +405,7 @@ public final class SessionRelay extends VerticleBase {
     }
   }
 
-  private void resume(HttpServerResponse response, String lastEventId) {
+  private void resume(ResponseChannel response, String lastEventId) {
     int dash = lastEventId.indexOf('-');
     EventStream stream = null;
     long after = -1;
@@ -416,7 +416,7 @@ public final class SessionRelay extends VerticleBase {
       // unknown id: nothing to resume
     }
     if (stream == null) {
-      response.setStatusCode(404).end();
+      response.status(404);
       return;
     }
     stream.reattach(response, after, primingEnabled());
@@ -451,8 +451,12 @@ public final class SessionRelay extends VerticleBase {
     return JsonRpcMessage.idKey(id);
   }
 
-  /** One SSE stream (or a JSON-only reply) of this session, with its replay log. */
+  /**
+   * One SSE stream (or a JSON-only reply) of this session, with its replay log; lives on the
+   * session's context, and writes through the {@link ResponseChannel} of its current reply.
+   */
   private static final class EventStream {
+    final Context owner;
     final long number;
     final boolean jsonOnly;
     final boolean batch;
@@ -461,39 +465,35 @@ public final class SessionRelay extends VerticleBase {
     final ArrayDeque<long[]> replaySeq = new ArrayDeque<>();
     final ArrayDeque<String> replayData = new ArrayDeque<>();
     final JsonArray jsonReplies = new JsonArray();
-    HttpServerResponse response;
+    ResponseChannel channel;
     int pendingCount;
     long seq;
     boolean finished;
 
-    EventStream(long number, HttpServerResponse response, boolean jsonOnly, boolean batch, int replayLimit) {
+    EventStream(Context owner, long number, ResponseChannel channel, boolean jsonOnly, boolean batch, int replayLimit) {
+      this.owner = owner;
       this.number = number;
       this.jsonOnly = jsonOnly;
       this.batch = batch;
       this.replayLimit = replayLimit;
-      attach(response);
+      attach(channel);
     }
 
     boolean connected() {
-      return response != null && !response.closed() && !response.ended();
+      return channel != null;
     }
 
-    void attach(HttpServerResponse newResponse) {
-      response = newResponse;
-      newResponse.closeHandler(v -> {
-        if (response == newResponse) {
-          response = null;
+    void attach(ResponseChannel newChannel) {
+      channel = newChannel;
+      newChannel.onClose(owner, () -> {
+        if (channel == newChannel) {
+          channel = null;
         }
       });
     }
 
     void begin(boolean priming) {
-      eventStreamHeaders(response);
-      if (priming) {
-        response.write("id: " + number + "-0\nretry: 1000\ndata: \n\n");
-      } else {
-        response.write(": stream " + number + "\n\n");
-      }
+      channel.beginEvents(priming ? "id: " + number + "-0\nretry: 1000\ndata: \n\n" : ": stream " + number + "\n\n");
     }
 
     void send(JsonObject message) {
@@ -510,32 +510,32 @@ public final class SessionRelay extends VerticleBase {
       replaySeq.addLast(new long[] {eventSeq});
       replayData.addLast(data);
       if (connected()) {
-        response.write(event(eventSeq, data));
+        channel.write(event(eventSeq, data));
       }
     }
 
     void comment(String text) {
       if (!jsonOnly && connected()) {
-        response.write(": " + text + "\n\n");
+        channel.write(": " + text + "\n\n");
       }
     }
 
-    void reattach(HttpServerResponse newResponse, long after, boolean priming) {
-      attach(newResponse);
-      eventStreamHeaders(newResponse);
-      newResponse.write(priming ? "retry: 1000\n\n" : ": resumed\n\n");
+    void reattach(ResponseChannel newChannel, long after, boolean priming) {
+      attach(newChannel);
+      StringBuilder replay = new StringBuilder(priming ? "retry: 1000\n\n" : ": resumed\n\n");
       Iterator<long[]> seqs = replaySeq.iterator();
       Iterator<String> data = replayData.iterator();
       while (seqs.hasNext()) {
         long eventSeq = seqs.next()[0];
         String event = data.next();
         if (eventSeq > after) {
-          newResponse.write(event(eventSeq, event));
+          replay.append(event(eventSeq, event));
         }
       }
+      newChannel.beginEvents(replay.toString());
       if (finished) {
-        newResponse.end();
-        response = null;
+        newChannel.end();
+        channel = null;
       }
     }
 
@@ -543,28 +543,19 @@ public final class SessionRelay extends VerticleBase {
       return "id: " + number + "-" + eventSeq + "\nevent: message\ndata: " + data + "\n\n";
     }
 
-    private static void eventStreamHeaders(HttpServerResponse response) {
-      response.setChunked(true)
-          .putHeader("Content-Type", McpHeaders.EVENT_STREAM)
-          .putHeader("Cache-Control", "no-cache, no-transform")
-          .putHeader(McpHeaders.ACCEL_BUFFERING, "no");
-    }
-
-    /** Ends the stream and lets go of its response (a finished stream keeps only its replay log). */
+    /** Ends the stream and lets go of its reply (a finished stream keeps only its replay log). */
     void finish() {
       finished = true;
-      if (response == null || response.ended() || response.closed()) {
-        response = null;
+      if (channel == null) {
         return;
       }
       if (jsonOnly) {
         Object body = batch ? jsonReplies : (jsonReplies.isEmpty() ? new JsonObject() : jsonReplies.getValue(0));
-        response.putHeader("Content-Type", McpHeaders.JSON).end(body instanceof JsonArray a ? a.encode()
-            : ((JsonObject) body).encode());
+        channel.endJson(body instanceof JsonArray a ? a.encode() : ((JsonObject) body).encode());
       } else {
-        response.end();
+        channel.end();
       }
-      response = null;
+      channel = null;
     }
   }
 }

@@ -41,6 +41,11 @@ public final class AccuracyReport {
   public record Score(String name, boolean published, boolean statesVariables, boolean runtimeRight,
                       int requiredFound, int requiredExpected, int requiredReported, int allFound, int allExpected,
                       int secretsRight, String got) {
+
+    /** Runtime and package right, and exactly the expected variables required. */
+    public boolean fullyRight() {
+      return runtimeRight && requiredFound == requiredExpected && requiredReported == requiredExpected;
+    }
   }
 
   private AccuracyReport() {
@@ -58,8 +63,16 @@ public final class AccuracyReport {
 
   /** Scores one fixture. */
   public static Score score(FixtureRepos.Fixture fixture) {
-    JsonObject answer = Analyzer.analyze(fixture.snapshot()).toJson();
-    JsonObject expected = fixture.expected();
+    return score(fixture.owner() + "__" + fixture.repo(), Analyzer.analyze(fixture.snapshot()).toJson(),
+        fixture.expected());
+  }
+
+  /**
+   * Scores one answer against an expected one ({@code runtime}, {@code package} (the URL of a remote),
+   * {@code required}, {@code variables}, {@code secrets}; variables of an {@code anyOf} group are
+   * expected not to be required one by one).
+   */
+  public static Score score(String name, JsonObject answer, JsonObject expected) {
     JsonObject recipe = answer.getJsonObject("recipe");
     String runtime = recipe == null ? null : recipe.getString("runtime");
     String pkg = recipe == null ? null : "remote".equals(runtime) ? recipe.getString("url") : recipe.getString("package");
@@ -72,13 +85,13 @@ public final class AccuracyReport {
     Set<String> expectedAll = names(expected.getJsonArray("variables"));
     Set<String> expectedSecrets = names(expected.getJsonArray("secrets"));
     int secretsRight = 0;
-    for (String name : expectedAll) {
-      JsonObject property = schema.getJsonObject("properties").getJsonObject(name);
-      if (property != null && Boolean.TRUE.equals(property.getValue("writeOnly")) == expectedSecrets.contains(name)) {
+    for (String variable : expectedAll) {
+      JsonObject property = schema.getJsonObject("properties").getJsonObject(variable);
+      if (property != null && Boolean.TRUE.equals(property.getValue("writeOnly")) == expectedSecrets.contains(variable)) {
         secretsRight++;
       }
     }
-    return new Score(fixture.owner() + "__" + fixture.repo(), expected.getString("runtime") != null,
+    return new Score(name, expected.getString("runtime") != null,
         !expectedAll.isEmpty(), runtimeRight, intersect(required, expectedRequired), expectedRequired.size(),
         required.size(), intersect(all, expectedAll), expectedAll.size(), secretsRight,
         runtime == null ? "(none)" : runtime + " " + pkg);
@@ -87,10 +100,10 @@ public final class AccuracyReport {
   /** The table and the totals. */
   public static String render(List<Score> scores) {
     StringBuilder out = new StringBuilder();
-    out.append(String.format(Locale.ROOT, "%-26s %-7s %-9s %-9s %-9s %-8s  %s%n", "repository", "runtime",
+    out.append(String.format(Locale.ROOT, "%-34s %-7s %-9s %-9s %-9s %-8s  %s%n", "repository", "runtime",
         "req.rec", "req.prec", "all.rec", "secrets", "answer"));
     for (Score s : scores) {
-      out.append(String.format(Locale.ROOT, "%-26s %-7s %-9s %-9s %-9s %-8s  %s%n", s.name(),
+      out.append(String.format(Locale.ROOT, "%-34s %-7s %-9s %-9s %-9s %-8s  %s%n", s.name(),
           s.published() ? (s.runtimeRight() ? "ok" : "WRONG") : (s.runtimeRight() ? "ok (-)" : "WRONG"),
           ratio(s.requiredFound(), s.requiredExpected()), ratio(s.requiredFound(), s.requiredReported()),
           ratio(s.allFound(), s.allExpected()), ratio(s.secretsRight(), s.allExpected()), s.got()));
@@ -99,12 +112,14 @@ public final class AccuracyReport {
     List<Score> stating = scores.stream().filter(Score::statesVariables).toList();
     out.append(String.format(Locale.ROOT, "%nrepositories: %d (%d with a published package or remote, %d stating"
         + " their variables)%n", scores.size(), published.size(), stating.size()));
+    out.append(String.format(Locale.ROOT, "fully right (runtime, package, required variables): %d/%d%n",
+        scores.stream().filter(Score::fullyRight).count(), scores.size()));
     out.append(String.format(Locale.ROOT, "runtime and package right: %d/%d published (%d/%d overall)%n",
         published.stream().filter(Score::runtimeRight).count(), published.size(),
         scores.stream().filter(Score::runtimeRight).count(), scores.size()));
     out.append(String.format(Locale.ROOT, "required variables: recall %s, precision %s%n",
-        percent(sum(stating, Score::requiredFound), sum(stating, Score::requiredExpected)),
-        percent(sum(stating, Score::requiredFound), sum(stating, Score::requiredReported))));
+        percent(sum(scores, Score::requiredFound), sum(scores, Score::requiredExpected)),
+        percent(sum(scores, Score::requiredFound), sum(scores, Score::requiredReported))));
     out.append(String.format(Locale.ROOT, "all variables: recall %s%n",
         percent(sum(stating, Score::allFound), sum(stating, Score::allExpected))));
     out.append(String.format(Locale.ROOT, "secrets flagged right: %s%n",

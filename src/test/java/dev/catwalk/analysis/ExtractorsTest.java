@@ -218,4 +218,148 @@ class ExtractorsTest {
     assertThat(answer.getJsonObject("sources").getJsonObject("configSchema.properties.K.writeOnly")
         .getString("rule")).contains("nothing says");
   }
+
+  @Test
+  void readmeVariablesFromOptionTablesShellSnippetsAndProse() {
+    List<Evidence> evidence = ReadmeExtractor.extract("README.md", """
+        | Option | Description |
+        |---|---|
+        | --viewport <size> | size of the page<br>*env* `ZED_VIEWPORT` |
+
+        | Variable | Default | Description |
+        |---|---|---|
+        | `ZED_INDEX` / `--index` | `false` | Checks indexes. Required for running the admin tools. |
+
+        ```sh
+        export ZED_REGION="eu-1"
+        docker run -i --rm -e ZED_TOKEN -e YOUR_TOKEN_HERE zed/mcp
+        ```
+
+        To silence it, set the environment variable `ZED_QUIET` to `true`.
+        The words `ZED_NOT_A_SETTING` appear here without saying how it is set.
+        """);
+    Evidence readme = evidence.getFirst();
+    assertThat(readme.variables()).extracting(Evidence.Variable::name)
+        .containsExactlyInAnyOrder("ZED_VIEWPORT", "ZED_INDEX", "ZED_REGION", "ZED_TOKEN", "ZED_QUIET");
+    assertThat(variable(readme, "ZED_INDEX").required()).isFalse();
+    assertThat(variable(readme, "ZED_REGION").defaultValue()).isEqualTo("eu-1");
+    assertThat(variable(readme, "ZED_TOKEN").required()).isNull();
+  }
+
+  @Test
+  void readmeVariablesSetInOnlySomeSnippetsOrCalledOptionalAreNotRequired() {
+    List<Evidence> evidence = ReadmeExtractor.extract("README.md", """
+        ```json
+        {"mcpServers": {"a": {"command": "npx", "args": ["-y", "a-mcp"], "env": {"A_TOKEN": "<token>", "A_SITE": "<site>"}}}}
+        ```
+        ```json
+        {"mcpServers": {"a": {"command": "npx", "args": ["-y", "a-mcp"], "env": {"A_HEADERS": "<headers>", "A_SITE": "<site>"}}}}
+        ```
+        `A_SITE` is optional when you use the default site.
+        """);
+    Evidence readme = evidence.getFirst();
+    assertThat(variable(readme, "A_TOKEN").required()).isNull();
+    assertThat(variable(readme, "A_HEADERS").required()).isNull();
+    assertThat(variable(readme, "A_SITE").required()).isFalse();
+  }
+
+  @Test
+  void dotenvTakesAPlaceholderAsRequiredOnlyWhenItIsTheOnlyOneAndNotForTests() {
+    Evidence several = Dotenv.template(".env.example", """
+        B_USER_TOKEN=
+        B_BOT_TOKEN=
+        """);
+    assertThat(several.variables()).allMatch(v -> v.required() == null);
+    Evidence single = Dotenv.template(".env.example", """
+        B_API_KEY=
+        # Project used by the integration tests
+        B_TEST_PROJECT=your_project_here
+        # Required for the summary tools only
+        B_MODEL_KEY=sk-...
+        """);
+    assertThat(variable(single, "B_API_KEY").required()).isTrue();
+    assertThat(variable(single, "B_TEST_PROJECT").required()).isNull();
+    assertThat(variable(single, "B_MODEL_KEY").required()).isFalse();
+  }
+
+  @Test
+  void weakEvidenceDoesNotRequireAVariableWithADefaultOrATransportSetting() {
+    Evidence readme = Evidence.of("README.md", Evidence.README, Evidence.Hint.pkg("npm", "c-mcp", null, List.of()),
+        List.of(Evidence.Variable.named("C_HOST").with(true, "127.0.0.1"), Evidence.Variable.named("MCP_PORT").with(true, null),
+            Evidence.Variable.named("C_KEY").with(true, null)));
+    Evidence serverJson = Evidence.of("server.json", Evidence.SERVER_JSON, null,
+        List.of(Evidence.Variable.named("C_LISTEN_PORT").with(true, null)));
+    JsonObject schema = Merger.merge(RepositorySnapshot.of("c", "c", "", "0".repeat(40), Map.of()),
+        List.of(readme, serverJson)).toJson().getJsonObject("configSchema");
+    assertThat(schema.getJsonArray("required").getList()).containsExactlyInAnyOrder("C_KEY", "C_LISTEN_PORT");
+  }
+
+  @Test
+  void aSnippetThatOnlySetsATransportPortDoesNotMakeTheTokenOptional() {
+    List<Evidence> evidence = ReadmeExtractor.extract("README.md", """
+        ```json
+        {"servers": {"d": {"command": "docker", "args": ["run", "-i", "-e", "D_TOKEN", "ghcr.io/d/d"], "env": {"D_TOKEN": "<token>"}}}}
+        ```
+        ```json
+        {"servers": {"d": {"command": "docker", "args": ["run", "-i", "-e", "D_CALLBACK_PORT", "ghcr.io/d/d"], "env": {"D_CALLBACK_PORT": "8085"}}}}
+        ```
+        """);
+    assertThat(variable(evidence.getFirst(), "D_TOKEN").required()).isTrue();
+  }
+
+  @Test
+  void aMapOfNamedServersWithoutAWrapperIsAClientSnippet() {
+    List<Evidence> evidence = ReadmeExtractor.extract("README.md", """
+        ```json
+        {"vec": {"command": "uvx", "args": ["vec-mcp"], "env": {"VEC_URL": "<url>", "VEC_COLLECTION": "<name>"}}}
+        ```
+        ```json
+        {"vec": {"command": "uvx", "args": ["vec-mcp"], "env": {"VEC_LOCAL_PATH": "<path>", "VEC_COLLECTION": "<name>"}}}
+        ```
+        """);
+    assertThat(evidence.getFirst().recipe()).isEqualTo(Evidence.Hint.pkg("pypi", "vec-mcp", null, List.of()));
+    assertThat(variable(evidence.getFirst(), "VEC_URL").required()).isNull();
+    assertThat(variable(evidence.getFirst(), "VEC_LOCAL_PATH").required()).isNull();
+    assertThat(variable(evidence.getFirst(), "VEC_COLLECTION").required()).isTrue();
+  }
+
+  @Test
+  void environmentReadsInPythonGoAndRustCode() {
+    Evidence python = CodeExtractor.extract("pkg/server.py", """
+        token = os.environ["P_TOKEN"]
+        limit = int(os.getenv("P_LIMIT", "25"))
+        url = os.environ.get('P_URL')
+        home = os.getenv("HOME")
+        if not url:
+            raise ValueError("P_URL must be set, "
+                             "or P_SITE environment variable must be provided")
+        """);
+    assertThat(variable(python, "P_TOKEN").required()).isTrue();
+    assertThat(variable(python, "P_LIMIT").defaultValue()).isEqualTo("25");
+    assertThat(variable(python, "P_URL").required()).isTrue();
+    assertThat(python.variables()).extracting(Evidence.Variable::name).doesNotContain("HOME");
+    Evidence go = CodeExtractor.extract("cmd/g/main.go", "host := os.Getenv(\"G_HOST\")\nv, ok := os.LookupEnv(\"G_MODE\")");
+    assertThat(go.variables()).extracting(Evidence.Variable::name).containsExactly("G_HOST", "G_MODE");
+    Evidence rust = CodeExtractor.extract("src/main.rs", "let key = std::env::var(\"R_KEY\").ok();");
+    assertThat(rust.variables()).extracting(Evidence.Variable::name).containsExactly("R_KEY");
+    assertThat(CodeExtractor.isSource("src/tests/a.test.ts")).isFalse();
+    assertThat(CodeExtractor.isSource("pkg/test_server.py")).isFalse();
+  }
+
+  @Test
+  void codeThatFailsWithoutAnUpstreamHostOutweighsTheReadmeExampleValue() {
+    Evidence readme = Evidence.of("README.md", Evidence.README, Evidence.Hint.pkg("pypi", "m-mcp", null, List.of()),
+        List.of(Evidence.Variable.named("M_API_HOST").with(null, "https://api.example.io")));
+    Evidence code = CodeExtractor.extract("m_mcp/server.py", """
+        host = os.getenv(ENV_HOST)
+        if not host:
+            raise ValueError("M_API_HOST environment variable is required")
+        """);
+    JsonObject schema = Merger.merge(RepositorySnapshot.of("m", "m", "", "0".repeat(40), Map.of()),
+        List.of(readme, code)).toJson().getJsonObject("configSchema");
+    assertThat(schema.getJsonArray("required").getList()).containsExactly("M_API_HOST");
+    assertThat(Values.isTransportSetting("M_API_HOST")).isFalse();
+    assertThat(Values.isTransportSetting("FASTMCP_PORT")).isTrue();
+    assertThat(Values.isTransportSetting("REDIS_PORT")).isFalse();
+  }
 }

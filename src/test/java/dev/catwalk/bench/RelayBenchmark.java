@@ -32,6 +32,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <pre>
  * java -cp target/test-classes:target/catwalk.jar dev.catwalk.bench.RelayBenchmark --sessions 64 --seconds 20
  * java -cp … dev.catwalk.bench.RelayBenchmark --url http://127.0.0.1:8000/mcp --sessions 64 --seconds 20
+ * java -cp … dev.catwalk.bench.RelayBenchmark --url … --gateway-pid PID   (adds the gateway's CPU per call and RSS, from /proc)
  * java -cp … dev.catwalk.bench.RelayBenchmark --idle 1000 [--jar target/catwalk.jar] [--histogram 25] [--nmt true]
  * </pre>
  */
@@ -75,7 +76,8 @@ public final class RelayBenchmark {
           java.time.Duration.ofMinutes(5));
       runner = Runner.start(vertx, host, port, List.of("python3", "-u", script.toString()), Map.of(), null, relay).await();
     }
-    measureLoad(sessions, seconds);
+    long gatewayPid = Long.parseLong(opts.getOrDefault("gateway-pid", runner == null ? "-1" : String.valueOf(ProcessHandle.current().pid())));
+    measureLoad(sessions, seconds, gatewayPid);
     if (runner != null) {
       runner.close().await();
     }
@@ -88,7 +90,7 @@ public final class RelayBenchmark {
     this.path = targetPath;
   }
 
-  private void measureLoad(int sessions, int seconds) {
+  private void measureLoad(int sessions, int seconds, long gatewayPid) {
     long setupStart = System.nanoTime();
     List<String> ids = Future.all(java.util.stream.IntStream.range(0, sessions).mapToObj(i -> open()).toList())
         .await().list();
@@ -98,12 +100,14 @@ public final class RelayBenchmark {
     AtomicInteger errors = new AtomicInteger();
     long deadline = System.nanoTime() + seconds * 1_000_000_000L;
     long start = System.nanoTime();
+    long cpuStart = cpuTicks(gatewayPid);
     List<Future<Void>> loops = new ArrayList<>();
     for (String id : ids) {
       loops.add(loop(id, deadline, latencies, count, errors));
     }
     Future.all(loops).await();
     double elapsed = (System.nanoTime() - start) / 1e9;
+    long cpuTicks = cpuTicks(gatewayPid) - cpuStart;
     int n = Math.min(count.get(), latencies.length);
     long[] sorted = Arrays.copyOf(latencies, n);
     Arrays.sort(sorted);
@@ -114,7 +118,39 @@ public final class RelayBenchmark {
         errors.get());
     System.out.printf("latency ms: p50 %.2f  p90 %.2f  p99 %.2f  max %.2f%n", pct(sorted, 50), pct(sorted, 90),
         pct(sorted, 99), n == 0 ? 0 : sorted[n - 1] / 1e6);
+    if (gatewayPid > 0) {
+      System.out.printf("gateway (pid %d%s) CPU: %.2f s = %.3f ms per call; RSS %d MB%n", gatewayPid,
+          gatewayPid == ProcessHandle.current().pid() ? ", includes this client" : "",
+          cpuTicks / (double) CLOCK_TICKS, cpuTicks * 1000.0 / CLOCK_TICKS / Math.max(1, count.get()), rssKb(gatewayPid) / 1024);
+    }
     Future.all(ids.stream().map(this::close).toList()).await();
+  }
+
+  /** Clock ticks per second of {@code /proc/<pid>/stat} (USER_HZ, 100 on Linux). */
+  private static final int CLOCK_TICKS = 100;
+
+  /** User plus system CPU of a process in clock ticks, from {@code /proc/<pid>/stat}; 0 without one. */
+  static long cpuTicks(long pid) {
+    if (pid <= 0) {
+      return 0;
+    }
+    try {
+      String stat = Files.readString(Path.of("/proc", String.valueOf(pid), "stat"));
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  /** Resident memory of a process in KB, from {@code /proc/<pid>/status}. */
+  static long rssKb(long pid) {
+    try {
+      return Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status")).stream()
+          .filter(l -> l.startsWith("VmRSS:")).map(l -> Long.parseLong(l.replaceAll("[^0-9]", ""))).findFirst().orElse(0L);
+    } catch (IOException e) {
+      return 0;
+    }
   }
 
   private Future<Void> loop(String session, long deadline, long[] latencies, AtomicInteger count, AtomicInteger errors) {

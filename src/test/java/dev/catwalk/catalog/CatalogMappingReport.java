@@ -195,7 +195,7 @@ public final class CatalogMappingReport {
     Map<String, Backend> backends = new LinkedHashMap<>();
     backends.put(LocalBackend.NAME, new LocalBackend(vertx, bin.toString(), false, (url, headers) -> {
       throw new IllegalStateException("the report opens no session");
-    }));
+    }, dev.catwalk.sandbox.Sandbox.off())); // no server process runs here: nothing to sandbox
     CatwalkConfig.FlyOptions fly = new CatwalkConfig.FlyOptions("http://127.0.0.1:9", "unused", "org",
         null, "registry.fly.io/catwalk-runner:latest", "shared", 1, 512, "http://{machine_id}.vm.{app}.internal:8080/mcp",
         8080, "catwalk-", new CatwalkConfig.FlyTiming(Duration.ofMinutes(1), Duration.ofMinutes(1),

@@ -75,9 +75,12 @@ class CatalogSyncTest {
       Files.writeString(file, "#!/bin/sh\nexit 0\n");
       assertThat(file.toFile().setExecutable(true)).isTrue();
     }
-    backends = Map.of(LocalBackend.NAME, new LocalBackend(resources.vertx(), bin.toString(), false, (url, headers) -> {
+    // The entries' remote hosts (example.com) are not resolvable to public addresses on a closed test machine;
+    // the public-address filter has its own tests (PublicAddressesTest, LocalBackend's connect-time check).
+    boolean allowPrivateUpstreams = true;
+    backends = Map.of(LocalBackend.NAME, new LocalBackend(resources.vertx(), bin.toString(), allowPrivateUpstreams, (url, headers) -> {
       throw new IllegalStateException("no sessions in this test");
-    }));
+    }, dev.catwalk.sandbox.Sandbox.off())); // no server process runs here: nothing to sandbox
   }
 
   @BeforeEach

@@ -56,6 +56,23 @@ class AdminCommandTest {
   }
 
   @Test
+  void accountsAndGrantsAreTables() {
+    JsonObject accounts = new JsonObject().put("accounts", new JsonArray()
+        .add(new JsonObject().put("username", "ada").put("role", "admin")));
+    assertThat(new AccountCommands.Users().describe(accounts).lines().toList()).containsExactly(
+        "USERNAME  ROLE", "ada       admin", "1 account(s)");
+    assertThat(new AccountCommands.Users().describe(new JsonObject().put("accounts", new JsonArray())))
+        .contains("catwalk admin add-user");
+    JsonObject grants = new JsonObject().put("grants", new JsonArray().add(new JsonObject().put("id", "g-1")
+        .put("clientName", "Claude").put("username", "ada").put("createdAt", "2026-12-05T07:00Z").put("revoked", true)
+        .put("revokedReason", "revoked by the client")));
+    assertThat(new AccountCommands.Grants().describe(grants).lines().toList()).containsExactly(
+        "GRANT  CLIENT  USER  CREATED            STATE",
+        "g-1    Claude  ada   2026-12-05T07:00Z  revoked: revoked by the client",
+        "1 grant(s)");
+  }
+
+  @Test
   void durationsReadShort() {
     assertThat(AdminCommand.duration(0)).isEqualTo("0s");
     assertThat(AdminCommand.duration(59)).isEqualTo("59s");

@@ -46,6 +46,30 @@ class CatwalkConfigTest {
   }
 
   @Test
+  void theLocalSandboxIsOnByDefaultOffOnlyWhenSaidAndItsBindsAreAList() {
+    CatwalkConfig defaults = CatwalkConfig.from(TestConfig.raw("postgres://u:p@db/app"), CatwalkConfig.Purpose.SERVE);
+    assertThat(defaults.serve().localSandbox()).isEqualTo("on");
+    assertThat(defaults.serve().sandboxBinds()).isEmpty();
+    CatwalkConfig off = CatwalkConfig.from(TestConfig.raw("postgres://u:p@db/app").put(ConfigKeys.LOCAL_SANDBOX, "OFF")
+        .put(ConfigKeys.SANDBOX_BIND, " /opt/servers, /srv/data ,"), CatwalkConfig.Purpose.SERVE);
+    assertThat(off.serve().localSandbox()).isEqualTo("off");
+    assertThat(off.serve().sandboxBinds()).containsExactly("/opt/servers", "/srv/data");
+    assertThat(CatwalkConfig.from(TestConfig.raw("postgres://u:p@db/app").put(ConfigKeys.LOCAL_SANDBOX, false),
+        CatwalkConfig.Purpose.SERVE).serve().localSandbox()).as("YAML's unquoted off").isEqualTo("off");
+    assertThatThrownBy(() -> CatwalkConfig.from(TestConfig.raw("postgres://u:p@db/app")
+        .put(ConfigKeys.LOCAL_SANDBOX, "maybe"), CatwalkConfig.Purpose.SERVE))
+        .hasMessageContaining("CATWALK_LOCAL_SANDBOX: 'maybe' is not on or off");
+  }
+
+  @Test
+  void theGatewaysOwnSecretsAreListedForRedaction() {
+    CatwalkConfig config = CatwalkConfig.from(TestConfig.raw("postgres://u:db-pass@db/app")
+        .put(ConfigKeys.GITHUB_TOKEN, "ghp_secret"), CatwalkConfig.Purpose.SERVE);
+    assertThat(config.secretValues()).containsExactlyInAnyOrder(TestConfig.ADMIN_TOKEN, TestConfig.ENCRYPTION_KEY,
+        "db-pass", "ghp_secret");
+  }
+
+  @Test
   void serveOptionsHaveDefaultsAndParseTheirValues() {
     CatwalkConfig defaults = CatwalkConfig.from(new JsonObject(TestConfig.raw("postgres://u:p@db/app").getMap())
         .put(ConfigKeys.ADMIN_PORT, null).put(ConfigKeys.ALLOW_PRIVATE_UPSTREAMS, null)

@@ -90,7 +90,10 @@ class GatewayRestartTest {
     JsonObject body = new JsonObject().put("name", "vanishing")
         .put("recipe", new JsonObject().put("runtime", "command").put("command", "fixture-mcp-server"));
     String id;
-    try (GatewayHarness withTool = GatewayHarness.start(resources, raw -> raw.put(ConfigKeys.LOCAL_PATH, tools.toString()))) {
+    // The tool is a wrapper script: the sandbox binds it, and the class path it names is bound explicitly.
+    String classPath = String.join(",", System.getProperty("java.class.path").split(java.io.File.pathSeparator));
+    try (GatewayHarness withTool = GatewayHarness.start(resources, raw -> raw.put(ConfigKeys.LOCAL_PATH, tools.toString())
+        .put(ConfigKeys.SANDBOX_BIND, classPath))) {
       JsonObject created = withTool.admin(HttpMethod.POST, "/api/deployments", body).json();
       assertThat(created.getString("status")).isEqualTo("running");
       id = created.getString("id");

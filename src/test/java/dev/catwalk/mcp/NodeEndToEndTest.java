@@ -1,5 +1,7 @@
 package dev.catwalk.mcp;
 
+import dev.catwalk.config.ConfigKeys;
+
 import dev.catwalk.testsupport.ClassResources;
 import dev.catwalk.testsupport.GatewayHarness;
 import dev.catwalk.testsupport.TestConfig;
@@ -79,13 +81,16 @@ class NodeEndToEndTest {
   }
 
   @Test
-  void aServerThatAnswers20241105WorksThroughAGatewayDeployment(@TempDir Path data) throws Exception {
+  void aServerThatAnswers20241105WorksThroughAGatewayDeployment() throws Exception {
     Path work = install();
-    try (GatewayHarness gateway = GatewayHarness.start(resources)) {
+    // The server runs sandboxed: its node_modules are bound read-only (CATWALK_SANDBOX_BIND), and it keeps its
+    // memory file in its own private /tmp.
+    try (GatewayHarness gateway = GatewayHarness.start(resources,
+        raw -> raw.put(ConfigKeys.SANDBOX_BIND, work.toAbsolutePath().toString()))) {
       JsonObject body = new JsonObject().put("name", "memory-2024-11-05")
           .put("recipe", new JsonObject().put("runtime", "command").put("command", "node")
               .put("args", new JsonArray().add(memoryServer(work).toString())))
-          .put("config", new JsonObject().put("MEMORY_FILE_PATH", data.resolve("memory.json").toString()));
+          .put("config", new JsonObject().put("MEMORY_FILE_PATH", "/tmp/memory.json"));
       GatewayHarness.Reply created = gateway.admin(HttpMethod.POST, "/api/deployments", body);
       assertThat(created.status()).as(created.body()).isEqualTo(201);
       JsonObject deployment = created.json();
@@ -118,18 +123,8 @@ class NodeEndToEndTest {
     org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).until(() -> sessions.getAsInt() == 0);
   }
 
-  private static synchronized Path install() throws Exception {
-    Files.createDirectories(WORK);
-    for (String file : List.of("package.json", "package-lock.json", "e2e.mjs", "e2e-memory.mjs")) {
-      Files.copy(SOURCES.resolve(file), WORK.resolve(file), StandardCopyOption.REPLACE_EXISTING);
-    }
-    Path stamp = WORK.resolve("node_modules/.catwalk-installed-lock");
-    String lock = Files.readString(SOURCES.resolve("package-lock.json"));
-    if (!Files.exists(stamp) || !Files.readString(stamp).equals(lock)) {
-      run(WORK, "npm", "ci", "--no-audit", "--no-fund", "--loglevel=error");
-      Files.writeString(stamp, lock);
-    }
-    return WORK;
+  private static Path install() throws Exception {
+    return dev.catwalk.testsupport.NodePackages.install();
   }
 
   private static String run(Path dir, String... command) throws IOException, InterruptedException {

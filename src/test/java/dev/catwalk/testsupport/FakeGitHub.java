@@ -50,8 +50,8 @@ public final class FakeGitHub implements AutoCloseable {
   private final List<String> withToken = new ArrayList<>();
   private volatile String mode = "normal";
 
-  private FakeGitHub(Vertx vertx) {
-    FixtureRepos.all().forEach(f -> repos.put(f.owner() + "/" + f.repo(), f));
+  private FakeGitHub(Vertx vertx, List<FixtureRepos.Fixture> fixtures) {
+    fixtures.forEach(f -> repos.put(f.owner() + "/" + f.repo(), f));
     Router router = Router.router(vertx);
     router.route().handler(this::gate);
     router.get("/repos/:owner/:repo").handler(this::repository);
@@ -65,7 +65,12 @@ public final class FakeGitHub implements AutoCloseable {
 
   /** Starts a fake on a free port. */
   public static FakeGitHub start(Vertx vertx) {
-    return new FakeGitHub(vertx);
+    return new FakeGitHub(vertx, FixtureRepos.all());
+  }
+
+  /** Starts a fake serving {@code fixtures} (e.g. fetched snapshots of real repositories) on a free port. */
+  public static FakeGitHub start(Vertx vertx, List<FixtureRepos.Fixture> fixtures) {
+    return new FakeGitHub(vertx, fixtures);
   }
 
   /** The base URL to configure as {@code CATWALK_GITHUB_API_URL}. */
@@ -165,7 +170,7 @@ public final class FakeGitHub implements AutoCloseable {
     if (fixture != null) {
       String full = fixture.owner() + "/" + fixture.repo();
       json(ctx, new JsonObject().put("id", Math.abs(full.hashCode())).put("name", fixture.repo()).put("full_name", full)
-          .put("private", false).put("html_url", "https://github.com/" + full).put("default_branch", BRANCH)
+          .put("private", false).put("html_url", "https://github.com/" + full).put("default_branch", fixture.branch())
           .put("owner", new JsonObject().put("login", fixture.owner())));
     }
   }
@@ -176,7 +181,7 @@ public final class FakeGitHub implements AutoCloseable {
       return;
     }
     String ref = ctx.pathParam("ref");
-    if (!ref.equals(BRANCH) && !ref.equals(fixture.sha())) {
+    if (!ref.equals(fixture.branch()) && !ref.equals(fixture.sha())) {
       error(ctx, 422, "No commit found for SHA: " + ref, "https://docs.github.com/rest/commits/commits#get-a-commit");
       return;
     }
@@ -196,7 +201,7 @@ public final class FakeGitHub implements AutoCloseable {
       return;
     }
     String ref = ctx.queryParams().get("ref");
-    if (ref != null && !ref.equals(BRANCH) && !ref.equals(fixture.sha())) {
+    if (ref != null && !ref.equals(fixture.branch()) && !ref.equals(fixture.sha())) {
       error(ctx, 404, "No commit found for the ref " + ref, "https://docs.github.com/rest/repos/contents");
       return;
     }
@@ -213,8 +218,8 @@ public final class FakeGitHub implements AutoCloseable {
     String overlaid = overlay.get(key(fixture) + ":" + path);
     Path file = path.isEmpty() ? fixture.root() : fixture.root().resolve(path);
     if (overlaid != null || Files.isRegularFile(file)) {
-      String text = overlaid != null ? overlaid : read(file);
-      json(ctx, fileJson(fixture, path, text, true));
+      byte[] bytes = overlaid != null ? overlaid.getBytes(StandardCharsets.UTF_8) : readBytes(file);
+      json(ctx, fileJson(fixture, path, bytes, true));
     } else if (Files.isDirectory(file)) {
       ctx.response().putHeader("Content-Type", "application/json; charset=utf-8").end(listing(fixture, file, path).encode());
     } else {
@@ -228,7 +233,7 @@ public final class FakeGitHub implements AutoCloseable {
       for (Path child : list.toList()) {
         String childPath = (path.isEmpty() ? "" : path + "/") + child.getFileName();
         entries.put(childPath, Files.isDirectory(child) ? dirJson(fixture, childPath)
-            : fileJson(fixture, childPath, read(child), false));
+            : fileJson(fixture, childPath, Files.readAllBytes(child), false));
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -244,7 +249,10 @@ public final class FakeGitHub implements AutoCloseable {
   }
 
   private JsonObject fileJson(FixtureRepos.Fixture fixture, String path, String text, boolean withContent) {
-    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+    return fileJson(fixture, path, text.getBytes(StandardCharsets.UTF_8), withContent);
+  }
+
+  private JsonObject fileJson(FixtureRepos.Fixture fixture, String path, byte[] bytes, boolean withContent) {
     JsonObject json = common(fixture, path, "file").put("size", bytes.length)
         .put("download_url", "http://" + downloadHost + ":" + server.actualPort() + "/raw/" + fixture.owner() + "/" + fixture.repo() + "/" + fixture.sha() + "/" + path);
     if (withContent && inlineContent) {
@@ -285,6 +293,14 @@ public final class FakeGitHub implements AutoCloseable {
 
   private static String key(FixtureRepos.Fixture fixture) {
     return (fixture.owner() + "/" + fixture.repo()).toLowerCase(java.util.Locale.ROOT);
+  }
+
+  private static byte[] readBytes(Path file) {
+    try {
+      return Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private static String read(Path file) {

@@ -45,9 +45,15 @@ public final class FixtureRepos {
       return expected.getString("url");
     }
 
-    /** The fake commit SHA of the fixture. */
+    /** The commit SHA of the fixture: {@code commit} of the expected answer (a real corpus snapshot), else a fake one. */
     public String sha() {
-      return FixtureRepos.sha(owner + "/" + repo);
+      String commit = expected.getString("commit");
+      return commit != null ? commit : FixtureRepos.sha(owner + "/" + repo);
+    }
+
+    /** The default branch: {@code branch} of the expected answer, else {@code main}. */
+    public String branch() {
+      return expected.getString("branch", "main");
     }
 
     /** The snapshot the analyzer would see for {@link #url()}, read from disk. */
@@ -58,7 +64,7 @@ public final class FixtureRepos {
       try (Stream<Path> walk = Files.walk(folder)) {
         for (Path file : walk.filter(Files::isRegularFile).toList()) {
           String relative = folder.relativize(file).toString().replace('\\', '/');
-          if (Analyzer.wants(relative)) {
+          if (Analyzer.wants(relative) || Analyzer.wantsSource(relative)) {
             files.put(relative, Files.readString(file));
           }
         }

@@ -129,7 +129,7 @@ public final class GatewayHarness implements AutoCloseable {
     JsonObject initialize = new JsonObject().put("jsonrpc", "2.0").put("id", 1).put("method", "initialize")
         .put("params", new JsonObject().put("protocolVersion", "2025-06-18").put("capabilities", new JsonObject())
             .put("clientInfo", new JsonObject().put("name", "raw").put("version", "1")));
-    return send(HttpMethod.POST, "/api/mcp/" + deploymentId, initialize, "Bearer " + token,
+    return send(HttpMethod.POST, "/api/mcp/" + deploymentId, initialize, token == null ? null : "Bearer " + token,
         Map.of("Accept", "application/json, text/event-stream", "MCP-Protocol-Version", "2025-06-18"));
   }
 

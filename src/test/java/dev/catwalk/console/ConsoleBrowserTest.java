@@ -1,0 +1,186 @@
+package dev.catwalk.console;
+
+import dev.catwalk.config.ConfigKeys;
+import dev.catwalk.testsupport.ClassResources;
+import dev.catwalk.testsupport.FakeGitHub;
+import dev.catwalk.testsupport.GatewayHarness;
+import dev.catwalk.testsupport.browser.Browser;
+import dev.catwalk.testsupport.mcp.FixtureCommand;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.Select;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The console in a real browser against a real gateway: sign in, deploy a server from the package form, watch
+ * it start, take its URL and a one-time token from the connect panel, connect an MCP SDK client with them, end
+ * its session from the page, see status change live on the list, delete it.
+ */
+class ConsoleBrowserTest {
+
+  @RegisterExtension
+  static final ClassResources resources = ClassResources.withDatabase();
+
+  private static final String ADMIN = "grace";
+  private static final String PASSWORD = "a long admin password 42";
+  private static final String SECRET = "s3cr3t-value-never-shown";
+  private static GatewayHarness gateway;
+  private static Browser browser;
+  private static FakeGitHub github;
+
+  @BeforeAll
+  static void start() {
+    assertThat(Browser.installed()).as("chromium and chromedriver (apt-get install chromium chromium-driver)").isTrue();
+    github = FakeGitHub.start(resources.vertx());
+    // The fixture runs in the sandbox from a wrapper script (bound as a file its command names); the class path
+    // the script names is bound explicitly, as an operator would bind a server's own files.
+    String classPath = String.join(",", System.getProperty("java.class.path").split(java.io.File.pathSeparator));
+    gateway = GatewayHarness.start(resources, raw -> raw.put(ConfigKeys.GITHUB_API_URL, github.url())
+        .put(ConfigKeys.SANDBOX_BIND, classPath));
+    assertThat(gateway.admin(HttpMethod.POST, "/api/accounts", new JsonObject().put("username", ADMIN)
+        .put("password", PASSWORD).put("role", "admin")).status()).isEqualTo(201);
+    browser = Browser.start("http://127.0.0.1:" + gateway.port());
+  }
+
+  @AfterAll
+  static void stop() {
+    if (browser != null) {
+      browser.close();
+    }
+    if (gateway != null) {
+      gateway.close();
+    }
+    if (github != null) {
+      github.close();
+    }
+  }
+
+  /** The fixture server's command line (a long class path) as a script, as a person would type a short command. */
+  private static Path fixtureScript() {
+    try {
+      Path script = Files.createTempFile("catwalk-fixture-", ".sh");
+      script.toFile().deleteOnExit();
+      String quoted = String.join(" ", FixtureCommand.command().stream().map(a -> "'" + a.replace("'", "'\\''") + "'").toList());
+      Files.writeString(script, "exec " + quoted + " \"$@\"\n");
+      return script;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Opens the list, signing in when the browser is not signed in yet. */
+  private static void signedIn() {
+    browser.open("/");
+    if (browser.path().startsWith("/signin")) {
+      browser.type("#username", ADMIN).type("#password", PASSWORD).click("button.primary");
+      browser.until(d -> browser.path().equals("/"));
+    }
+  }
+
+  @Test
+  void analyzeARepositoryAndDeployFromTheGeneratedForm() {
+    signedIn();
+    browser.open("/deployments/new");
+    browser.type("#repoUrl", "https://github.com/acme/weather-mcp").click("form.analyze-form button[type=submit]");
+    WebElement key = browser.find("#cfg-ACME_WEATHER_API_KEY");
+    assertThat(key.getDomProperty("type")).isEqualTo("password");
+    assertThat(browser.find("label[for=cfg-ACME_WEATHER_API_KEY]").getText()).contains("(required)");
+    assertThat(browser.find("#cfg-ACME_WEATHER_API_KEY-help").getText()).contains("(from server.json)");
+    assertThat(new Select(browser.find("#cfg-ACME_WEATHER_UNITS")).getFirstSelectedOption().getText()).isEqualTo("metric");
+    assertThat(browser.find("#name").getDomProperty("value")).isEqualTo("weather-mcp");
+    browser.screenshot("console-generated-form");
+
+    browser.click("#deploy");
+    browser.until(d -> !browser.find("#cfg-ACME_WEATHER_API_KEY-error").getText().isBlank());
+    assertThat(browser.path()).isEqualTo("/deployments/new/analyze");
+    assertThat(gateway.admin(HttpMethod.GET, "/api/deployments", null).body()).doesNotContain("weather-mcp");
+
+    key.sendKeys(SECRET);
+    browser.click("button[data-toggle-secret=cfg-ACME_WEATHER_API_KEY]");
+    assertThat(key.getDomProperty("type")).isEqualTo("text");
+    browser.click("button[data-toggle-secret=cfg-ACME_WEATHER_API_KEY]");
+    assertThat(key.getDomProperty("type")).isEqualTo("password");
+    browser.click("#deploy");
+    browser.until(d -> browser.find("h1").getText().equals("weather-mcp"));
+    assertThat(browser.find("#access-token").getDomProperty("value")).isNotBlank();
+    assertThat(browser.driver().getPageSource()).doesNotContain(SECRET);
+    JsonObject stored = gateway.admin(HttpMethod.GET, "/api/deployments", null).json().getJsonArray("items").stream()
+        .map(JsonObject.class::cast).filter(d -> d.getString("name").equals("weather-mcp")).findFirst().orElseThrow();
+    assertThat(stored.getJsonObject("recipe").getString("package")).isEqualTo("@acme/weather-mcp");
+    assertThat(stored.getJsonArray("secrets").encode()).contains("ACME_WEATHER_API_KEY");
+    assertThat(gateway.admin(HttpMethod.DELETE, "/api/deployments/" + stored.getString("id"), null).status()).isEqualTo(200);
+  }
+
+  @Test
+  void signInDeployConnectEndStopDelete() {
+    browser.open("/");
+    if (!browser.path().startsWith("/signin")) {
+      browser.click("button.link");
+      browser.until(d -> browser.path().startsWith("/signin"));
+      browser.open("/");
+    }
+    assertThat(browser.path()).startsWith("/signin");
+    browser.type("#username", ADMIN).type("#password", PASSWORD).click("button.primary");
+    browser.until(d -> browser.path().equals("/"));
+    browser.until(d -> browser.find("#empty").getText().contains("No MCP server is deployed yet"));
+    browser.screenshot("console-empty");
+
+    browser.click("a[href='/deployments/new']");
+    browser.type("#name", "browser-fixture");
+    new Select(browser.find("#runtime")).selectByValue("command");
+    browser.type("#command", "/bin/sh").type("#args", fixtureScript().toString());
+    browser.type("#variables", "GREETING=hello");
+    browser.type("#secrets", "SECRET_TOKEN=" + SECRET);
+    browser.screenshot("console-new");
+    browser.click("#deploy");
+
+    browser.until(d -> browser.find("#status").getText().equals("running"));
+    String url = browser.find("#mcp-url").getDomProperty("value");
+    String token = browser.find("#access-token").getDomProperty("value");
+    assertThat(url).matches("http://127\\.0\\.0\\.1:\\d+/api/mcp/[0-9a-f-]{36}");
+    assertThat(token).isNotBlank();
+    assertThat(browser.driver().getPageSource()).doesNotContain(SECRET);
+    browser.click("button[data-copy='access-token']");
+    browser.until(d -> browser.find("button[data-copy='access-token']").getText().equals("Copied"));
+    assertThat(browser.find("#snippet-claude-code").getDomProperty("textContent"))
+        .contains("claude mcp add --transport http browser-fixture " + url).contains("Bearer " + token);
+    browser.until(d -> browser.find("#logs").getText().contains("running"));
+    browser.screenshot("console-deployment");
+
+    String id = url.substring(url.lastIndexOf('/') + 1);
+    try (McpSyncClient mcp = gateway.mcpClient(id, token)) {
+      assertThat(GatewayHarness.call(mcp, "get_env", Map.of("name", "SECRET_TOKEN"))).isEqualTo(SECRET);
+      browser.open("/deployments/" + id);
+      browser.click("button.end-session");
+      browser.until(d -> browser.find(".flash").getText().equals("Session ended."));
+      assertThat(browser.find("#no-sessions").getText()).isEqualTo("No open session.");
+    }
+
+    browser.open("/");
+    browser.until(d -> browser.find("[data-status-of='" + id + "']").getText().equals("running"));
+    gateway.admin(HttpMethod.POST, "/api/deployments/" + id + "/stop", null);
+    browser.until(d -> browser.find("[data-status-of='" + id + "']").getText().equals("stopped"));
+    browser.screenshot("console-list");
+
+    browser.open("/deployments/" + id);
+    browser.type("#confirm", "browser-fixture").click("#delete");
+    browser.until(d -> browser.path().equals("/"));
+    assertThat(browser.find(".flash").getText()).isEqualTo("Deleted browser-fixture.");
+    assertThat(gateway.admin(HttpMethod.GET, "/api/deployments/" + id, null).status()).isEqualTo(404);
+    assertThat(browser.driver().findElements(By.cssSelector("#deployments"))).isEmpty();
+  }
+}
