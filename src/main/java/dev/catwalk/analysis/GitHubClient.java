@@ -222,7 +222,8 @@ public final class GitHubClient {
       if (download == null) {
         return Future.succeededFuture(null);
       }
-      return send(client.requestAbs(HttpMethod.GET, download), relative(name)).map(HttpResponse::bodyAsString);
+      return send(client.requestAbs(HttpMethod.GET, download), download, relative(name))
+          .map(HttpResponse::bodyAsString);
     }
 
     private Future<JsonArray> list(String path, String sha, String what) {
@@ -251,19 +252,35 @@ public final class GitHubClient {
     private Future<HttpResponse<Buffer>> get(String absoluteUrl, String what) {
       return send(client.requestAbs(HttpMethod.GET, absoluteUrl)
           .putHeader("Accept", "application/vnd.github+json")
-          .putHeader("X-GitHub-Api-Version", "2022-11-28"), what);
+          .putHeader("X-GitHub-Api-Version", "2022-11-28"), absoluteUrl, what);
     }
 
-    private Future<HttpResponse<Buffer>> send(HttpRequest<Buffer> request, String what) {
+    /** Sends {@code request} to {@code target}; the token goes only to the configured API origin, never redirected. */
+    private Future<HttpResponse<Buffer>> send(HttpRequest<Buffer> request, String target, String what) {
       if (calls.incrementAndGet() > options.maxCalls()) {
         return Future.failedFuture(new BadGatewayException("the analysis needed more than " + options.maxCalls()
             + " GitHub API calls; stopped"));
       }
-      if (token != null && !token.isBlank()) {
-        request.putHeader("Authorization", "Bearer " + token);
+      if (token != null && !token.isBlank() && sameOrigin(target, options.apiUrl())) {
+        request.putHeader("Authorization", "Bearer " + token).followRedirects(false);
       }
       request.timeout(options.timeout().toMillis());
       return request.send().recover(this::unreachable).compose(response -> checked(response, what));
+    }
+
+    private static boolean sameOrigin(String target, String api) {
+      try {
+        java.net.URI a = java.net.URI.create(target);
+        java.net.URI b = java.net.URI.create(api);
+        return a.getScheme() != null && a.getScheme().equalsIgnoreCase(b.getScheme()) && a.getHost() != null
+            && a.getHost().equalsIgnoreCase(b.getHost()) && port(a) == port(b) && a.getRawUserInfo() == null;
+      } catch (IllegalArgumentException e) {
+        return false;
+      }
+    }
+
+    private static int port(java.net.URI uri) {
+      return uri.getPort() >= 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
     }
 
     private <T> Future<T> unreachable(Throwable failure) {

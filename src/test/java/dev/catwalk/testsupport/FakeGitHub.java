@@ -45,6 +45,9 @@ public final class FakeGitHub implements AutoCloseable {
   private final List<String> requests = Collections.synchronizedList(new ArrayList<>());
   private final AtomicInteger remaining = new AtomicInteger(5000);
   private volatile String validToken;
+  private volatile String downloadHost = "127.0.0.1";
+  private volatile boolean inlineContent = true;
+  private final List<String> withToken = new ArrayList<>();
   private volatile String mode = "normal";
 
   private FakeGitHub(Vertx vertx, List<FixtureRepos.Fixture> fixtures) {
@@ -82,6 +85,22 @@ public final class FakeGitHub implements AutoCloseable {
     }
   }
 
+  /** Paths of the requests seen that carried an {@code Authorization} header. */
+  public List<String> requestsWithToken() {
+    synchronized (withToken) {
+      return List.copyOf(withToken);
+    }
+  }
+
+  /**
+   * Serves files as GitHub does large ones: no inline content, only a {@code download_url} on {@code host}
+   * (another name for this server, e.g. {@code localhost}, stands for raw.githubusercontent.com).
+   */
+  public void downloadsOnly(String host) {
+    downloadHost = host;
+    inlineContent = false;
+  }
+
   /** Forgets the requests seen. */
   public void clearRequests() {
     requests.clear();
@@ -104,6 +123,11 @@ public final class FakeGitHub implements AutoCloseable {
 
   private void gate(RoutingContext ctx) {
     requests.add(ctx.request().method() + " " + ctx.request().uri());
+    if (ctx.request().getHeader("Authorization") != null) {
+      synchronized (withToken) {
+        withToken.add(ctx.request().uri());
+      }
+    }
     if (mode.equals("silent")) {
       return;
     }
@@ -230,8 +254,8 @@ public final class FakeGitHub implements AutoCloseable {
 
   private JsonObject fileJson(FixtureRepos.Fixture fixture, String path, byte[] bytes, boolean withContent) {
     JsonObject json = common(fixture, path, "file").put("size", bytes.length)
-        .put("download_url", url() + "/raw/" + fixture.owner() + "/" + fixture.repo() + "/" + fixture.sha() + "/" + path);
-    if (withContent) {
+        .put("download_url", "http://" + downloadHost + ":" + server.actualPort() + "/raw/" + fixture.owner() + "/" + fixture.repo() + "/" + fixture.sha() + "/" + path);
+    if (withContent && inlineContent) {
       json.put("encoding", "base64").put("content", Base64.getMimeEncoder(60, "\n".getBytes(StandardCharsets.US_ASCII))
           .encodeToString(bytes) + "\n");
     }
