@@ -31,11 +31,15 @@ public final class NodePackages {
     Path stamp = WORK.resolve("node_modules/.catwalk-installed-lock");
     String lock = Files.readString(SOURCES.resolve("package-lock.json"));
     if (!Files.exists(stamp) || !Files.readString(stamp).equals(lock)) {
+      // Never inheritIO: the test JVM's stdin and stdout are Surefire's channel, and Node makes an inherited
+      // stdin non-blocking ("std/in stream corrupted"). npm's output goes to a log beside node_modules.
+      Path log = WORK.resolve("npm-ci.log");
       Process npm = new ProcessBuilder(List.of("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"))
-          .directory(WORK.toFile()).inheritIO().start();
+          .directory(WORK.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+          .redirectErrorStream(true).redirectOutput(log.toFile()).start();
       if (!npm.waitFor(300, TimeUnit.SECONDS) || npm.exitValue() != 0) {
         npm.destroyForcibly();
-        throw new IOException("npm ci failed in " + WORK);
+        throw new IOException("npm ci failed in " + WORK + ":\n" + Files.readString(log));
       }
       Files.writeString(stamp, lock);
     }
