@@ -40,6 +40,8 @@ final class Reconciler {
   private final Map<UUID, Future<Deployment>> inFlight = new HashMap<>();
   private final Map<UUID, Integer> failures = new HashMap<>();
   private final Map<UUID, Long> retryAt = new HashMap<>();
+  /** When a provisioning of each deployment last started or ended ({@link System#nanoTime()}). */
+  private final Map<UUID, Long> provisionedAt = new HashMap<>();
   private boolean reconciling;
 
   Reconciler(Vertx vertx, DeploymentRepository repository, SecretBox box, Map<String, Backend> backends,
@@ -58,30 +60,38 @@ final class Reconciler {
       return;
     }
     reconciling = true;
+    long passStart = System.nanoTime();
     repository.live()
-        .compose(this::reconcileAll)
+        .compose(deployments -> reconcileAll(deployments, passStart))
         .compose(v -> repository.live())
         .compose(this::sweep)
         .onFailure(e -> LOG.warn("reconciliation failed: {}", e.getMessage()))
         .onComplete(ar -> reconciling = false);
   }
 
-  private Future<Void> reconcileAll(List<Deployment> deployments) {
+  private Future<Void> reconcileAll(List<Deployment> deployments, long passStart) {
     Future<Void> chain = Future.succeededFuture();
     for (Deployment deployment : deployments) {
-      chain = chain.compose(v -> reconcileSafely(deployment));
+      chain = chain.compose(v -> reconcileSafely(deployment, passStart));
     }
     return chain;
   }
 
-  private Future<Void> reconcileSafely(Deployment deployment) {
-    return reconcileOne(deployment).recover(e -> {
+  private Future<Void> reconcileSafely(Deployment deployment, long passStart) {
+    return reconcileOne(deployment, passStart).recover(e -> {
       LOG.warn("reconciling deployment {} failed: {}", deployment.id(), e.getMessage());
       return Future.succeededFuture();
     });
   }
 
-  private Future<Void> reconcileOne(Deployment deployment) {
+  /**
+   * Reconciles one deployment as the pass read it; a deployment provisioned by a command since the pass
+   * read it is left to the next pass, since the row the pass holds no longer says what it is.
+   */
+  private Future<Void> reconcileOne(Deployment deployment, long passStart) {
+    if (touchedSince(deployment.id(), passStart)) {
+      return Future.succeededFuture();
+    }
     boolean wantRunning = Deployment.RUNNING.equals(deployment.desiredState());
     if (wantRunning && Deployment.FAILED.equals(deployment.status())
         && System.nanoTime() < retryAt.getOrDefault(deployment.id(), Long.MIN_VALUE)) {
@@ -90,7 +100,7 @@ final class Reconciler {
     Backend backend = backends.get(deployment.backend());
     if (wantRunning && backend != null) {
       return backend.isRunning(deployment).compose(up -> up && deployment.servesSessions()
-          ? Future.succeededFuture() : provision(deployment).mapEmpty());
+          || touchedSince(deployment.id(), passStart) ? Future.succeededFuture() : provision(deployment).mapEmpty());
     }
     if (wantRunning) {
       return provision(deployment).mapEmpty();
@@ -118,14 +128,21 @@ final class Reconciler {
     if (running != null) {
       return running;
     }
+    provisionedAt.put(deployment.id(), System.nanoTime());
     Future<Deployment> started = provisionNow(deployment).eventually(() -> {
       inFlight.remove(deployment.id());
+      provisionedAt.put(deployment.id(), System.nanoTime());
       return Future.succeededFuture();
     });
     if (!started.isComplete()) {
       inFlight.put(deployment.id(), started);
     }
     return started;
+  }
+
+  private boolean touchedSince(UUID id, long passStart) {
+    Long touched = provisionedAt.get(id);
+    return touched != null && touched - passStart >= 0;
   }
 
   private Future<Deployment> provisionNow(Deployment deployment) {
@@ -183,6 +200,9 @@ final class Reconciler {
   /** Ends the deployment's sessions and removes what its backend made for it. */
   Future<Void> destroy(Deployment deployment) {
     Backend backend = backends.get(deployment.backend());
+    provisionedAt.remove(deployment.id());
+    failures.remove(deployment.id());
+    retryAt.remove(deployment.id());
     return endSessions(deployment.id(), null)
         .compose(v -> backend == null ? Future.succeededFuture() : backend.destroy(deployment));
   }
