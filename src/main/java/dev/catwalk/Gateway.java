@@ -11,6 +11,7 @@ import dev.catwalk.catalog.CatalogVerticle;
 import dev.catwalk.config.CatwalkConfig;
 import dev.catwalk.config.SettingsRepository;
 import dev.catwalk.config.SettingsRoutes;
+import dev.catwalk.crypto.KeyCanary;
 import dev.catwalk.crypto.KnownSecrets;
 import dev.catwalk.crypto.SecretBox;
 import dev.catwalk.db.Database;
@@ -58,7 +59,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The running gateway ({@code catwalk serve}): resolves the database, migrates it, opens the pool,
+ * The running gateway ({@code catwalk serve}): resolves the database, checks the encryption key against the
+ * database's key canary ({@link KeyCanary}; a wrong key stops here, nothing written), migrates it, opens the pool,
  * deploys the admin, deployment, analysis and catalog verticles, then the HTTP verticles (REST API, MCP endpoint,
  * health). {@link #close()} shuts down in the reverse order.
  */
@@ -89,10 +91,31 @@ public final class Gateway {
 
   /** Starts a gateway; the future completes once it accepts HTTP requests. */
   public static Future<Gateway> start(Vertx vertx, CatwalkConfig config) {
-    return vertx.executeBlocking(() -> requirePortsFree(config), false).compose(v -> resolveDatabase(vertx, config)).compose(database -> migrateIfEnabled(vertx, config.withDatabase(database.url()))
-        .compose(resolved -> sandbox(vertx, resolved).compose(sandbox -> new Components(vertx, resolved, database, sandbox)
-            .deploy()))
-        .recover(e -> database.release().get().transform(ar -> Future.failedFuture(e))));
+    return vertx.executeBlocking(() -> requirePortsFree(config), false).compose(v -> resolveDatabase(vertx, config))
+        .compose(database -> start(vertx, config.withDatabase(database.url()), database));
+  }
+
+  /** On a resolved database: the key check (writing nothing), migrations, the sandbox, then the components. */
+  private static Future<Gateway> start(Vertx vertx, CatwalkConfig config, DatabaseLookup.Found database) {
+    SecretBox box = new SecretBox(config.encryptionKey(), config.previousEncryptionKey());
+    KeyCanary canary = new KeyCanary(box, config.databaseUrl().location());
+    return checkKey(vertx, config, canary)
+        .compose(v -> migrateIfEnabled(vertx, config))
+        .compose(resolved -> sandbox(vertx, resolved).compose(sandbox -> new Components(vertx, resolved, database, sandbox,
+            box, canary).deploy()))
+        .recover(e -> database.release().get().transform(ar -> Future.failedFuture(e)));
+  }
+
+  /**
+   * The configured encryption key against the database's key canary, before anything is written (migrations
+   * included): a wrong key stops the start with {@link dev.catwalk.crypto.KeyMismatchException}.
+   */
+  private static Future<Void> checkKey(Vertx vertx, CatwalkConfig config, KeyCanary canary) {
+    Pool pool = Database.pool(vertx, config.databaseUrl(), 1);
+    return canary.verify(pool)
+        .recover(e -> Future.failedFuture(e instanceof dev.catwalk.crypto.KeyMismatchException ? e
+            : dev.catwalk.db.DatabaseException.explain("connecting to", config.databaseUrl(), e)))
+        .eventually(pool::close);
   }
 
   /** The configuration in force, with the database actually used. */
@@ -182,6 +205,7 @@ public final class Gateway {
     private final CatwalkConfig config;
     private final Pool pool;
     private final SecretBox box;
+    private final KeyCanary canary;
     private final DeploymentRepository deployments;
     private final SettingsRepository settings;
     private final DeploymentLogs logs;
@@ -194,12 +218,14 @@ public final class Gateway {
     private OpenApiRoute openApi;
     private volatile Router router;
 
-    Components(Vertx vertx, CatwalkConfig config, DatabaseLookup.Found database, Sandbox sandbox) {
+    Components(Vertx vertx, CatwalkConfig config, DatabaseLookup.Found database, Sandbox sandbox, SecretBox box,
+               KeyCanary canary) {
       this.vertx = vertx;
       this.config = config;
       this.database = database;
       this.pool = Database.pool(vertx, config.databaseUrl(), config.poolSize());
-      this.box = new SecretBox(config.encryptionKey(), config.previousEncryptionKey());
+      this.box = box;
+      this.canary = canary;
       this.deployments = new DeploymentRepository(pool);
       this.settings = new SettingsRepository(pool, box, config.serve().settingsFromEnv(), Map.of(
           "catalogRegistryEnabled", config.serve().catalog().registryEnabled(),
@@ -240,7 +266,8 @@ public final class Gateway {
     }
 
     Future<Gateway> deploy() {
-      return OpenApiRoute.load(vertx, config.publicUrl())
+      return canary.establish(pool)
+          .compose(v -> OpenApiRoute.load(vertx, config.publicUrl()))
           .onSuccess(route -> openApi = route)
           .compose(route -> vertx.deployVerticle(new AdminVerticle(endpoint, pool, box, config.adminToken(),
               config.serve().adminPort())))

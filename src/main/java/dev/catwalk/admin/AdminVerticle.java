@@ -6,6 +6,7 @@ import dev.catwalk.error.NotFoundException;
 import dev.catwalk.Addresses;
 import dev.catwalk.BusCommands;
 import dev.catwalk.config.SettingsRepository;
+import dev.catwalk.crypto.KeyCanary;
 import dev.catwalk.crypto.SecretBox;
 import dev.catwalk.crypto.Tokens;
 import dev.catwalk.deploy.DeploymentRepository;
@@ -34,7 +35,8 @@ import java.util.function.Predicate;
 
 /**
  * Operator commands on the event bus ({@code catwalk.admin.*}, see {@link Addresses}): list and end
- * MCP sessions, drain the node, rotate the encryption key; also ends sessions on request of the
+ * MCP sessions, drain the node, rotate the encryption key (secrets, settings and the {@link KeyCanary} in one
+ * transaction); also ends sessions on request of the
  * deployment lifecycle ({@link Addresses#SESSIONS_END}). When an admin port is set, a TCP event-bus
  * bridge bound to 127.0.0.1 lets {@code catwalk admin} send these commands; it lets only
  * {@code catwalk.admin.*} through, and only with the admin token in the message headers.
@@ -154,7 +156,8 @@ public final class AdminVerticle extends VerticleBase {
     JsonObject result = new JsonObject().put("keyId", box.currentKeyId());
     return DeploymentRepository.resealSecrets(tx, box)
         .compose(secrets -> SettingsRepository.resealSettings(tx, box).map(settings -> result.put("secrets", secrets)
-            .put("settings", settings)));
+            .put("settings", settings)))
+        .compose(counts -> KeyCanary.rewrite(tx, box).map(counts));
   }
 
   private Future<JsonObject> endMatching(Message<JsonObject> message) {

@@ -4,6 +4,7 @@ import dev.catwalk.config.CatwalkConfig;
 import dev.catwalk.config.ConfigException;
 import dev.catwalk.config.ConfigLoader;
 import dev.catwalk.config.DevSecrets;
+import dev.catwalk.crypto.KeyMismatchException;
 import dev.catwalk.db.DatabaseException;
 import dev.catwalk.http.PortInUseException;
 import dev.catwalk.sandbox.SandboxUnavailableException;
@@ -39,7 +40,7 @@ abstract class Bootstrap implements Callable<Integer> {
     } catch (ConfigException e) {
       System.err.println("catwalk: " + e.getMessage());
       return ExitCodes.USAGE;
-    } catch (DatabaseException | PortInUseException | SandboxUnavailableException e) {
+    } catch (DatabaseException | PortInUseException | SandboxUnavailableException | KeyMismatchException e) {
       System.err.println("catwalk: " + e.getMessage());
       return ExitCodes.FAILURE;
     } catch (Exception e) {

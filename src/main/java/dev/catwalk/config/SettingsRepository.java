@@ -30,7 +30,7 @@ public final class SettingsRepository {
       + " value = NULL, updated_at = now()";
   static final String DELETE = "DELETE FROM settings WHERE name = $1";
   static final String SELECT_FOR_RESEAL = "SELECT name, key_id, ciphertext FROM settings"
-      + " WHERE ciphertext IS NOT NULL AND key_id <> $1 FOR UPDATE";
+      + " WHERE ciphertext IS NOT NULL AND key_id <> $1 AND name <> $2 FOR UPDATE";
   static final String UPDATE_CIPHERTEXT = "UPDATE settings SET key_id = $2, ciphertext = $3 WHERE name = $1";
   static final String INSERT_AUDIT = "INSERT INTO audit_events (actor, action, detail) VALUES ($1, $2, $3)";
   static final String SELECT_SWITCHES = "SELECT name, value FROM settings WHERE value IS NOT NULL";
@@ -138,9 +138,13 @@ public final class SettingsRepository {
     return pool.withTransaction(tx -> applyAll(tx, changes, actor));
   }
 
-  /** Re-seals, in the caller's transaction, every stored setting not sealed with the current key; the count. */
+  /**
+   * Re-seals, in the caller's transaction, every stored setting not sealed with the current key; the count. The
+   * key canary is not a setting: {@link dev.catwalk.crypto.KeyCanary#rewrite} renews it.
+   */
   public static Future<Integer> resealSettings(SqlClient tx, SecretBox box) {
-    return tx.preparedQuery(SELECT_FOR_RESEAL).execute(Tuple.of(box.currentKeyId())).compose(rows -> {
+    return tx.preparedQuery(SELECT_FOR_RESEAL).execute(Tuple.of(box.currentKeyId(),
+        dev.catwalk.crypto.KeyCanary.NAME)).compose(rows -> {
       List<Tuple> updates = new ArrayList<>();
       for (Row row : rows) {
         String name = row.getString("name");

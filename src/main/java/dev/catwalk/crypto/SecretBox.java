@@ -48,6 +48,16 @@ public final class SecretBox {
     return currentKeyId;
   }
 
+  /** Whether a value sealed with key {@code keyId} opens here (the current or the previous key). */
+  public boolean knows(String keyId) {
+    return keys.containsKey(keyId);
+  }
+
+  /** The ids of the keys that open values here, the current one first. */
+  public java.util.List<String> knownKeyIds() {
+    return java.util.List.copyOf(keys.keySet());
+  }
+
   /** The id of a key: a short digest that reveals nothing usable about the key. */
   public static String keyId(byte[] key) {
     try {

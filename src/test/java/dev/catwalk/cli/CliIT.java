@@ -1,6 +1,7 @@
 package dev.catwalk.cli;
 
 import dev.catwalk.testsupport.ClassResources;
+import dev.catwalk.testsupport.GatewayHarness;
 import dev.catwalk.db.DatabaseUrl;
 import dev.catwalk.http.HealthRoutes;
 import dev.catwalk.testsupport.TestConfig;
@@ -26,7 +27,11 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The packaged jar as an operator runs it: {@code --version}, {@code migrate}, {@code serve} and SIGTERM, {@code admin}. */
+/**
+ * The packaged jar as an operator runs it: {@code --version}, {@code migrate}, {@code serve} and SIGTERM, {@code admin}.
+ * Each {@code serve} that reaches its database gets a database of its own: a fresh {@code CATWALK_HOME} means fresh
+ * development keys, which a database already served with another key refuses (the key canary).
+ */
 class CliIT {
 
   @RegisterExtension
@@ -122,7 +127,8 @@ class CliIT {
   void serveAnswersReadyAndExitsZeroOnSigterm(@TempDir Path home) throws Exception {
     int port = TestConfig.freePort();
     Path log = home.resolve("serve.log");
-    Process process = start(Map.of("PORT", String.valueOf(port), "DATABASE_URL", TestConfig.libpqUrl(resources.database(), "disable"),
+    DatabaseUrl database = TestDatabase.create(resources.vertx(), CliIT.class);
+    Process process = start(Map.of("PORT", String.valueOf(port), "DATABASE_URL", TestConfig.libpqUrl(database, "disable"),
         "CATWALK_HOME", home.toString()), log, "serve");
     try {
       assertThat(waitForReady(port)).as(Files.readString(log)).isEqualTo(200);
@@ -132,7 +138,30 @@ class CliIT {
       assertThat(process.exitValue()).as(Files.readString(log)).isZero();
       assertThat(Files.readString(log)).contains("SIGTERM received").contains("gateway stopped");
     } finally {
-      process.destroyForcibly();
+      process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+      TestDatabase.drop(resources.vertx(), database);
+    }
+  }
+
+  @Test
+  void serveWithAnotherEncryptionKeyThanTheDatabasesExits1InOneLineNamingTheSetting(@TempDir Path home) throws Exception {
+    DatabaseUrl database = TestDatabase.create(resources.vertx(), CliIT.class);
+    try {
+      GatewayHarness.start(resources.vertx(), database, raw -> { }).close();
+      String otherKey = java.util.Base64.getEncoder().encodeToString("another-key-another-key-another!".getBytes(
+          StandardCharsets.US_ASCII));
+
+      Result result = run(Map.of("PORT", String.valueOf(TestConfig.freePort()), "CATWALK_ADMIN_PORT", "0",
+          "DATABASE_URL", TestConfig.libpqUrl(database, "disable"), "CATWALK_HOME", home.toString(),
+          "CATWALK_ENCRYPTION_KEY", otherKey), "serve");
+
+      assertThat(result.code()).as(result.err()).isEqualTo(1);
+      assertThat(result.err().strip().lines()).as("one line").hasSize(1);
+      assertThat(result.err()).startsWith("catwalk: CATWALK_ENCRYPTION_KEY does not fit the database at "
+          + database.location()).contains("Nothing was changed").doesNotContain(otherKey)
+          .doesNotContain(TestConfig.ENCRYPTION_KEY);
+    } finally {
+      TestDatabase.drop(resources.vertx(), database);
     }
   }
 
@@ -141,7 +170,8 @@ class CliIT {
     int port = TestConfig.freePort();
     String adminPort = String.valueOf(TestConfig.freePort());
     Path log = home.resolve("serve.log");
-    Process process = start(Map.of("PORT", String.valueOf(port), "DATABASE_URL", TestConfig.libpqUrl(resources.database(),
+    DatabaseUrl database = TestDatabase.create(resources.vertx(), CliIT.class);
+    Process process = start(Map.of("PORT", String.valueOf(port), "DATABASE_URL", TestConfig.libpqUrl(database,
         "disable"), "CATWALK_HOME", home.toString(), "CATWALK_ADMIN_PORT", adminPort), log, "serve");
     try {
       assertThat(waitForReady(port)).as(Files.readString(log)).isEqualTo(200);
@@ -165,7 +195,8 @@ class CliIT {
     } finally {
       process.destroy();
       process.waitFor(30, TimeUnit.SECONDS);
-      process.destroyForcibly();
+      process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+      TestDatabase.drop(resources.vertx(), database);
     }
   }
 

@@ -3,8 +3,10 @@ package dev.catwalk.deploy;
 import dev.catwalk.config.ConfigKeys;
 import dev.catwalk.config.SettingsRepository;
 import dev.catwalk.crypto.SecretBox;
+import dev.catwalk.db.DatabaseUrl;
 import dev.catwalk.testsupport.ClassResources;
 import dev.catwalk.testsupport.GatewayHarness;
+import dev.catwalk.testsupport.TestDatabase;
 import dev.catwalk.testsupport.mcp.FixtureCommand;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.vertx.core.http.HttpMethod;
@@ -40,9 +42,19 @@ class GatewayRestartTest {
 
   @Test
   void deploymentsTokensAndSettingsSurviveRestartsAndKeyRotation() {
+    // Its own database: after the rotation it is served with NEW_KEY, which the class database's other gateways lack.
+    DatabaseUrl database = TestDatabase.create(resources.vertx(), GatewayRestartTest.class);
+    try {
+      survivesRestartsAndRotation(database);
+    } finally {
+      TestDatabase.drop(resources.vertx(), database);
+    }
+  }
+
+  private static void survivesRestartsAndRotation(DatabaseUrl database) {
     JsonObject deployment;
     String extraToken;
-    try (GatewayHarness first = GatewayHarness.start(resources, raw -> raw.put(ConfigKeys.ENCRYPTION_KEY, OLD_KEY))) {
+    try (GatewayHarness first = GatewayHarness.start(resources.vertx(), database, raw -> raw.put(ConfigKeys.ENCRYPTION_KEY, OLD_KEY))) {
       deployment = first.createFixtureDeployment("survivor", SCHEMA, new JsonObject().put("SECRET", "kept-across-restarts"));
       extraToken = first.admin(HttpMethod.POST, "/api/deployments/" + deployment.getString("id") + "/tokens",
           new JsonObject().put("label", "second")).json().getString("accessToken");
@@ -51,13 +63,13 @@ class GatewayRestartTest {
     }
     String id = deployment.getString("id");
 
-    try (GatewayHarness second = GatewayHarness.start(resources, raw -> raw.put(ConfigKeys.ENCRYPTION_KEY, OLD_KEY))) {
+    try (GatewayHarness second = GatewayHarness.start(resources.vertx(), database, raw -> raw.put(ConfigKeys.ENCRYPTION_KEY, OLD_KEY))) {
       assertSecretServed(second, id, deployment.getString("accessToken"));
       assertSecretServed(second, id, extraToken);
       assertThat(settingSource(second, "githubToken")).isEqualTo("database");
     }
 
-    try (GatewayHarness rotated = GatewayHarness.start(resources, raw -> raw.put(ConfigKeys.ENCRYPTION_KEY, NEW_KEY)
+    try (GatewayHarness rotated = GatewayHarness.start(resources.vertx(), database, raw -> raw.put(ConfigKeys.ENCRYPTION_KEY, NEW_KEY)
         .put(ConfigKeys.ENCRYPTION_KEY_PREVIOUS, OLD_KEY))) {
       assertSecretServed(rotated, id, extraToken);
       JsonObject rotation = rotated.admin(HttpMethod.POST, "/api/admin/rotate-key", null).json();
@@ -69,7 +81,7 @@ class GatewayRestartTest {
           .as("nothing left under the old key").isZero();
     }
 
-    try (GatewayHarness newKeyOnly = GatewayHarness.start(resources, raw -> raw.put(ConfigKeys.ENCRYPTION_KEY, NEW_KEY)
+    try (GatewayHarness newKeyOnly = GatewayHarness.start(resources.vertx(), database, raw -> raw.put(ConfigKeys.ENCRYPTION_KEY, NEW_KEY)
         .put(ConfigKeys.GITHUB_TOKEN, "ghp_from_env"))) {
       assertSecretServed(newKeyOnly, id, deployment.getString("accessToken"));
       SettingsRepository stored = new SettingsRepository(newKeyOnly.gateway().pool(),
