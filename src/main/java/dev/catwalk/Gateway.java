@@ -250,7 +250,8 @@ public final class Gateway {
       RelayOptions relay = config.relay().withDnsRebindingProtection(config.bindsLoopback())
           .withAllowedOrigins(serve.allowedOrigins());
       this.endpoint = new McpEndpoint(vertx, relay,
-          new DeploymentSessions(vertx, deployments, box, backends, logs, new dev.catwalk.oauth.Resources(config.publicUrl())));
+          new DeploymentSessions(vertx, deployments, box, backends, logs, new dev.catwalk.oauth.Resources(config.publicUrl()),
+              lifecycle.limitDefaults()), serve.admission());
       this.oauth = new OAuthRoutes(vertx, pool, config.publicUrl(), deployments, OAuthOptions.defaults(),
           grant -> endpoint.endSessions(session -> OAuthBearer.credentialId(grant).equals(session.credentialId())));
       this.health = new HealthRoutes(vertx, pool, config.databaseUrl());
@@ -278,7 +279,7 @@ public final class Gateway {
           .onSuccess(started::add)
           .compose(id -> vertx.deployVerticle(new DeploymentVerticle(deployments, box, backends, logs,
               config.publicUrl(), config.serve().deployments().reconcileInterval(),
-              config.serve().deployments().provisionWait())))
+              config.serve().deployments().provisionWait(), config.serve().deployments().limitDefaults())))
           .onSuccess(started::add)
           .compose(id -> vertx.deployVerticle(new AnalysisVerticle(config.serve().analysis(), settings,
               new AnalysisRepository(pool))))

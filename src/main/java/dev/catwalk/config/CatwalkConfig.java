@@ -161,11 +161,12 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
    * @param catalog            the catalog's sources and sync intervals
    * @param localSandbox       {@code on} or {@code off}: whether local MCP servers run inside bubblewrap
    * @param sandboxBinds       host paths every sandboxed server may read
+   * @param admission          the share of the node's sessions one deployment may hold, the initialize rate per token
    */
   public record ServeOptions(int adminPort, List<String> allowedOrigins, java.util.Map<String, String> settingsFromEnv,
                              int apiMaxBodyBytes, LifecycleOptions deployments, FlyOptions fly,
                              AnalysisVerticle.Options analysis, CatalogOptions catalog, String localSandbox,
-                             List<String> sandboxBinds) {
+                             List<String> sandboxBinds, dev.catwalk.mcp.AdmissionOptions admission) {
     public ServeOptions {
       allowedOrigins = List.copyOf(allowedOrigins);
       settingsFromEnv = java.util.Map.copyOf(settingsFromEnv);
@@ -246,14 +247,19 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
           .map(String::strip).filter(o -> !o.isEmpty()).toList();
       return new ServeOptions(adminPort, origins, settings, integer(ConfigKeys.API_MAX_BODY_BYTES, 1024, 1 << 30),
           deploymentOptions(), flyOptions(), analysisOptions(), catalogOptions(), localSandbox(),
-          list(ConfigKeys.SANDBOX_BIND));
+          list(ConfigKeys.SANDBOX_BIND), new dev.catwalk.mcp.AdmissionOptions(integer(ConfigKeys.MCP_DEPLOYMENT_SHARE, 1,
+          100), integer(ConfigKeys.MCP_INITIALIZE_BURST, 1, 100_000),
+          integer(ConfigKeys.MCP_INITIALIZE_PER_MINUTE, 1, 1_000_000)));
     }
 
     private LifecycleOptions deploymentOptions() {
       String localPath = text(ConfigKeys.LOCAL_PATH, java.util.Objects.requireNonNullElse(System.getenv("PATH"), ""));
       return new LifecycleOptions(localPath, bool(ConfigKeys.ALLOW_PRIVATE_UPSTREAMS),
           seconds(ConfigKeys.RECONCILE_INTERVAL, 1, 86_400), seconds(ConfigKeys.PROVISION_WAIT, 1, 3600),
-          integer(ConfigKeys.DEPLOYMENT_LOG_LINES, 1, 100_000), seconds(ConfigKeys.REMOTE_CONNECT_TIMEOUT, 1, 600));
+          integer(ConfigKeys.DEPLOYMENT_LOG_LINES, 1, 100_000), seconds(ConfigKeys.REMOTE_CONNECT_TIMEOUT, 1, 600),
+          new dev.catwalk.deploy.DeploymentLimits.Defaults(
+              integer(ConfigKeys.DEPLOYMENT_MAX_SESSIONS, 1, dev.catwalk.deploy.DeploymentLimits.MAX),
+              integer(ConfigKeys.DEPLOYMENT_MAX_SESSIONS_PER_TOKEN, 1, dev.catwalk.deploy.DeploymentLimits.MAX)));
     }
 
     private AnalysisVerticle.Options analysisOptions() {

@@ -59,6 +59,10 @@ public final class ConfigKeys {
   public static final String PROVISION_WAIT = "CATWALK_PROVISION_WAIT";
   /** Log lines kept per deployment (the newest). */
   public static final String DEPLOYMENT_LOG_LINES = "CATWALK_DEPLOYMENT_LOG_LINES";
+  /** Default of a deployment's {@code limits.maxSessions}: its open sessions on this node at most. */
+  public static final String DEPLOYMENT_MAX_SESSIONS = "CATWALK_DEPLOYMENT_MAX_SESSIONS";
+  /** Default of a deployment's {@code limits.maxSessionsPerToken}: open sessions of one access token at most. */
+  public static final String DEPLOYMENT_MAX_SESSIONS_PER_TOKEN = "CATWALK_DEPLOYMENT_MAX_SESSIONS_PER_TOKEN";
   /** Seconds a connection to a remote MCP server or a Fly runner may take to open. */
   public static final String REMOTE_CONNECT_TIMEOUT = "CATWALK_REMOTE_CONNECT_TIMEOUT";
   /** Seconds a GitHub API request of an analysis may take. */
@@ -136,6 +140,12 @@ public final class ConfigKeys {
   public static final String MCP_REPLAY_EVENTS = "CATWALK_MCP_REPLAY_EVENTS";
   /** MCP relay: server messages kept while no stream can carry them. */
   public static final String MCP_PENDING_MESSAGES = "CATWALK_MCP_PENDING_MESSAGES";
+  /** MCP sessions (serve): percent of {@link #MCP_MAX_SESSIONS} one deployment may hold, whatever its own limits. */
+  public static final String MCP_DEPLOYMENT_SHARE = "CATWALK_MCP_DEPLOYMENT_SHARE";
+  /** MCP sessions (serve): initialize requests one access token may send at once before the rate applies. */
+  public static final String MCP_INITIALIZE_BURST = "CATWALK_MCP_INITIALIZE_BURST";
+  /** MCP sessions (serve): sustained initialize requests per minute and access token (more get 429). */
+  public static final String MCP_INITIALIZE_PER_MINUTE = "CATWALK_MCP_INITIALIZE_PER_MINUTE";
   /** The MCP relay's keys, in documentation order. */
   public static final java.util.List<String> MCP = java.util.List.of(MCP_MAX_SESSIONS, MCP_MAX_BODY_BYTES,
       MCP_REQUEST_TIMEOUT, MCP_IDLE_TIMEOUT, MCP_HANDSHAKE_TIMEOUT, MCP_KEEP_ALIVE, MCP_REPLAY_EVENTS,
@@ -169,13 +179,15 @@ public final class ConfigKeys {
       DATABASE_URL, MIGRATION_DATABASE_URL,
       DB_PGBOUNCER, DB_POOL_SIZE, MIGRATE_ON_START, ENCRYPTION_KEY, ENCRYPTION_KEY_PREVIOUS, ADMIN_TOKEN, PUBLIC_URL,
       SHUTDOWN_TIMEOUT, HTTP_INSTANCES, API_MAX_BODY_BYTES, HOME, ADMIN_PORT, LOCAL_PATH, LOCAL_SANDBOX, SANDBOX_BIND, ALLOW_PRIVATE_UPSTREAMS,
-      ALLOWED_ORIGINS, RECONCILE_INTERVAL, PROVISION_WAIT, DEPLOYMENT_LOG_LINES, REMOTE_CONNECT_TIMEOUT,
+      ALLOWED_ORIGINS, RECONCILE_INTERVAL, PROVISION_WAIT, DEPLOYMENT_LOG_LINES, DEPLOYMENT_MAX_SESSIONS,
+      DEPLOYMENT_MAX_SESSIONS_PER_TOKEN, REMOTE_CONNECT_TIMEOUT,
       OPENROUTER_API_KEY, FLY_API_TOKEN, GITHUB_TOKEN, FLY_API_URL, FLY_API_TOKEN_OVERRIDE, FLY_ORG, FLY_REGION,
       FLY_IMAGE, FLY_GUEST, FLY_MACHINE_URL, FLY_RUNNER_PORT, FLY_APP_PREFIX, GITHUB_API_URL, GITHUB_HOSTS, LLM_BASE_URL,
       LLM_MODEL, GITHUB_TIMEOUT, LLM_TIMEOUT, ANALYSIS_MAX_API_CALLS, ANALYSIS_MAX_FILE_BYTES, FLY_BOOT_TIMEOUT, FLY_HEALTH_TIMEOUT, FLY_WAIT_WINDOW, FLY_POLL_MILLIS, FLY_API_ATTEMPTS,
       FLY_API_BACKOFF_MILLIS,
       REGISTRY_URL, REGISTRY_ENABLED, GLAMA_API_URL, GLAMA_ENABLED, CATALOG_SYNC_INTERVAL, GLAMA_SYNC_INTERVAL),
-      MCP.stream()).toList();
+      java.util.stream.Stream.concat(MCP.stream(), java.util.stream.Stream.of(MCP_DEPLOYMENT_SHARE, MCP_INITIALIZE_BURST,
+          MCP_INITIALIZE_PER_MINUTE))).toList();
 
   private ConfigKeys() {
   }

@@ -18,11 +18,13 @@ import java.util.UUID;
  * @param statusReason  why it is failed or stopped, for people; never contains a secret value
  * @param desiredState  running, stopped or deleted: what reconciliation drives it to
  * @param backendState  what the backend needs to find its resources again
+ * @param limits        the keys of its {@code limits} object it sets (see {@link DeploymentLimits}); never null
  * @param version       bumped by every change (optimistic locking)
  */
 public record Deployment(UUID id, String name, String backend, JsonObject recipe, JsonObject configSchema,
                          JsonObject config, Set<String> secretNames, String status, String statusReason,
-                         String desiredState, JsonObject backendState, long version, OffsetDateTime createdAt,
+                         String desiredState, JsonObject backendState, JsonObject limits, long version,
+                         OffsetDateTime createdAt,
                          OffsetDateTime updatedAt) {
 
   /** Lifecycle states, as stored in {@code deployments.status}. */
@@ -50,7 +52,8 @@ public record Deployment(UUID id, String name, String backend, JsonObject recipe
     return new Deployment(row.getUUID("id"), row.getString("name"), row.getString("backend"),
         (JsonObject) row.getValue("recipe"), (JsonObject) row.getValue("config_schema"),
         (JsonObject) row.getValue("config"), secretNames, row.getString("status"), row.getString("status_reason"),
-        row.getString("desired_state"), (JsonObject) row.getValue("backend_state"), row.getLong("version"),
+        row.getString("desired_state"), (JsonObject) row.getValue("backend_state"),
+        (JsonObject) row.getValue("limits"), row.getLong("version"),
         row.getOffsetDateTime("created_at"), row.getOffsetDateTime("updated_at"));
   }
 

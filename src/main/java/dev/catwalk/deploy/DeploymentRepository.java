@@ -24,12 +24,12 @@ import java.util.UUID;
 public final class DeploymentRepository {
 
   private static final String COLUMNS = "d.id, d.name, d.backend, d.recipe, d.config_schema, d.config, d.status,"
-      + " d.status_reason, d.desired_state, d.backend_state, d.version, d.created_at, d.updated_at,"
+      + " d.status_reason, d.desired_state, d.backend_state, d.limits, d.version, d.created_at, d.updated_at,"
       + " array(SELECT s.name FROM deployment_secrets s WHERE s.deployment_id = d.id AND s.name NOT LIKE 'catwalk:%'"
       + " ORDER BY s.name) AS secret_names";
 
-  static final String INSERT_DEPLOYMENT = "INSERT INTO deployments (id, name, backend, recipe, config_schema, config)"
-      + " VALUES ($1, $2, $3, $4, $5, $6)";
+  static final String INSERT_DEPLOYMENT = "INSERT INTO deployments (id, name, backend, recipe, config_schema, config,"
+      + " limits) VALUES ($1, $2, $3, $4, $5, $6, $7)";
   static final String UPSERT_SECRET = "INSERT INTO deployment_secrets (deployment_id, name, key_id, ciphertext)"
       + " VALUES ($1, $2, $3, $4) ON CONFLICT (deployment_id, name)"
       + " DO UPDATE SET key_id = EXCLUDED.key_id, ciphertext = EXCLUDED.ciphertext, updated_at = now()";
@@ -40,7 +40,7 @@ public final class DeploymentRepository {
       + " WHERE d.deleted_at IS NULL ORDER BY d.created_at, d.id LIMIT $1 OFFSET $2";
   static final String SELECT_LIVE = "SELECT " + COLUMNS + " FROM deployments d WHERE d.deleted_at IS NULL"
       + " ORDER BY d.created_at";
-  static final String UPDATE_DEFINITION = "UPDATE deployments SET name = $2, recipe = $3, config = $4,"
+  static final String UPDATE_DEFINITION = "UPDATE deployments SET name = $2, recipe = $3, config = $4, limits = $6,"
       + " version = version + 1, updated_at = now() WHERE id = $1 AND version = $5 AND deleted_at IS NULL";
   static final String UPDATE_STATUS = "UPDATE deployments SET status = $2, status_reason = $3,"
       + " version = version + 1, updated_at = now() WHERE id = $1 AND deleted_at IS NULL AND status <> $2"
@@ -84,11 +84,12 @@ public final class DeploymentRepository {
 
   /**
    * A new deployment with its sealed secrets, first token and audit event; {@code catalog} names the catalog
-   * entry it was made from (recorded in the audit event), or is null.
+   * entry it was made from (recorded in the audit event), or is null; {@code limits} holds the keys of its
+   * {@code limits} object it sets.
    */
   public record NewDeployment(UUID id, String name, String backend, JsonObject recipe, JsonObject configSchema,
-                              JsonObject config, Map<String, SecretBox.Sealed> secrets, NewToken token,
-                              JsonObject catalog) {
+                              JsonObject config, JsonObject limits, Map<String, SecretBox.Sealed> secrets,
+                              NewToken token, JsonObject catalog) {
   }
 
   /** A new access token: only its hash and display prefix are stored. */
@@ -109,14 +110,14 @@ public final class DeploymentRepository {
 
   /** A change of definition (PATCH): the whole new definition, checked against {@code expectedVersion}. */
   public record Change(UUID id, long expectedVersion, String name, JsonObject recipe, JsonObject config,
-                       Map<String, SecretBox.Sealed> upsertSecrets, List<String> removedSecrets, JsonObject detail) {
+                       JsonObject limits, Map<String, SecretBox.Sealed> upsertSecrets, List<String> removedSecrets, JsonObject detail) {
   }
 
   /** Inserts a deployment, its secrets, its first token and an audit event, all or nothing. */
   public Future<Void> create(NewDeployment deployment, String actor) {
     return pool.withTransaction(tx -> tx.preparedQuery(INSERT_DEPLOYMENT)
         .execute(Tuple.of(deployment.id(), deployment.name(), deployment.backend(), deployment.recipe(),
-            deployment.configSchema(), deployment.config()))
+            deployment.configSchema(), deployment.config(), deployment.limits()))
         .compose(r -> upsertSecrets(tx, deployment.id(), deployment.secrets()))
         .compose(r -> insertToken(tx, deployment.id(), deployment.token()))
         .compose(r -> audit(tx, actor, "deployment.created", deployment.id(), createdDetail(deployment))));
@@ -153,7 +154,8 @@ public final class DeploymentRepository {
   /** Applies a definition change; fails with {@link ConcurrentChangeException} when the version moved on. */
   public Future<Void> change(Change change, String actor) {
     return pool.withTransaction(tx -> tx.preparedQuery(UPDATE_DEFINITION)
-        .execute(Tuple.of(change.id(), change.name(), change.recipe(), change.config(), change.expectedVersion()))
+        .execute(Tuple.of(change.id(), change.name(), change.recipe(), change.config(), change.expectedVersion(),
+            change.limits()))
         .compose(rows -> rows.rowCount() == 1 ? Future.succeededFuture()
             : Future.failedFuture(new ConcurrentChangeException()))
         .compose(v -> upsertSecrets(tx, change.id(), change.upsertSecrets()))

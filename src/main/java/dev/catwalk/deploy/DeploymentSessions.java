@@ -8,6 +8,7 @@ import dev.catwalk.Addresses;
 import dev.catwalk.crypto.SecretBox;
 import dev.catwalk.crypto.Tokens;
 import dev.catwalk.mcp.SessionAuthority;
+import dev.catwalk.mcp.SessionCaps;
 import dev.catwalk.mcp.SessionGrant;
 import dev.catwalk.oauth.OAuthBearer;
 import dev.catwalk.oauth.OAuthRepository;
@@ -27,7 +28,8 @@ import java.util.UUID;
 /**
  * Who may use {@code /api/mcp/{deploymentId}}: a client presenting a live access token of that
  * deployment, or an OAuth access token whose audience is that deployment (see {@code dev.catwalk.oauth}),
- * while the deployment is running. A session is bound to the token that opened it:
+ * while the deployment is running. Each grant carries the deployment's session caps (its {@code limits}, see
+ * {@link DeploymentLimits}), which the endpoint enforces. A session is bound to the token that opened it:
  * every later request must carry the same token, and revoking it ends the session. The session's
  * upstream gets the deployment's configuration with its secrets decrypted, and nothing else.
  */
@@ -43,13 +45,16 @@ public final class DeploymentSessions implements SessionAuthority {
   private final DeploymentLogs logs;
   private final Vertx vertx;
   private final Resources resources;
+  private final DeploymentLimits.Defaults limitDefaults;
 
   /**
-   * @param resources the public URLs that 401 challenges point clients at (RFC 9728 metadata)
+   * @param resources     the public URLs that 401 challenges point clients at (RFC 9728 metadata)
+   * @param limitDefaults the limits of deployments that set none (their sessions' caps)
    */
   public DeploymentSessions(Vertx vertx, DeploymentRepository repository, SecretBox box, Map<String, Backend> backends,
-                            DeploymentLogs logs, Resources resources) {
+                            DeploymentLogs logs, Resources resources, DeploymentLimits.Defaults limitDefaults) {
     this.vertx = vertx;
+    this.limitDefaults = limitDefaults;
     this.resources = resources;
     this.repository = repository;
     this.box = box;
@@ -136,7 +141,8 @@ public final class DeploymentSessions implements SessionAuthority {
     DeploymentLogs.Sink sink = logs.sink(deployment.id(), env.secretValues());
     ObservedUpstream.Health health = new UpstreamHealth(deployment.id(), sink);
     String installing = installing(deployment.parsedRecipe());
-    return new SessionGrant(deployment.id().toString(), credentialId, hash, () -> {
+    SessionCaps caps = DeploymentLimits.effective(deployment.limits(), limitDefaults).caps();
+    return new SessionGrant(deployment.id().toString(), credentialId, hash, caps, () -> {
       sink.line("lifecycle", "session starting");
       if (installing != null) {
         sink.line("lifecycle", installing);

@@ -41,11 +41,12 @@ public final class DeploymentVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(DeploymentVerticle.class);
   private static final Pattern NAME = Pattern.compile("^[a-z0-9][a-z0-9-]{0,62}$");
-  private static final Set<String> CREATE_FIELDS = Set.of("name", "backend", "recipe", "configSchema", "config");
+  private static final Set<String> CREATE_FIELDS = Set.of("name", "backend", "recipe", "configSchema", "config",
+      "limits");
   private static final Set<String> CATALOG_CREATE_FIELDS = Set.of("catalogId", "catalogVersion", "variant", "name",
-      "backend", "config");
+      "backend", "config", "limits");
   private static final Duration CATALOG_TIMEOUT = Duration.ofSeconds(35);
-  private static final Set<String> UPDATE_FIELDS = Set.of("id", "name", "config", "version");
+  private static final Set<String> UPDATE_FIELDS = Set.of("id", "name", "config", "version", "limits");
   private static final int MAX_PAGE = 200;
   private static final int DEFAULT_LOG_LINES = 200;
   private static final String SYSTEM = "system";
@@ -57,6 +58,7 @@ public final class DeploymentVerticle extends VerticleBase {
   private final String publicUrl;
   private final Duration reconcileInterval;
   private final Duration provisionWait;
+  private final DeploymentLimits.Defaults limitDefaults;
   private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
   private Reconciler reconciler;
   private long reconcileTimer = -1;
@@ -64,9 +66,11 @@ public final class DeploymentVerticle extends VerticleBase {
   /**
    * @param provisionWait how long create and restart wait for provisioning before answering with
    *                      the status reached so far
+   * @param limitDefaults the limits of deployments that set none
    */
   public DeploymentVerticle(DeploymentRepository repository, SecretBox box, Map<String, Backend> backends,
-                            DeploymentLogs logs, String publicUrl, Duration reconcileInterval, Duration provisionWait) {
+                            DeploymentLogs logs, String publicUrl, Duration reconcileInterval, Duration provisionWait,
+                            DeploymentLimits.Defaults limitDefaults) {
     this.repository = repository;
     this.box = box;
     this.backends = Map.copyOf(backends);
@@ -74,6 +78,7 @@ public final class DeploymentVerticle extends VerticleBase {
     this.publicUrl = publicUrl;
     this.reconcileInterval = reconcileInterval;
     this.provisionWait = provisionWait;
+    this.limitDefaults = limitDefaults;
   }
 
   @Override
@@ -119,11 +124,14 @@ public final class DeploymentVerticle extends VerticleBase {
     rejectUnknownFields(body, CATALOG_CREATE_FIELDS, "");
     String backendName = body.getValue("backend") == null ? LocalBackend.NAME : string(body, "backend");
     backend(backendName);
-    return vertx.eventBus().<JsonObject>request(Addresses.CATALOG_RESOLVE, body.copy().put("backend", backendName),
+    JsonObject entry = body.copy().put("backend", backendName);
+    Object limits = entry.remove("limits");
+    DeploymentLimits.merge(null, limits, limitDefaults);
+    return vertx.eventBus().<JsonObject>request(Addresses.CATALOG_RESOLVE, entry,
             new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(CATALOG_TIMEOUT.toMillis()))
         .compose(reply -> {
           JsonObject resolved = reply.body().copy();
-          return create(message, resolved, (JsonObject) resolved.remove("catalog"));
+          return create(message, resolved.put("limits", limits), (JsonObject) resolved.remove("catalog"));
         });
   }
 
@@ -136,11 +144,12 @@ public final class DeploymentVerticle extends VerticleBase {
     JsonObject schema = DeploymentConfig.checkSchema(object(body, "configSchema"));
     DeploymentConfig config = DeploymentConfig.validate(schema, object(body, "config"));
     checkHeaderVariables(recipe, schema, config);
+    JsonObject limits = DeploymentLimits.merge(null, body.getValue("limits"), limitDefaults);
     UUID id = UUID.randomUUID();
     String token = Tokens.newToken();
     Map<String, SecretBox.Sealed> sealed = seal(id, config.secrets());
     DeploymentRepository.NewDeployment created = new DeploymentRepository.NewDeployment(id, name, backendName,
-        recipe.toJson(), schema, config.plain(), sealed, newToken(token, "initial"), catalog);
+        recipe.toJson(), schema, config.plain(), limits, sealed, newToken(token, "initial"), catalog);
     return checkRecipe(backend, recipe)
         .compose(v -> repository.create(created, actor(message)).recover(e -> duplicateName(e, name)))
         .onSuccess(v -> logs.lifecycle(id, "deployment created"))
@@ -148,9 +157,10 @@ public final class DeploymentVerticle extends VerticleBase {
         .map(deployment -> view(deployment).put("accessToken", token));
   }
 
-  /** A deployment as the API shows it: its fields, and how its backend isolates its servers. */
+  /** A deployment as the API shows it: its fields, its limits in force, and how its backend isolates its servers. */
   private JsonObject view(Deployment deployment) {
-    JsonObject json = deployment.toJson(publicUrl);
+    JsonObject json = deployment.toJson(publicUrl)
+        .put("limits", DeploymentLimits.effective(deployment.limits(), limitDefaults).toJson());
     Backend backend = backends.get(deployment.backend());
     if (backend != null && backend.sandbox() != null) {
       json.put("sandbox", backend.sandbox());
@@ -210,6 +220,8 @@ public final class DeploymentVerticle extends VerticleBase {
     patch.fieldNames().stream().filter(n -> patch.getValue(n) == null).toList().forEach(merged::remove);
     DeploymentConfig config = DeploymentConfig.validate(deployment.configSchema(), merged);
     checkHeaderVariables(recipe, deployment.configSchema(), config);
+    JsonObject limits = body.containsKey("limits")
+        ? DeploymentLimits.merge(deployment.limits(), body.getValue("limits"), limitDefaults) : deployment.limits();
     Map<String, String> changedSecrets = new LinkedHashMap<>();
     config.secrets().forEach((n, v) -> {
       if (patch.containsKey(n)) {
@@ -221,7 +233,7 @@ public final class DeploymentVerticle extends VerticleBase {
         .filter(f -> !f.equals("id")).sorted().toList())).put("variables", new JsonArray(patch.fieldNames().stream()
         .sorted().toList()));
     DeploymentRepository.Change change = new DeploymentRepository.Change(deployment.id(), deployment.version(), name,
-        recipe.toJson(), config.plain(), seal(deployment.id(), changedSecrets), removed, detail);
+        recipe.toJson(), config.plain(), limits, seal(deployment.id(), changedSecrets), removed, detail);
     Backend backend = backends.get(deployment.backend());
     Future<Void> checked = body.containsKey("version") && backend != null ? checkRecipe(backend, recipe)
         : Future.succeededFuture();

@@ -11,7 +11,9 @@ import java.time.Duration;
  * @param provisionWait         how long a create or update waits for provisioning before it answers
  * @param logLines              log lines kept per deployment
  * @param remoteConnectTimeout  how long a connection to a remote MCP server or a Fly runner may take to open
+ * @param limitDefaults         the session limits of deployments that set none
  */
 public record LifecycleOptions(String localPath, boolean allowPrivateUpstreams, Duration reconcileInterval,
-                                Duration provisionWait, int logLines, Duration remoteConnectTimeout) {
+                                Duration provisionWait, int logLines, Duration remoteConnectTimeout,
+                                DeploymentLimits.Defaults limitDefaults) {
 }

@@ -119,13 +119,9 @@ public final class LocalBackend implements Backend {
     return upstream.stderrHandler(line -> logs.line("stderr", line));
   }
 
-  /**
-   * The deployment's sandbox limits. Deployments carry no {@code limits} object yet (the hardening work adds
-   * it): until then every deployment gets {@link SandboxLimits#DEFAULTS}; then this reads
-   * {@code SandboxLimits.fromJson(deployment.limits())}.
-   */
+  /** The deployment's sandbox limits: the keys of its {@code limits} object it sets, the defaults for the rest. */
   private static SandboxLimits limits(Deployment deployment) {
-    return SandboxLimits.fromJson(null);
+    return SandboxLimits.fromJson(deployment.limits());
   }
 
   /** A server whose program is missing: starting it fails with the reason, as a process that cannot start does. */

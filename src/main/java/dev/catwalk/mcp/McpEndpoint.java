@@ -27,19 +27,25 @@ import java.util.function.Supplier;
 /**
  * The Streamable HTTP server side of MCP (protocol versions 2025-03-26, 2025-06-18, 2025-11-25)
  * for one endpoint path: header checks, session ids, and hand-off of each request to its
- * {@link SessionRelay}. One instance serves every HTTP verticle; the session registry is the only
- * state it shares, and it holds no session state of its own.
+ * {@link SessionRelay}. One instance serves every HTTP verticle; the session registry and its
+ * {@link SessionLimiter} are the only state it shares, and it holds no session state of its own. A new
+ * session is admitted by the limiter once its grant is known (the node's cap, the owner's share of it, the
+ * grant's caps, the credential's initialize rate) and gives its place back as soon as it ends.
  */
 public final class McpEndpoint {
 
   private static final Logger LOG = LoggerFactory.getLogger(McpEndpoint.class);
   private static final SecureRandom RANDOM = new SecureRandom();
+  /** JSON-RPC error code of an initialize refused by a session limit (implementation-defined server error). */
+  public static final int LIMIT_EXCEEDED = -32000;
 
   private final Vertx vertx;
   private final RelayOptions options;
   private final SessionAuthority authority;
   private final Map<String, SessionRelay> sessions = new ConcurrentHashMap<>();
   private final Map<String, String> deployments = new ConcurrentHashMap<>();
+  private final Map<String, SessionLimiter.Permit> permits = new ConcurrentHashMap<>();
+  private final SessionLimiter limiter;
   private final long reaper;
   private volatile boolean draining;
 
@@ -56,9 +62,18 @@ public final class McpEndpoint {
    * @param authority decides who opens and uses sessions, and makes their upstreams
    */
   public McpEndpoint(Vertx vertx, RelayOptions options, SessionAuthority authority) {
+    this(vertx, options, authority, AdmissionOptions.UNLIMITED);
+  }
+
+  /**
+   * @param authority decides who opens and uses sessions, and makes their upstreams
+   * @param admission the share of the node one owner may hold and the initialize rate of one credential
+   */
+  public McpEndpoint(Vertx vertx, RelayOptions options, SessionAuthority authority, AdmissionOptions admission) {
     this.vertx = vertx;
     this.options = options;
     this.authority = authority;
+    this.limiter = new SessionLimiter(options.maxSessions(), admission, System::nanoTime);
     long period = Math.max(1_000, Math.min(options.idleTimeout().toMillis() / 4, 60_000));
     this.reaper = vertx.setPeriodic(period, t -> reapIdle());
   }
@@ -103,7 +118,16 @@ public final class McpEndpoint {
 
   /** Closes a session; it no longer counts as open once this completes (its end callback may come later). */
   private Future<Void> closeSession(SessionRelay session) {
-    return session.close().andThen(ar -> sessions.remove(session.id()));
+    return session.close().andThen(ar -> forget(session.id()));
+  }
+
+  /** Removes a session from the registry and gives its place in the limits back (once, whoever calls first). */
+  private void forget(String id) {
+    sessions.remove(id);
+    SessionLimiter.Permit permit = permits.remove(id);
+    if (permit != null) {
+      permit.release();
+    }
   }
 
   /** While draining, new sessions are refused with 503 and {@code Retry-After}; open ones go on. */
@@ -202,23 +226,44 @@ public final class McpEndpoint {
       rejectJsonRpc(ctx, 400, JsonRpcMessage.INVALID_REQUEST, "initialize must not carry a session id");
       return;
     }
-    if (sessions.size() >= options.maxSessions() || draining) {
+    if (draining) {
       ctx.response().putHeader("Retry-After", "5");
-      reject(ctx, 503, draining ? "this node is draining; retry" : "too many sessions");
+      reject(ctx, 503, "this node is draining; retry");
+      return;
+    }
+    SessionLimiter.Refusal full = limiter.nodeFull();
+    if (full != null) {
+      refuseLimit(ctx, messages.getFirst(), full);
       return;
     }
     authority.open(ctx).onComplete(granted -> {
-      if (granted.succeeded()) {
-        startSession(ctx, granted.result(), messages, sse);
-      } else {
+      if (granted.failed()) {
         refuse(ctx, granted.cause());
+        return;
+      }
+      SessionLimiter.Admission admission = limiter.admit(granted.result());
+      if (admission instanceof SessionLimiter.Refusal refusal) {
+        refuseLimit(ctx, messages.getFirst(), refusal);
+      } else {
+        startSession(ctx, granted.result(), messages, sse, (SessionLimiter.Permit) admission);
       }
     });
   }
 
-  private void startSession(RoutingContext ctx, SessionGrant grant, List<JsonRpcMessage> messages, boolean sse) {
+  /** A session refused by a limit: 429 or 503 with Retry-After, and a JSON-RPC error naming the limit. */
+  private static void refuseLimit(RoutingContext ctx, JsonRpcMessage initialize, SessionLimiter.Refusal refusal) {
+    LOG.info("initialize refused: {} ({})", refusal.limit(), refusal.max());
+    io.vertx.core.json.JsonObject body = JsonRpcMessage.error(initialize.id(), LIMIT_EXCEEDED, refusal.message());
+    body.getJsonObject("error").put("data", refusal.data());
+    ctx.response().setStatusCode(refusal.status()).putHeader("Retry-After", String.valueOf(refusal.retryAfterSeconds()))
+        .putHeader("Content-Type", McpHeaders.JSON).end(body.encode());
+  }
+
+  private void startSession(RoutingContext ctx, SessionGrant grant, List<JsonRpcMessage> messages, boolean sse,
+                            SessionLimiter.Permit permit) {
     String id = newSessionId();
     SessionRelay session = new SessionRelay(id, grant, options, this::ended);
+    permits.put(id, permit);
     sessions.put(id, session);
     ctx.response().putHeader(McpHeaders.SESSION_ID, id);
     ResponseChannel response = channel(ctx);
@@ -241,7 +286,7 @@ public final class McpEndpoint {
   }
 
   private void failedStart(RoutingContext ctx, String id, Throwable e) {
-    sessions.remove(id);
+    forget(id);
     LOG.warn("MCP server failed to start: {}", e.getMessage());
     ctx.response().headers().remove(McpHeaders.SESSION_ID);
     JsonRpcMessage initialize = JsonRpcMessage.parse(ctx.body().buffer(), false).get(0);
@@ -265,12 +310,15 @@ public final class McpEndpoint {
     SessionRelay session = requireSession(ctx);
     if (session != null && versionHeaderValid(ctx, session)) {
       ResponseChannel response = channel(ctx);
-      session.close().onComplete(ar -> response.status(200));
+      session.close().onComplete(ar -> {
+        forget(session.id());
+        response.status(200);
+      });
     }
   }
 
   private void ended(SessionRelay session) {
-    sessions.remove(session.id());
+    forget(session.id());
     String deployment = deployments.remove(session.id());
     if (deployment != null) {
       vertx.undeploy(deployment);
@@ -278,6 +326,7 @@ public final class McpEndpoint {
   }
 
   private void reapIdle() {
+    limiter.prune();
     long now = System.nanoTime();
     for (SessionRelay session : sessions.values()) {
       if (now - session.lastActivity() > options.idleTimeout().toNanos()) {

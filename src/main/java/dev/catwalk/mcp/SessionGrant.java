@@ -10,12 +10,14 @@ import java.util.function.Supplier;
  * @param owner          the deployment id the session belongs to, or null on a runner
  * @param credentialId   id of the access token that opened the session, or null
  * @param credentialHash SHA-256 of that token, or null when requests carry none
+ * @param caps           how many sessions the owner and the credential may hold open, or null (no caps)
  * @param upstreams      makes the session's upstream (called once, on the session's context)
  */
-public record SessionGrant(String owner, String credentialId, byte[] credentialHash, Supplier<Upstream> upstreams) {
+public record SessionGrant(String owner, String credentialId, byte[] credentialHash, SessionCaps caps,
+                           Supplier<Upstream> upstreams) {
 
-  /** A grant with no owner and no credential (the runner checks its token before the endpoint). */
+  /** A grant with no owner, no credential and no caps (the runner checks its token before the endpoint). */
   public static SessionGrant open(Supplier<Upstream> upstreams) {
-    return new SessionGrant(null, null, null, upstreams);
+    return new SessionGrant(null, null, null, null, upstreams);
   }
 }

@@ -8,8 +8,8 @@ import io.vertx.core.json.JsonObject;
  * files, and whether it reaches the network. Applied with util-linux {@code prlimit} inside the
  * sandbox, so they count the sandbox's own processes only.
  *
- * <p>The keys are read from a deployment's {@code limits} object (the hardening work owns that object and
- * its other keys; this record reads only its own and ignores the rest).
+ * <p>The keys are read from a deployment's {@code limits} object ({@code dev.catwalk.deploy.DeploymentLimits} owns
+ * that object and its other keys; this record reads only its own and ignores the rest).
  *
  * @param memoryMb  largest private writable memory (heap, data) per process, in MiB ({@code RLIMIT_DATA}:
  *                  reservations a runtime never writes do not count, so JVMs and V8 start normally)

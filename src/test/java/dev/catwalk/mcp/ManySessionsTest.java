@@ -2,6 +2,7 @@ package dev.catwalk.mcp;
 
 import dev.catwalk.testsupport.ClassResources;
 import dev.catwalk.testsupport.TestConfig;
+import dev.catwalk.testsupport.mcp.ShellPeer;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -34,23 +35,11 @@ class ManySessionsTest {
   private static final int SESSIONS = 300;
   private static final int WAVE = 50;
 
-  /** A stdio peer in POSIX sh (about 1 MB per process): answers each request with an empty result. */
-  private static final String SH_PEER = """
-      while IFS= read -r line; do
-        case "$line" in
-          *'"id":'*'"method":'*)
-            id=${line#*\\"id\\":}
-            id=${id%%[,\\}]*}
-            printf '{"jsonrpc":"2.0","id":%s,"result":{}}\\n' "$id" ;;
-        esac
-      done
-      """;
-
   @Test
   void threeHundredSessionsWithIdleServersAllStayAnswered() {
     RelayOptions options = new RelayOptions(SESSIONS + 10, 1 << 20, Duration.ofSeconds(10), Duration.ofMinutes(5),
         Duration.ofSeconds(15), 16, 16, List.of(), true, Duration.ofMinutes(5));
-    Runner runner = Runner.start(resources.vertx(), "127.0.0.1", TestConfig.freePort(), List.of("sh", "-c", SH_PEER),
+    Runner runner = Runner.start(resources.vertx(), "127.0.0.1", TestConfig.freePort(), ShellPeer.command(),
         Map.of(), null, options).await();
     WebClient client = WebClient.create(resources.vertx(), new WebClientOptions(),
         new io.vertx.core.http.PoolOptions().setHttp1MaxSize(WAVE));
