@@ -8,6 +8,8 @@ import dev.catwalk.deploy.LifecycleOptions;
 import dev.catwalk.deploy.fly.FlyOptions;
 import dev.catwalk.deploy.fly.FlyTiming;
 import dev.catwalk.mcp.RelayOptions;
+import dev.catwalk.oauth.ClientMetadataDocuments;
+import dev.catwalk.oauth.OAuthOptions;
 import io.netty.util.NetUtil;
 import io.vertx.core.json.JsonObject;
 
@@ -161,11 +163,12 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
    * @param catalog            the catalog's sources and sync intervals
    * @param localSandbox       {@code on} or {@code off}: whether local MCP servers run inside bubblewrap
    * @param sandboxBinds       host paths every sandboxed server may read
+   * @param oauth              the built-in OAuth authorization server
    */
   public record ServeOptions(int adminPort, List<String> allowedOrigins, java.util.Map<String, String> settingsFromEnv,
                              int apiMaxBodyBytes, LifecycleOptions deployments, FlyOptions fly,
                              AnalysisVerticle.Options analysis, CatalogOptions catalog, String localSandbox,
-                             List<String> sandboxBinds) {
+                             List<String> sandboxBinds, OAuthOptions oauth) {
     public ServeOptions {
       allowedOrigins = List.copyOf(allowedOrigins);
       settingsFromEnv = java.util.Map.copyOf(settingsFromEnv);
@@ -246,7 +249,18 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
           .map(String::strip).filter(o -> !o.isEmpty()).toList();
       return new ServeOptions(adminPort, origins, settings, integer(ConfigKeys.API_MAX_BODY_BYTES, 1024, 1 << 30),
           deploymentOptions(), flyOptions(), analysisOptions(), catalogOptions(), localSandbox(),
-          list(ConfigKeys.SANDBOX_BIND));
+          list(ConfigKeys.SANDBOX_BIND), oauthOptions());
+    }
+
+    private OAuthOptions oauthOptions() {
+      String caFile = text(ConfigKeys.OAUTH_CIMD_CA_FILE, "");
+      if (!caFile.isEmpty() && !java.nio.file.Files.isReadable(Path.of(caFile))) {
+        problems.add(ConfigKeys.OAUTH_CIMD_CA_FILE + ": '" + caFile + "' is not a readable file");
+      }
+      return new OAuthOptions(Duration.ofHours(1), Duration.ofDays(30), Duration.ofMinutes(5),
+          new ClientMetadataDocuments.Options(bool(ConfigKeys.OAUTH_CIMD_ENABLED),
+              seconds(ConfigKeys.OAUTH_CIMD_TIMEOUT, 1, 60), seconds(ConfigKeys.OAUTH_CIMD_CACHE_TTL, 0, 86_400),
+              bool(ConfigKeys.OAUTH_CIMD_ALLOW_PRIVATE), caFile.isEmpty() ? null : caFile));
     }
 
     private LifecycleOptions deploymentOptions() {
