@@ -257,7 +257,8 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
       if (!caFile.isEmpty() && !java.nio.file.Files.isReadable(Path.of(caFile))) {
         problems.add(ConfigKeys.OAUTH_CIMD_CA_FILE + ": '" + caFile + "' is not a readable file");
       }
-      return new OAuthOptions(Duration.ofHours(1), Duration.ofDays(30), Duration.ofMinutes(5),
+      return new OAuthOptions(seconds(ConfigKeys.OAUTH_ACCESS_TOKEN_TTL, 1, 86_400),
+          seconds(ConfigKeys.OAUTH_REFRESH_TOKEN_TTL, 1, 31_536_000), seconds(ConfigKeys.OAUTH_CODE_TTL, 1, 600),
           new ClientMetadataDocuments.Options(bool(ConfigKeys.OAUTH_CIMD_ENABLED),
               seconds(ConfigKeys.OAUTH_CIMD_TIMEOUT, 1, 60), seconds(ConfigKeys.OAUTH_CIMD_CACHE_TTL, 0, 86_400),
               bool(ConfigKeys.OAUTH_CIMD_ALLOW_PRIVATE), caFile.isEmpty() ? null : caFile));

@@ -141,6 +141,12 @@ public final class ConfigKeys {
       MCP_REQUEST_TIMEOUT, MCP_IDLE_TIMEOUT, MCP_HANDSHAKE_TIMEOUT, MCP_KEEP_ALIVE, MCP_REPLAY_EVENTS,
       MCP_PENDING_MESSAGES);
 
+  /** OAuth: seconds an access token of the built-in authorization server is good. */
+  public static final String OAUTH_ACCESS_TOKEN_TTL = "CATWALK_OAUTH_ACCESS_TOKEN_TTL";
+  /** OAuth: seconds a refresh token is good (each use rotates it: the new one is good this long again). */
+  public static final String OAUTH_REFRESH_TOKEN_TTL = "CATWALK_OAUTH_REFRESH_TOKEN_TTL";
+  /** OAuth: seconds an authorization code is good. */
+  public static final String OAUTH_CODE_TTL = "CATWALK_OAUTH_CODE_TTL";
   /** OAuth: whether {@code https} client ids name client ID metadata documents that the gateway fetches. */
   public static final String OAUTH_CIMD_ENABLED = "CATWALK_OAUTH_CIMD_ENABLED";
   /** OAuth: seconds a fetch of a client ID metadata document may take. */
@@ -152,7 +158,8 @@ public final class ConfigKeys {
   /** OAuth: PEM file of CA certificates trusted, instead of the JVM's, for fetching client ID metadata documents. */
   public static final String OAUTH_CIMD_CA_FILE = "CATWALK_OAUTH_CIMD_CA_FILE";
   /** The OAuth keys, in documentation order. */
-  public static final java.util.List<String> OAUTH = java.util.List.of(OAUTH_CIMD_ENABLED, OAUTH_CIMD_TIMEOUT,
+  public static final java.util.List<String> OAUTH = java.util.List.of(OAUTH_ACCESS_TOKEN_TTL,
+      OAUTH_REFRESH_TOKEN_TTL, OAUTH_CODE_TTL, OAUTH_CIMD_ENABLED, OAUTH_CIMD_TIMEOUT,
       OAUTH_CIMD_CACHE_TTL, OAUTH_CIMD_ALLOW_PRIVATE, OAUTH_CIMD_CA_FILE);
 
   /** Base URL of the official MCP Registry or a sub-registry with its API, without the API version. */

@@ -324,11 +324,8 @@ class OAuthFlowTest {
   }
 
   static Client register(JsonArray redirectUris) {
-    Reply registered = gateway.send(HttpMethod.POST, "/register", new JsonObject().put("redirect_uris", redirectUris)
-        .put("token_endpoint_auth_method", "none").put("client_name", "Test client")
-        .put("grant_types", new JsonArray().add("authorization_code").add("refresh_token")), null);
-    assertThat(registered.status()).as(registered.body()).isEqualTo(201);
-    return new Client(registered.json().getString("client_id"), registered.json().getString("client_secret"));
+    JsonObject registered = OAuthTestSupport.register(gateway, redirectUris);
+    return new Client(registered.getString("client_id"), registered.getString("client_secret"));
   }
 
   /** Goes through sign-in and consent with a browser-like client and presses {@code Allow}. */

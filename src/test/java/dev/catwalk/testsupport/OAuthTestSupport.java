@@ -56,6 +56,16 @@ public final class OAuthTestSupport {
         : response.bodyAsString(), response.headers());
   }
 
+  /** Registers a public client ({@code token_endpoint_auth_method: none}, named "Test client"); returns the answer. */
+  public static io.vertx.core.json.JsonObject register(GatewayHarness gateway, io.vertx.core.json.JsonArray redirectUris) {
+    GatewayHarness.Reply registered = gateway.send(io.vertx.core.http.HttpMethod.POST, "/register",
+        new io.vertx.core.json.JsonObject().put("redirect_uris", redirectUris).put("token_endpoint_auth_method", "none")
+            .put("client_name", "Test client").put("grant_types", new io.vertx.core.json.JsonArray()
+                .add("authorization_code").add("refresh_token")), null);
+    assertThat(registered.status()).as(registered.body()).isEqualTo(201);
+    return registered.json();
+  }
+
   /** The end of an authorization: the consent page seen, and where the browser was sent. */
   public record Authorization(Page consent, URI callback, String verifier, String state) {
   }
