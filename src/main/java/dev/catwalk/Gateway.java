@@ -38,7 +38,6 @@ import dev.catwalk.mcp.HttpUpstream;
 import dev.catwalk.mcp.McpEndpoint;
 import dev.catwalk.mcp.RelayOptions;
 import dev.catwalk.oauth.OAuthBearer;
-import dev.catwalk.oauth.OAuthOptions;
 import dev.catwalk.oauth.OAuthRoutes;
 import dev.catwalk.sandbox.Sandbox;
 import dev.catwalk.sandbox.SessionDirectories;
@@ -145,7 +144,7 @@ public final class Gateway {
     for (String id : verticles.subList(0, verticles.size() - 1).reversed()) {
       chain = chain.eventually(() -> vertx.undeploy(id));
     }
-    return chain.eventually(pool::close).eventually(() -> database.release().get())
+    return chain.eventually(components.oauth::close).eventually(pool::close).eventually(() -> database.release().get())
         .onComplete(ar -> LOG.info("gateway stopped"));
   }
 
@@ -252,7 +251,7 @@ public final class Gateway {
       this.endpoint = new McpEndpoint(vertx, relay,
           new DeploymentSessions(vertx, deployments, box, backends, logs, new dev.catwalk.oauth.Resources(config.publicUrl()),
               lifecycle.limitDefaults()), serve.admission());
-      this.oauth = new OAuthRoutes(vertx, pool, config.publicUrl(), deployments, OAuthOptions.defaults(),
+      this.oauth = new OAuthRoutes(vertx, pool, config.publicUrl(), deployments, serve.oauth(),
           grant -> endpoint.endSessions(session -> OAuthBearer.credentialId(grant).equals(session.credentialId())));
       this.health = new HealthRoutes(vertx, pool, config.databaseUrl());
     }
@@ -304,7 +303,7 @@ public final class Gateway {
       for (String id : started.reversed()) {
         chain = chain.eventually(() -> vertx.undeploy(id));
       }
-      return chain.eventually(endpoint::close).eventually(pool::close);
+      return chain.eventually(endpoint::close).eventually(oauth::close).eventually(pool::close);
     }
 
     private void mountRoutes(Router router) {

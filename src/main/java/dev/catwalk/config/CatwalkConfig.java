@@ -8,6 +8,8 @@ import dev.catwalk.deploy.LifecycleOptions;
 import dev.catwalk.deploy.fly.FlyOptions;
 import dev.catwalk.deploy.fly.FlyTiming;
 import dev.catwalk.mcp.RelayOptions;
+import dev.catwalk.oauth.ClientMetadataDocuments;
+import dev.catwalk.oauth.OAuthOptions;
 import io.netty.util.NetUtil;
 import io.vertx.core.json.JsonObject;
 
@@ -162,11 +164,13 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
    * @param localSandbox       {@code on} or {@code off}: whether local MCP servers run inside bubblewrap
    * @param sandboxBinds       host paths every sandboxed server may read
    * @param admission          the share of the node's sessions one deployment may hold, the initialize rate per token
+   * @param oauth              the built-in OAuth authorization server
    */
   public record ServeOptions(int adminPort, List<String> allowedOrigins, java.util.Map<String, String> settingsFromEnv,
                              int apiMaxBodyBytes, LifecycleOptions deployments, FlyOptions fly,
                              AnalysisVerticle.Options analysis, CatalogOptions catalog, String localSandbox,
-                             List<String> sandboxBinds, dev.catwalk.mcp.AdmissionOptions admission) {
+                             List<String> sandboxBinds, dev.catwalk.mcp.AdmissionOptions admission,
+                             OAuthOptions oauth) {
     public ServeOptions {
       allowedOrigins = List.copyOf(allowedOrigins);
       settingsFromEnv = java.util.Map.copyOf(settingsFromEnv);
@@ -249,7 +253,19 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
           deploymentOptions(), flyOptions(), analysisOptions(), catalogOptions(), localSandbox(),
           list(ConfigKeys.SANDBOX_BIND), new dev.catwalk.mcp.AdmissionOptions(integer(ConfigKeys.MCP_DEPLOYMENT_SHARE, 1,
           100), integer(ConfigKeys.MCP_INITIALIZE_BURST, 1, 100_000),
-          integer(ConfigKeys.MCP_INITIALIZE_PER_MINUTE, 1, 1_000_000)));
+          integer(ConfigKeys.MCP_INITIALIZE_PER_MINUTE, 1, 1_000_000)), oauthOptions());
+    }
+
+    private OAuthOptions oauthOptions() {
+      String caFile = text(ConfigKeys.OAUTH_CIMD_CA_FILE, "");
+      if (!caFile.isEmpty() && !java.nio.file.Files.isReadable(Path.of(caFile))) {
+        problems.add(ConfigKeys.OAUTH_CIMD_CA_FILE + ": '" + caFile + "' is not a readable file");
+      }
+      return new OAuthOptions(seconds(ConfigKeys.OAUTH_ACCESS_TOKEN_TTL, 1, 86_400),
+          seconds(ConfigKeys.OAUTH_REFRESH_TOKEN_TTL, 1, 31_536_000), seconds(ConfigKeys.OAUTH_CODE_TTL, 1, 600),
+          new ClientMetadataDocuments.Options(bool(ConfigKeys.OAUTH_CIMD_ENABLED),
+              seconds(ConfigKeys.OAUTH_CIMD_TIMEOUT, 1, 60), seconds(ConfigKeys.OAUTH_CIMD_CACHE_TTL, 0, 86_400),
+              bool(ConfigKeys.OAUTH_CIMD_ALLOW_PRIVATE), caFile.isEmpty() ? null : caFile));
     }
 
     private LifecycleOptions deploymentOptions() {

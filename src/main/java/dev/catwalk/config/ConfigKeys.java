@@ -151,6 +151,27 @@ public final class ConfigKeys {
       MCP_REQUEST_TIMEOUT, MCP_IDLE_TIMEOUT, MCP_HANDSHAKE_TIMEOUT, MCP_KEEP_ALIVE, MCP_REPLAY_EVENTS,
       MCP_PENDING_MESSAGES);
 
+  /** OAuth: seconds an access token of the built-in authorization server is good. */
+  public static final String OAUTH_ACCESS_TOKEN_TTL = "CATWALK_OAUTH_ACCESS_TOKEN_TTL";
+  /** OAuth: seconds a refresh token is good (each use rotates it: the new one is good this long again). */
+  public static final String OAUTH_REFRESH_TOKEN_TTL = "CATWALK_OAUTH_REFRESH_TOKEN_TTL";
+  /** OAuth: seconds an authorization code is good. */
+  public static final String OAUTH_CODE_TTL = "CATWALK_OAUTH_CODE_TTL";
+  /** OAuth: whether {@code https} client ids name client ID metadata documents that the gateway fetches. */
+  public static final String OAUTH_CIMD_ENABLED = "CATWALK_OAUTH_CIMD_ENABLED";
+  /** OAuth: seconds a fetch of a client ID metadata document may take. */
+  public static final String OAUTH_CIMD_TIMEOUT = "CATWALK_OAUTH_CIMD_TIMEOUT";
+  /** OAuth: longest time in seconds a fetched client ID metadata document is used before it is fetched again. */
+  public static final String OAUTH_CIMD_CACHE_TTL = "CATWALK_OAUTH_CIMD_CACHE_TTL";
+  /** OAuth: whether client ID metadata documents may be fetched from loopback, private or other non-public addresses. */
+  public static final String OAUTH_CIMD_ALLOW_PRIVATE = "CATWALK_OAUTH_CIMD_ALLOW_PRIVATE";
+  /** OAuth: PEM file of CA certificates trusted, instead of the JVM's, for fetching client ID metadata documents. */
+  public static final String OAUTH_CIMD_CA_FILE = "CATWALK_OAUTH_CIMD_CA_FILE";
+  /** The OAuth keys, in documentation order. */
+  public static final java.util.List<String> OAUTH = java.util.List.of(OAUTH_ACCESS_TOKEN_TTL,
+      OAUTH_REFRESH_TOKEN_TTL, OAUTH_CODE_TTL, OAUTH_CIMD_ENABLED, OAUTH_CIMD_TIMEOUT,
+      OAUTH_CIMD_CACHE_TTL, OAUTH_CIMD_ALLOW_PRIVATE, OAUTH_CIMD_CA_FILE);
+
   /** Base URL of the official MCP Registry or a sub-registry with its API, without the API version. */
   public static final String REGISTRY_URL = "CATWALK_REGISTRY_URL";
   /** Whether the catalog mirrors the registry (the {@code catalogRegistryEnabled} setting overrides it). */
@@ -186,8 +207,8 @@ public final class ConfigKeys {
       LLM_MODEL, GITHUB_TIMEOUT, LLM_TIMEOUT, ANALYSIS_MAX_API_CALLS, ANALYSIS_MAX_FILE_BYTES, FLY_BOOT_TIMEOUT, FLY_HEALTH_TIMEOUT, FLY_WAIT_WINDOW, FLY_POLL_MILLIS, FLY_API_ATTEMPTS,
       FLY_API_BACKOFF_MILLIS,
       REGISTRY_URL, REGISTRY_ENABLED, GLAMA_API_URL, GLAMA_ENABLED, CATALOG_SYNC_INTERVAL, GLAMA_SYNC_INTERVAL),
-      java.util.stream.Stream.concat(MCP.stream(), java.util.stream.Stream.of(MCP_DEPLOYMENT_SHARE, MCP_INITIALIZE_BURST,
-          MCP_INITIALIZE_PER_MINUTE))).toList();
+      java.util.stream.Stream.of(MCP.stream(), java.util.stream.Stream.of(MCP_DEPLOYMENT_SHARE, MCP_INITIALIZE_BURST,
+          MCP_INITIALIZE_PER_MINUTE), OAUTH.stream()).flatMap(s -> s)).toList();
 
   private ConfigKeys() {
   }

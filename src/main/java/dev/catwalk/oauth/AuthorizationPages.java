@@ -31,16 +31,19 @@ public final class AuthorizationPages {
   private final Web web;
   private final Resources resources;
   private final OAuthRepository oauth;
+  private final ClientMetadataDocuments documents;
   private final AccountRepository accounts;
   private final DeploymentRepository deployments;
   private final SignInThrottle throttle;
   private final OAuthOptions options;
 
-  public AuthorizationPages(Web web, Resources resources, OAuthRepository oauth, AccountRepository accounts,
-                            DeploymentRepository deployments, SignInThrottle throttle, OAuthOptions options) {
+  public AuthorizationPages(Web web, Resources resources, OAuthRepository oauth, ClientMetadataDocuments documents,
+                            AccountRepository accounts, DeploymentRepository deployments, SignInThrottle throttle,
+                            OAuthOptions options) {
     this.web = web;
     this.resources = resources;
     this.oauth = oauth;
+    this.documents = documents;
     this.accounts = accounts;
     this.deployments = deployments;
     this.throttle = throttle;
@@ -101,7 +104,7 @@ public final class AuthorizationPages {
       message(ctx, 400, "This link is incomplete", "The application sent no client_id.");
       return;
     }
-    oauth.client(clientId).compose(found -> {
+    documents.lookup(clientId).recover(AuthorizationPages::shown).compose(found -> {
       if (found.isEmpty()) {
         throw new Shown("The application is not registered here (unknown client_id). It should register again.");
       }
@@ -133,6 +136,12 @@ public final class AuthorizationPages {
         ctx.fail(e);
       }
     });
+  }
+
+  /** A client that cannot be used (a bad metadata document) is named on the error page, never redirected to. */
+  private static Future<java.util.Optional<OAuthRepository.Client>> shown(Throwable e) {
+    return Future.failedFuture(e instanceof OAuthError error ? new Shown("The application's identity could not be"
+        + " checked (" + error.code() + "): " + error.getMessage() + ".") : e);
   }
 
   private Future<Request> checked(MultiMap params, OAuthRepository.Client client, String redirectUri) {
@@ -171,11 +180,14 @@ public final class AuthorizationPages {
     String id = OAuthSecrets.shortRandom("");
     ctx.session().put(PENDING + id, request.toJson().encode());
     String target = RedirectUris.cspSource(request.redirectUri());
-    web.render(ctx, 200, "consent.html", Map.of("clientName", request.clientName(), "clientId", request.clientId(),
-            "redirectHost", RedirectUris.displayHost(request.redirectUri()), "deploymentName", request.deploymentName(),
-            "resource", resources.resource(request.deploymentId()), "loopback",
-            RedirectUris.loopback(request.redirectUri()), "request", id),
-        target == null ? List.of() : List.of(target)).onFailure(ctx::fail);
+    Map<String, Object> data = new java.util.HashMap<>(Map.of("clientName", request.clientName(),
+        "clientId", request.clientId(), "redirectHost", RedirectUris.displayHost(request.redirectUri()),
+        "deploymentName", request.deploymentName(), "resource", resources.resource(request.deploymentId()),
+        "loopback", RedirectUris.loopback(request.redirectUri()), "request", id));
+    // a metadata document client: its name is vouched for by whoever controls the document's host
+    data.put("clientHost", ClientMetadataDocuments.isDocumentUrl(request.clientId())
+        ? RedirectUris.displayHost(request.clientId()) : null);
+    web.render(ctx, 200, "consent.html", data, target == null ? List.of() : List.of(target)).onFailure(ctx::fail);
   }
 
   private void decide(RoutingContext ctx) {

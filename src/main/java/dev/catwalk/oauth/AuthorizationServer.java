@@ -13,7 +13,6 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Set;
@@ -39,7 +38,6 @@ public final class AuthorizationServer {
   public static final String REVOKE = "/revoke";
   private static final int MAX_BODY_BYTES = 16 * 1024;
   private static final Set<String> AUTH_METHODS = Set.of("none", "client_secret_basic", "client_secret_post");
-  private static final Set<String> GRANT_TYPES = Set.of("authorization_code", "refresh_token");
 
   private final Resources resources;
   private final OAuthRepository repository;
@@ -91,7 +89,7 @@ public final class AuthorizationServer {
             .add("client_secret_basic"))
         .put("scopes_supported", new JsonArray().add(Resources.MCP_SCOPE))
         .put("authorization_response_iss_parameter_supported", true)
-        .put("client_id_metadata_document_supported", false);
+        .put("client_id_metadata_document_supported", options.documents().enabled());
   }
 
   private void metadata(RoutingContext ctx) {
@@ -107,13 +105,12 @@ public final class AuthorizationServer {
       if (request == null) {
         throw new OAuthError(400, "invalid_client_metadata", "the body must be a JSON object");
       }
-      JsonObject metadata = registeredMetadata(request);
+      JsonObject metadata = ClientMetadata.checked(request, "client_secret_basic", AUTH_METHODS);
       secret = "none".equals(metadata.getString("token_endpoint_auth_method")) ? null
           : OAuthSecrets.random(OAuthSecrets.CLIENT_SECRET);
-      List<String> uris = new ArrayList<>();
-      metadata.getJsonArray("redirect_uris").forEach(u -> uris.add((String) u));
       client = new OAuthRepository.Client(OAuthSecrets.shortRandom(OAuthSecrets.CLIENT_ID),
-          metadata.getString("client_name"), uris, secret == null ? null : Tokens.hash(secret), metadata);
+          metadata.getString("client_name"), ClientMetadata.redirectUris(metadata),
+          secret == null ? null : Tokens.hash(secret), metadata);
     } catch (DecodeException | ClassCastException e) {
       new OAuthError(400, "invalid_client_metadata", "the body must be a JSON object").send(ctx);
       return;
@@ -130,57 +127,6 @@ public final class AuthorizationServer {
       ctx.response().setStatusCode(201).putHeader("Content-Type", "application/json")
           .putHeader("Cache-Control", "no-store").end(body.encode());
     }).onFailure(ctx::fail);
-  }
-
-  /** The metadata kept of a registration request: known fields, checked; RFC 7591 defaults filled in. */
-  private static JsonObject registeredMetadata(JsonObject request) {
-    Object uris = request.getValue("redirect_uris");
-    if (!(uris instanceof JsonArray array) || array.isEmpty() || array.size() > 20) {
-      throw new OAuthError(400, "invalid_redirect_uri", "redirect_uris: one to twenty URIs are required");
-    }
-    for (Object uri : array) {
-      String problem = uri instanceof String s ? RedirectUris.problem(s) : "not a string";
-      if (problem != null || ((String) uri).length() > 2000) {
-        throw new OAuthError(400, "invalid_redirect_uri", "redirect_uris: " + (problem == null ? "too long" : problem));
-      }
-    }
-    String method = text(request, "token_endpoint_auth_method", "client_secret_basic", 40);
-    if (!AUTH_METHODS.contains(method)) {
-      throw new OAuthError(400, "invalid_client_metadata", "token_endpoint_auth_method: none, client_secret_post"
-          + " or client_secret_basic");
-    }
-    JsonArray grants = request.getValue("grant_types") instanceof JsonArray g ? g
-        : new JsonArray().add("authorization_code").add("refresh_token");
-    for (Object grant : grants) {
-      if (!GRANT_TYPES.contains(String.valueOf(grant))) {
-        throw new OAuthError(400, "invalid_client_metadata", "grant_types: authorization_code and refresh_token only");
-      }
-    }
-    JsonArray responses = request.getValue("response_types") instanceof JsonArray r ? r : new JsonArray().add("code");
-    if (!responses.stream().allMatch("code"::equals)) {
-      throw new OAuthError(400, "invalid_client_metadata", "response_types: code only");
-    }
-    JsonObject kept = new JsonObject().put("redirect_uris", array.copy()).put("token_endpoint_auth_method", method)
-        .put("grant_types", grants.copy()).put("response_types", responses.copy());
-    for (String field : List.of("client_name", "client_uri", "logo_uri", "scope", "software_id", "software_version",
-        "application_type")) {
-      String value = text(request, field, null, 500);
-      if (value != null) {
-        kept.put(field, value);
-      }
-    }
-    return kept;
-  }
-
-  private static String text(JsonObject request, String field, String fallback, int max) {
-    Object value = request.getValue(field);
-    if (value == null) {
-      return fallback;
-    }
-    if (!(value instanceof String s) || s.length() > max) {
-      throw new OAuthError(400, "invalid_client_metadata", field + ": a string of at most " + max + " characters");
-    }
-    return s;
   }
 
   private void token(RoutingContext ctx) {

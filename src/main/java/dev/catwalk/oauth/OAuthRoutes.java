@@ -25,6 +25,7 @@ public final class OAuthRoutes {
   private final ProtectedResourceRoutes protectedResources;
   private final AuthorizationServer server;
   private final AuthorizationPages pages;
+  private final ClientMetadataDocuments documents;
   private final dev.catwalk.web.Web web;
   private final Function<UUID, Future<Integer>> endGrantSessions;
 
@@ -40,9 +41,10 @@ public final class OAuthRoutes {
     this.endGrantSessions = endGrantSessions;
     this.web = new dev.catwalk.web.Web(vertx, resources.https());
     this.protectedResources = new ProtectedResourceRoutes(resources, deployments);
+    this.documents = new ClientMetadataDocuments(vertx, options.documents(), oauth);
     this.server = new AuthorizationServer(resources, oauth, options, endGrantSessions::apply);
-    this.pages = new AuthorizationPages(web, resources, oauth, accounts, deployments, SignInThrottle.defaults(),
-        options);
+    this.pages = new AuthorizationPages(web, resources, oauth, documents, accounts, deployments,
+        SignInThrottle.defaults(), options);
   }
 
   /** The page infrastructure (one session store and CSRF secret for every page of this gateway). */
@@ -66,6 +68,11 @@ public final class OAuthRoutes {
   /** Mounts the OAuth token lookup in front of the MCP endpoint at {@code path} (call before the endpoint mounts). */
   public void mountBeforeMcp(Router router, String path) {
     router.route(path).handler(new OAuthBearer(oauth));
+  }
+
+  /** Lets go of what the routes hold outside the pool (the HTTP client of client metadata documents). */
+  public Future<Void> close() {
+    return documents.close();
   }
 
   /** The verticle that carries out the admin commands on accounts and grants (deploy it once). */

@@ -4,6 +4,7 @@ import dev.catwalk.testsupport.ClassResources;
 import dev.catwalk.testsupport.GatewayHarness;
 import dev.catwalk.testsupport.GatewayHarness.Reply;
 import dev.catwalk.testsupport.OAuthTestSupport;
+import dev.catwalk.testsupport.OAuthTestSupport.Authorization;
 import dev.catwalk.testsupport.browser.PageClient;
 import dev.catwalk.testsupport.browser.PageClient.Page;
 import io.modelcontextprotocol.client.McpSyncClient;
@@ -17,9 +18,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
-import java.net.URLDecoder;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -325,38 +323,18 @@ class OAuthFlowTest {
   record Client(String id, String secret) {
   }
 
-  /** The end of an authorization: the consent page seen, and where the browser was sent. */
-  record Authorization(Page consent, URI callback, String verifier, String state) {
-  }
-
   static Client register(JsonArray redirectUris) {
-    Reply registered = gateway.send(HttpMethod.POST, "/register", new JsonObject().put("redirect_uris", redirectUris)
-        .put("token_endpoint_auth_method", "none").put("client_name", "Test client")
-        .put("grant_types", new JsonArray().add("authorization_code").add("refresh_token")), null);
-    assertThat(registered.status()).as(registered.body()).isEqualTo(201);
-    return new Client(registered.json().getString("client_id"), registered.json().getString("client_secret"));
+    JsonObject registered = OAuthTestSupport.register(gateway, redirectUris);
+    return new Client(registered.getString("client_id"), registered.getString("client_secret"));
   }
 
   /** Goes through sign-in and consent with a browser-like client and presses {@code Allow}. */
   static Authorization authorize(Client client, String resource, String redirectUri, PageClient browser) {
-    String verifier = random();
-    String state = random();
-    Page signIn = browser.get(authorizeUrl(client.id(), redirectUri, challenge(verifier), state, resource));
-    assertThat(signIn.status()).as(signIn.body()).isEqualTo(200);
-    Page signedIn = browser.submit(signIn, "form[action=/signin]", Map.of("username", USER, "password", PASSWORD),
-        "button[type=submit]");
-    assertThat(signedIn.status()).as(signedIn.body()).isEqualTo(303);
-    Page consent = browser.follow(signedIn);
-    assertThat(consent.status()).as(consent.body()).isEqualTo(200);
-    Page decided = browser.submit(consent, "form[action=/authorize]", Map.of(), "button[value=allow]");
-    assertThat(decided.status()).as(decided.body()).isEqualTo(303);
-    return new Authorization(consent, decided.location(), verifier, state);
+    return OAuthTestSupport.authorize(gateway.port(), client.id(), resource, redirectUri, browser, USER, PASSWORD);
   }
 
   static URI authorizeUrl(String clientId, String redirectUri, String challenge, String state, String resource) {
-    return URI.create("http://127.0.0.1:" + gateway.port() + "/authorize?" + form(Map.of("response_type", "code",
-        "client_id", clientId, "redirect_uri", redirectUri, "code_challenge", challenge, "code_challenge_method", "S256",
-        "state", state, "scope", "mcp:tools", "resource", resource)));
+    return OAuthTestSupport.authorizeUrl(gateway.port(), clientId, redirectUri, challenge, state, resource);
   }
 
   static Reply token(Map<String, String> fields) {
@@ -373,20 +351,8 @@ class OAuthFlowTest {
         "MCP-Session-Id", session, "MCP-Protocol-Version", "2025-06-18"));
   }
 
-  static String form(Map<String, String> fields) {
-    StringBuilder body = new StringBuilder();
-    fields.forEach((k, v) -> body.append(body.isEmpty() ? "" : "&").append(URLEncoder.encode(k, StandardCharsets.UTF_8))
-        .append('=').append(URLEncoder.encode(v, StandardCharsets.UTF_8)));
-    return body.toString();
-  }
-
   static Map<String, String> query(URI uri) {
-    Map<String, String> values = new HashMap<>();
-    for (String pair : uri.getRawQuery().split("&")) {
-      int eq = pair.indexOf('=');
-      values.put(pair.substring(0, eq), URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-    }
-    return values;
+    return OAuthTestSupport.query(uri);
   }
 
   static String random() {
