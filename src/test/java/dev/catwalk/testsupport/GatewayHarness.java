@@ -43,10 +43,18 @@ public final class GatewayHarness implements AutoCloseable {
 
   /** Starts a gateway on {@code resources}' database; {@code overrides} change raw configuration keys. */
   public static GatewayHarness start(ClassResources resources, Consumer<JsonObject> overrides) {
-    JsonObject raw = TestConfig.raw(TestConfig.libpqUrl(resources.database(), "disable"));
+    return start(resources.vertx(), resources.database(), overrides);
+  }
+
+  /**
+   * Starts a gateway on its own Vert.x instance (as another replica of a fleet would run) on {@code database};
+   * {@code overrides} change raw configuration keys. Closing the harness closes the gateway, not {@code vertx}.
+   */
+  public static GatewayHarness start(Vertx vertx, dev.catwalk.db.DatabaseUrl database, Consumer<JsonObject> overrides) {
+    JsonObject raw = TestConfig.raw(TestConfig.libpqUrl(database, "disable"));
     overrides.accept(raw);
     CatwalkConfig config = CatwalkConfig.from(raw, CatwalkConfig.Purpose.SERVE);
-    return new GatewayHarness(resources.vertx(), Gateway.start(resources.vertx(), config).await());
+    return new GatewayHarness(vertx, Gateway.start(vertx, config).await());
   }
 
   /** Starts a gateway with the test defaults. */
