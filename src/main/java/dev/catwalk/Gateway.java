@@ -16,6 +16,7 @@ import dev.catwalk.crypto.KnownSecrets;
 import dev.catwalk.crypto.SecretBox;
 import dev.catwalk.db.Database;
 import dev.catwalk.db.DatabaseLookup;
+import dev.catwalk.db.DatabaseUrl;
 import dev.catwalk.db.Migrations;
 import dev.catwalk.deploy.Backend;
 import dev.catwalk.deploy.DeploymentLogBook;
@@ -29,6 +30,8 @@ import dev.catwalk.deploy.LocalBackend;
 import dev.catwalk.deploy.RemoteUpstreams;
 import dev.catwalk.deploy.fly.FlyBackend;
 import dev.catwalk.deploy.fly.FlyMachinesClient;
+import dev.catwalk.fleet.FleetLocks;
+import dev.catwalk.fleet.ReplicaId;
 import dev.catwalk.http.AdminAuth;
 import dev.catwalk.http.HealthRoutes;
 import dev.catwalk.http.HttpVerticle;
@@ -122,6 +125,11 @@ public final class Gateway {
     return config;
   }
 
+  /** This gateway's replica id (see {@link ReplicaId}). */
+  public String replica() {
+    return components.replica;
+  }
+
   /** The shared Postgres pool. */
   public Pool pool() {
     return pool;
@@ -212,6 +220,7 @@ public final class Gateway {
     private final McpEndpoint endpoint;
     private final HealthRoutes health;
     private final OAuthRoutes oauth;
+    private final String replica = ReplicaId.of(System.getenv());
     private final List<String> started = new ArrayList<>();
     private final DatabaseLookup.Found database;
     private OpenApiRoute openApi;
@@ -256,6 +265,24 @@ public final class Gateway {
       this.health = new HealthRoutes(vertx, pool, config.databaseUrl());
     }
 
+    /**
+     * The replica's advisory locks, on a direct session.
+     */
+    private FleetLocks fleetLocks() {
+      return new FleetLocks(vertx, directDatabase().toPgConnectOptions(), replica);
+    }
+
+    /** Where the replica's long-lived sessions (advisory locks, LISTEN) connect: the migration URL. */
+    private DatabaseUrl directDatabase() {
+      DatabaseUrl direct = config.migrationDatabaseUrl();
+      if (direct.pgbouncer()) {
+        LOG.warn("the reconciler lock and fleet notifications need a direct database session, but {} is a"
+            + " transaction-pooling proxy: set {} to the direct URL", direct.location(),
+            dev.catwalk.config.ConfigKeys.MIGRATION_DATABASE_URL);
+      }
+      return direct;
+    }
+
     private Future<String> flyToken() {
       String configured = config.serve().fly().apiToken();
       if (configured != null) {
@@ -278,7 +305,8 @@ public final class Gateway {
           .onSuccess(started::add)
           .compose(id -> vertx.deployVerticle(new DeploymentVerticle(deployments, box, backends, logs,
               config.publicUrl(), config.serve().deployments().reconcileInterval(),
-              config.serve().deployments().provisionWait(), config.serve().deployments().limitDefaults())))
+              config.serve().deployments().provisionWait(), config.serve().deployments().limitDefaults(),
+              fleetLocks(), replica)))
           .onSuccess(started::add)
           .compose(id -> vertx.deployVerticle(new AnalysisVerticle(config.serve().analysis(), settings,
               new AnalysisRepository(pool))))

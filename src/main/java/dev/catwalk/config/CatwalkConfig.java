@@ -143,9 +143,14 @@ public record CatwalkConfig(int port, String host, DatabaseUrl databaseUrl, Data
     return values.stream().filter(v -> v != null && !v.isEmpty()).distinct().toList();
   }
 
-  /** This configuration with another database (after resolving a developer database). */
+  /**
+   * This configuration with the database actually used (after resolving a developer database); a migration
+   * URL given apart is kept when {@code database} is the configured one.
+   */
   public CatwalkConfig withDatabase(DatabaseUrl database) {
-    return new CatwalkConfig(port, host, database, database, poolSize, migrateOnStart, encryptionKey,
+    DatabaseUrl migrations = database.equals(databaseUrl) && migrationDatabaseUrl != null ? migrationDatabaseUrl
+        : database;
+    return new CatwalkConfig(port, host, database, migrations, poolSize, migrateOnStart, encryptionKey,
         previousEncryptionKey, adminToken, publicUrl, shutdownTimeout, httpInstances, home, serve, relay);
   }
 

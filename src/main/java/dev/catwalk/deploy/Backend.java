@@ -62,8 +62,11 @@ public interface Backend {
     return null;
   }
 
-  /** Removes resources this backend made for deployments that no longer exist. */
-  default Future<Void> sweep(java.util.function.Predicate<java.util.UUID> exists) {
+  /**
+   * Removes resources this backend made for deployments that no longer exist; {@code exists} is asked about each
+   * deployment only after its resources were listed (a deployment being created meanwhile then counts).
+   */
+  default Future<Void> sweep(java.util.function.Function<java.util.UUID, Future<Boolean>> exists) {
     return Future.succeededFuture();
   }
 

@@ -52,6 +52,10 @@ public final class DeploymentRepository {
       + " updated_at = now() WHERE id = $1 AND deleted_at IS NULL";
   static final String UPDATE_BACKEND_STATE = "UPDATE deployments SET backend_state = $2, updated_at = now()"
       + " WHERE id = $1 AND deleted_at IS NULL";
+  static final String REQUEST_PROVISIONING = "UPDATE deployments SET provision_wanted = true"
+      + " WHERE id = $1 AND deleted_at IS NULL";
+  static final String CLAIM_PROVISIONING = "UPDATE deployments SET provision_wanted = false"
+      + " WHERE id = $1 AND provision_wanted AND desired_state = 'running' AND deleted_at IS NULL";
   static final String MARK_DELETED = "UPDATE deployments SET status = 'deleted', desired_state = 'deleted',"
       + " deleted_at = now(), version = version + 1, updated_at = now() WHERE id = $1 AND deleted_at IS NULL";
   static final String DELETE_SECRETS = "DELETE FROM deployment_secrets WHERE deployment_id = $1";
@@ -191,6 +195,29 @@ public final class DeploymentRepository {
     return pool.withTransaction(tx -> tx.preparedQuery(MARK_DELETED).execute(Tuple.of(id))
         .compose(rows -> rows.rowCount() == 0 ? Future.succeededFuture(false)
             : deleteDependents(tx, id, actor).map(true)));
+  }
+
+  /**
+   * Asks for the deployment to be provisioned (after it was restarted or its definition changed): whichever
+   * replica gets to it first claims it with {@link #claimProvisioning}.
+   */
+  public Future<Void> requestProvisioning(UUID id) {
+    return pool.preparedQuery(REQUEST_PROVISIONING).execute(Tuple.of(id)).mapEmpty();
+  }
+
+  /**
+   * Claims an asked-for provisioning of a deployment that should run, and records in the audit trail which
+   * replica took it on; false when there is none to claim (another replica took it, or it should not run).
+   */
+  public Future<Boolean> claimProvisioning(UUID id, String replica) {
+    return pool.withTransaction(tx -> tx.preparedQuery(CLAIM_PROVISIONING).execute(Tuple.of(id))
+        .compose(rows -> rows.rowCount() == 0 ? Future.succeededFuture(false)
+            : audit(tx, "system", "provisioning.claimed", id, new JsonObject().put("replica", replica)).map(true)));
+  }
+
+  /** Records in the audit trail that a replica provisions a deployment again to repair it (reconciliation). */
+  public Future<Void> recordRepair(UUID id, String replica) {
+    return audit(pool, "system", "provisioning.repair", id, new JsonObject().put("replica", replica));
   }
 
   /** Records what the backend needs to find the deployment's resources again. */

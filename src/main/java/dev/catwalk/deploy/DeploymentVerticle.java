@@ -11,6 +11,7 @@ import dev.catwalk.BusCommands;
 import dev.catwalk.crypto.SecretBox;
 import dev.catwalk.crypto.Tokens;
 import dev.catwalk.error.Failures;
+import dev.catwalk.fleet.FleetLocks;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
@@ -59,6 +60,8 @@ public final class DeploymentVerticle extends VerticleBase {
   private final Duration reconcileInterval;
   private final Duration provisionWait;
   private final DeploymentLimits.Defaults limitDefaults;
+  private final FleetLocks locks;
+  private final String replica;
   private final List<MessageConsumer<JsonObject>> consumers = new ArrayList<>();
   private Reconciler reconciler;
   private long reconcileTimer = -1;
@@ -67,10 +70,13 @@ public final class DeploymentVerticle extends VerticleBase {
    * @param provisionWait how long create and restart wait for provisioning before answering with
    *                      the status reached so far
    * @param limitDefaults the limits of deployments that set none
+   * @param locks         this replica's advisory locks (started and closed with this verticle): the periodic
+   *                      reconciliation runs only while it holds the reconciler lock
+   * @param replica       this replica's id (recorded with the provisionings it does)
    */
   public DeploymentVerticle(DeploymentRepository repository, SecretBox box, Map<String, Backend> backends,
                             DeploymentLogs logs, String publicUrl, Duration reconcileInterval, Duration provisionWait,
-                            DeploymentLimits.Defaults limitDefaults) {
+                            DeploymentLimits.Defaults limitDefaults, FleetLocks locks, String replica) {
     this.repository = repository;
     this.box = box;
     this.backends = Map.copyOf(backends);
@@ -79,11 +85,13 @@ public final class DeploymentVerticle extends VerticleBase {
     this.reconcileInterval = reconcileInterval;
     this.provisionWait = provisionWait;
     this.limitDefaults = limitDefaults;
+    this.locks = locks;
+    this.replica = replica;
   }
 
   @Override
   public Future<?> start() {
-    reconciler = new Reconciler(vertx, repository, box, backends, logs, reconcileInterval);
+    reconciler = new Reconciler(vertx, repository, box, backends, logs, reconcileInterval, locks, replica);
     bind(Addresses.DEPLOYMENTS_CREATE, this::create);
     bind(Addresses.DEPLOYMENTS_GET, this::get);
     bind(Addresses.DEPLOYMENTS_LIST, this::list);
@@ -100,13 +108,20 @@ public final class DeploymentVerticle extends VerticleBase {
     consumers.add(vertx.eventBus().consumer(Addresses.DEPLOYMENTS_UPSTREAM, this::upstreamObserved));
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList())
         .onSuccess(v -> reconcileTimer = vertx.setPeriodic(reconcileInterval.toMillis(), t -> reconciler.reconcile()))
-        .onSuccess(v -> reconciler.reconcile());
+        .onSuccess(v -> locks.leadershipHandler(this::leadership).start());
+  }
+
+  /** A pass as soon as this replica becomes the reconciler (at start when it is the only one). */
+  private void leadership(boolean held) {
+    if (held) {
+      reconciler.reconcile();
+    }
   }
 
   @Override
   public Future<?> stop() {
     vertx.cancelTimer(reconcileTimer);
-    return Future.all(consumers.stream().map(MessageConsumer::unregister).toList());
+    return Future.all(consumers.stream().map(MessageConsumer::unregister).toList()).eventually(locks::close);
   }
 
   private void bind(String address, Function<Message<JsonObject>, Future<?>> handler) {
@@ -240,8 +255,13 @@ public final class DeploymentVerticle extends VerticleBase {
     boolean rerun = (body.containsKey("config") || body.containsKey("version"))
         && Deployment.RUNNING.equals(deployment.desiredState());
     return checked.compose(v -> repository.change(change, actor(message)).recover(e -> duplicateName(e, name)))
-        .compose(v -> rerun ? provisionWithin(deployment.id()) : load(deployment.id()))
+        .compose(v -> rerun ? rerun(deployment.id()) : load(deployment.id()))
         .map(this::view);
+  }
+
+  /** After a change of configuration or version: the deployment is provisioned again. */
+  private Future<Deployment> rerun(UUID id) {
+    return repository.requestProvisioning(id).compose(v -> provisionWithin(id));
   }
 
   private Future<JsonObject> delete(Message<JsonObject> message) {
@@ -259,6 +279,7 @@ public final class DeploymentVerticle extends VerticleBase {
   private Future<JsonObject> restart(Message<JsonObject> message) {
     UUID id = id(message.body(), "id");
     return load(id).compose(d -> repository.setDesiredState(id, Deployment.RUNNING, actor(message)))
+        .compose(v -> repository.requestProvisioning(id))
         .compose(v -> reconciler.endSessions(id, null))
         .compose(v -> provisionWithin(id))
         .map(deployment -> view(deployment));
@@ -267,7 +288,7 @@ public final class DeploymentVerticle extends VerticleBase {
   private Future<JsonObject> stopDeployment(Message<JsonObject> message) {
     UUID id = id(message.body(), "id");
     return load(id).compose(d -> repository.setDesiredState(id, Deployment.STOPPED, actor(message)))
-        .compose(v -> load(id)).compose(reconciler::stopNow)
+        .compose(v -> reconciler.stopNow(id))
         .compose(v -> load(id)).map(deployment -> view(deployment));
   }
 
@@ -327,7 +348,7 @@ public final class DeploymentVerticle extends VerticleBase {
   }
 
   private Future<Deployment> provisionWithin(UUID id) {
-    Future<Deployment> provisioning = load(id).compose(reconciler::provision);
+    Future<Void> provisioning = reconciler.provisionRequested(id);
     return Future.any(provisioning, vertx.timer(Math.max(1, provisionWait.toMillis()))).compose(v -> load(id));
   }
 

@@ -47,8 +47,9 @@ public final class GatewayHarness implements AutoCloseable {
   }
 
   /**
-   * Starts a gateway on {@code database} (one a test made for itself with {@link TestDatabase#create}, for
-   * example: gateways with other encryption keys need their own); {@code overrides} change raw configuration keys.
+   * Starts a gateway on its own Vert.x instance (as another replica of a fleet would run) on {@code database} (one a
+   * test made for itself with {@link TestDatabase#create}, for example: gateways with other encryption keys need their
+   * own); {@code overrides} change raw configuration keys. Closing the harness closes the gateway, not {@code vertx}.
    */
   public static GatewayHarness start(Vertx vertx, dev.catwalk.db.DatabaseUrl database, Consumer<JsonObject> overrides) {
     JsonObject raw = TestConfig.raw(TestConfig.libpqUrl(database, "disable"));

@@ -29,7 +29,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.function.Predicate;
+import java.util.function.Function;
 
 /**
  * The {@code fly} backend: each deployment gets its own Fly app (its own secrets and private
@@ -161,7 +161,7 @@ public final class FlyBackend implements Backend {
   }
 
   @Override
-  public Future<Void> sweep(Predicate<UUID> exists) {
+  public Future<Void> sweep(Function<UUID, Future<Boolean>> exists) {
     return client.appNames(options.org()).compose(names -> {
       List<Future<Void>> removals = new ArrayList<>();
       for (String name : names) {
@@ -179,27 +179,33 @@ public final class FlyBackend implements Backend {
   }
 
   /** Deletes an app whose Machines all belong to deployments that no longer exist (and at least one does). */
-  private Future<Void> sweepApp(String app, Predicate<UUID> exists) {
+  private Future<Void> sweepApp(String app, Function<UUID, Future<Boolean>> exists) {
     return client.allMachines(app).compose(machines -> {
-          boolean orphaned = !machines.isEmpty() && machines.stream().allMatch(m -> orphan(m, exists));
-          if (!orphaned) {
-            return Future.succeededFuture();
-          }
-          LOG.info("removing Fly app {}: its deployment no longer exists", app);
-          return client.deleteApp(app);
-        });
+      List<UUID> owners = machines.stream().map(FlyBackend::owner).toList();
+      if (owners.isEmpty() || owners.contains(null)) {
+        return Future.succeededFuture();
+      }
+      return Future.all(owners.stream().distinct().map(exists).toList()).compose(found -> {
+        if (found.list().contains(Boolean.TRUE)) {
+          return Future.succeededFuture();
+        }
+        LOG.info("removing Fly app {}: its deployment no longer exists", app);
+        return client.deleteApp(app);
+      });
+    });
   }
 
-  private static boolean orphan(JsonObject machine, Predicate<UUID> exists) {
+  /** The deployment a Machine was made for, or null when it names none. */
+  private static UUID owner(JsonObject machine) {
     String owner = machine.getJsonObject("config", new JsonObject()).getJsonObject("metadata", new JsonObject())
         .getString(DEPLOYMENT_KEY);
     if (owner == null) {
-      return false;
+      return null;
     }
     try {
-      return !exists.test(UUID.fromString(owner));
+      return UUID.fromString(owner);
     } catch (IllegalArgumentException e) {
-      return false;
+      return null;
     }
   }
 
