@@ -25,6 +25,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -158,6 +159,8 @@ class ConsoleBrowserTest {
       axe.check(browser, "admin-catalog");
       browser.open("/users");
       axe.check(browser, "admin-users");
+      browser.open("/settings");
+      axe.check(browser, "admin-settings");
       browser.open("/deployments/00000000-0000-0000-0000-000000000000");
       axe.check(browser, "admin-not-found");
 
@@ -177,11 +180,91 @@ class ConsoleBrowserTest {
       } finally {
         browser.driver().manage().window().setSize(new Dimension(1280, 1000));
       }
+      assertThat(browser.driver().findElements(By.cssSelector("#audit, a[href='/settings'], a[href='/users']")))
+          .as("a member sees no audit trail, settings or users").isEmpty();
       browser.open("/users");
       assertThat(browser.find("h1").getText()).isEqualTo("Administrators only");
       axe.check(browser, "member-refused");
+      browser.open("/settings");
+      assertThat(browser.find("h1").getText()).isEqualTo("Administrators only");
     } finally {
       assertThat(gateway.admin(HttpMethod.DELETE, "/api/deployments/" + id, null).status()).isEqualTo(200);
+      signInAs(ADMIN, PASSWORD);
+    }
+  }
+
+  @Test
+  void settingsAreWriteOnlyAndTheServersErrorIsShownNextToTheField() {
+    String token = "ghp_console-settings-token-never-shown";
+    signedIn();
+    browser.click("a[href='/settings']");
+    WebElement github = browser.find("#setting-githubToken");
+    assertThat(github.getDomAttribute("placeholder")).isEqualTo("not set");
+    github.sendKeys(token);
+    new Select(browser.find("#setting-catalogGlamaEnabled")).selectByValue("false");
+    browser.click("#save-settings");
+    browser.until(d -> browser.find(".flash").getText().equals("Saved: catalogGlamaEnabled, githubToken."));
+    assertThat(browser.find("#setting-githubToken").getDomAttribute("placeholder")).isEqualTo("set — type to replace");
+    assertThat(browser.find("#setting-githubToken").getDomProperty("value")).isEmpty();
+    assertThat(browser.driver().getPageSource()).doesNotContain(token);
+    JsonObject stored = settings();
+    assertThat(stored.getJsonObject("githubToken").getString("source")).isEqualTo("database");
+    assertThat(stored.getJsonObject("catalogGlamaEnabled").getValue("value")).isEqualTo(false);
+    assertThat(stored.getJsonObject("catalogGlamaEnabled").getString("source")).isEqualTo("database");
+
+    browser.find("#setting-flyApiToken").sendKeys("   ");
+    browser.click("#save-settings");
+    browser.until(d -> !browser.find("#setting-flyApiToken-error").getText().isBlank());
+    assertThat(browser.find("#setting-flyApiToken-error").getText()).contains("non-empty string");
+    assertThat(browser.find("#setting-flyApiToken").getDomAttribute("aria-describedby"))
+        .contains("setting-flyApiToken-error");
+    assertThat(settings().getJsonObject("flyApiToken").getBoolean("set")).isFalse();
+    axe.check(browser, "admin-settings-error");
+
+    browser.click("#setting-githubToken-clear");
+    new Select(browser.find("#setting-catalogGlamaEnabled")).selectByValue("");
+    browser.click("#save-settings");
+    browser.until(d -> browser.find(".flash").getText().equals("Saved: catalogGlamaEnabled, githubToken."));
+    assertThat(settings().getJsonObject("githubToken").getBoolean("set")).isFalse();
+    assertThat(settings().getJsonObject("catalogGlamaEnabled").getString("source")).isEqualTo("configuration");
+    assertThat(gateway.admin(HttpMethod.GET, "/api/deployments", null).body()).doesNotContain(token);
+  }
+
+  /** {@code GET /api/settings} by setting name. */
+  private static JsonObject settings() {
+    JsonObject byName = new JsonObject();
+    gateway.admin(HttpMethod.GET, "/api/settings", null).json().getJsonArray("settings").stream()
+        .map(JsonObject.class::cast).forEach(s -> byName.put(s.getString("name"), s));
+    return byName;
+  }
+
+  @Test
+  void anAdminChangesARoleAndTheSignedInUserFollowsIt() {
+    String user = "kim";
+    String password = "a long password for kim 7";
+    assertThat(gateway.admin(HttpMethod.POST, "/api/accounts", new JsonObject().put("username", user)
+        .put("password", password).put("role", "member")).status()).isEqualTo(201);
+    try {
+      signInAs(ADMIN, PASSWORD);
+      browser.open("/users");
+      assertThat(browser.driver().findElements(By.cssSelector("#user-grace-role"))).as("not one's own role").isEmpty();
+      new Select(browser.find("#user-kim-role")).selectByValue("admin");
+      browser.click("button[aria-label='Change the role of kim']");
+      browser.until(d -> browser.find(".flash").getText().equals("kim is now an admin."));
+      assertThat(new Select(browser.find("#user-kim-role")).getFirstSelectedOption().getText()).isEqualTo("admin");
+
+      signInAs(user, password);
+      browser.open("/users");
+      assertThat(browser.find("h1").getText()).isEqualTo("Users");
+      assertThat(gateway.admin(HttpMethod.PATCH, "/api/accounts/" + user, new JsonObject().put("role", "member"))
+          .status()).isEqualTo(200);
+      browser.open("/users");
+      assertThat(browser.find("h1").getText()).as("the demotion applies to the open session").isEqualTo("Administrators only");
+      browser.open("/");
+      assertThat(browser.find("h1").getText()).isEqualTo("Deployments");
+      assertThat(browser.driver().findElements(By.cssSelector("a[href='/users'], a[href='/settings']"))).isEmpty();
+    } finally {
+      gateway.admin(HttpMethod.DELETE, "/api/accounts/" + user, null);
       signInAs(ADMIN, PASSWORD);
     }
   }
@@ -258,8 +341,13 @@ class ConsoleBrowserTest {
     axe.check(browser, "console-deployment");
 
     String id = url.substring(url.lastIndexOf('/') + 1);
+    browser.open("/");
+    String sessions = "[data-sessions-of='" + id + "']";
+    assertThat(browser.find(sessions).getText()).isEqualTo("0");
     try (McpSyncClient mcp = gateway.mcpClient(id, token)) {
       assertThat(GatewayHarness.call(mcp, "get_env", Map.of("name", "SECRET_TOKEN"))).isEqualTo(SECRET);
+      browser.until(d -> browser.find(sessions).getText().equals("1"));
+      axe.check(browser, "console-list-live-session");
       browser.open("/deployments/" + id);
       browser.click("button.end-session");
       browser.until(d -> browser.find(".flash").getText().equals("Session ended."));
@@ -273,6 +361,11 @@ class ConsoleBrowserTest {
     axe.check(browser, "console-list");
 
     browser.open("/deployments/" + id);
+    List<String> audit = browser.driver().findElements(By.cssSelector("#audit tbody tr")).stream()
+        .map(WebElement::getText).toList();
+    assertThat(audit).anyMatch(row -> row.contains("console:" + ADMIN) && row.contains("deployment.created"))
+        .anyMatch(row -> row.contains("admin") && row.contains("desired.stopped"));
+    assertThat(String.join("\n", audit)).doesNotContain(SECRET);
     browser.type("#confirm", "browser-fixture").click("#delete");
     browser.until(d -> browser.path().equals("/"));
     assertThat(browser.find(".flash").getText()).isEqualTo("Deleted browser-fixture.");
