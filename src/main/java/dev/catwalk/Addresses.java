@@ -85,7 +85,7 @@ public final class Addresses {
   public static final String CATALOG_STATUS = "catwalk.catalog.status";
   /** Start a sync now: body {@code {source?}}; reply the status at once (the sync runs on); 400 unknown source. */
   public static final String CATALOG_SYNC = "catwalk.catalog.sync";
-  /** Fact (publish): body {@code {names: [setting]}} after {@code PUT /api/settings} changed settings. */
+  /** Fact (publish): body {@code {names: [setting]}} after {@link #ADMIN_SETTINGS_UPDATE} changed settings. */
   public static final String SETTINGS_CHANGED = "catwalk.settings.changed";
 
   /** End MCP sessions on this node: body {@code {deploymentId?, tokenId?}} (all given fields must match); reply {@code {ended}}. */
@@ -115,6 +115,14 @@ public final class Addresses {
   public static final String ADMIN_GRANTS_LIST = "catwalk.admin.grants.list";
   /** Admin: body {@code {deploymentId, grantId}}; revokes an OAuth grant and ends its sessions; reply {@code {revoked, sessionsEnded}}; 404. */
   public static final String ADMIN_GRANTS_REVOKE = "catwalk.admin.grants.revoke";
+  /** Admin: body {@code {id}}; reply the account {@code {id, username, role}}; 404. */
+  public static final String ADMIN_ACCOUNTS_GET = "catwalk.admin.accounts.get";
+  /** Admin: body {@code {username, role}} (admin or member); reply the account; 400, 404, 409 for the last admin. */
+  public static final String ADMIN_ACCOUNTS_ROLE = "catwalk.admin.accounts.role";
+  /** Admin: body {@code {}}; reply {@code {settings: [{name, set, source, environmentVariable, value?}]}}, never a secret value. */
+  public static final String ADMIN_SETTINGS_GET = "catwalk.admin.settings.get";
+  /** Admin: body {@code {name: value | true | false | null, …}}; sets or clears stored settings; reply as {@link #ADMIN_SETTINGS_GET}; 400. */
+  public static final String ADMIN_SETTINGS_UPDATE = "catwalk.admin.settings.update";
   /** The addresses the admin bridge lets through (a regular expression). */
   public static final String ADMIN_ADDRESS_PATTERN = "catwalk\\.admin\\..+";
 

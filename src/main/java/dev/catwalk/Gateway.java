@@ -11,6 +11,7 @@ import dev.catwalk.catalog.CatalogVerticle;
 import dev.catwalk.config.CatwalkConfig;
 import dev.catwalk.config.SettingsRepository;
 import dev.catwalk.config.SettingsRoutes;
+import dev.catwalk.config.SettingsVerticle;
 import dev.catwalk.crypto.KeyCanary;
 import dev.catwalk.crypto.KnownSecrets;
 import dev.catwalk.crypto.SecretBox;
@@ -301,6 +302,8 @@ public final class Gateway {
           .onSuccess(started::add)
           .compose(id -> vertx.deployVerticle(oauth.adminVerticle()))
           .onSuccess(started::add)
+          .compose(id -> vertx.deployVerticle(new SettingsVerticle(settings)))
+          .onSuccess(started::add)
           .compose(id -> vertx.deployVerticle(new DeploymentLogBook(config.serve().deployments().logLines())))
           .onSuccess(started::add)
           .compose(id -> vertx.deployVerticle(new DeploymentVerticle(deployments, box, backends, logs,
@@ -347,7 +350,7 @@ public final class Gateway {
       DeploymentRoutes.mount(vertx, router);
       AnalysisRoutes.mount(vertx, router);
       CatalogRoutes.mount(vertx, router);
-      SettingsRoutes.mount(router, settings, vertx.eventBus());
+      SettingsRoutes.mount(vertx, router);
       AdminRoutes.mount(vertx, router);
       OAuthRoutes.mountAdmin(vertx, router);
       this.router = router;

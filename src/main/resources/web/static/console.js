@@ -6,6 +6,12 @@ function liveStatus() {
   const badges = document.querySelectorAll('[data-status-of]');
   if (badges.length === 0 || !window.EventSource) return;
   const events = new EventSource('/events');
+  events.addEventListener('sessions', (event) => {
+    const counts = JSON.parse(event.data);
+    document.querySelectorAll('[data-sessions-of]').forEach((cell) => {
+      cell.textContent = String(counts[cell.getAttribute('data-sessions-of')] || 0);
+    });
+  });
   events.addEventListener('status', (event) => {
     const fact = JSON.parse(event.data);
     document.querySelectorAll('[data-status-of="' + CSS.escape(fact.id) + '"]').forEach((badge) => {

@@ -37,9 +37,12 @@ import java.util.UUID;
 public final class ConsoleRoutes {
 
   /** The paths of console pages (for {@link Web#protect}). */
-  public static final String PATHS = "^/(|events|deployments(/.*)?|catalog(/.*)?|users(/.*)?)$";
+  public static final String PATHS = "^/(|events|deployments(/.*)?|catalog(/.*)?|users(/.*)?|settings)$";
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
   private static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
+  /** How often an open event stream looks at the open-session counts (sent when they change). */
+  private static final Duration SESSION_COUNTS = Duration.ofSeconds(2);
+  private static final int AUDIT_EVENTS = 50;
   private static final String FLASH = "catwalk.console.flash";
   private static final String DRAFT = "catwalk.console.draft";
   private static final String ADMIN = "admin";
@@ -79,6 +82,7 @@ public final class ConsoleRoutes {
     router.post("/deployments/:id/config").handler(admin(this::updateConfig));
     new CatalogPages(this).mount(router);
     new UserPages(this).mount(router);
+    new SettingsPages(this).mount(router);
   }
 
   /** A form whose CSRF token is missing or stale (another tab, a page open too long): a page that says what to do. */
@@ -94,17 +98,39 @@ public final class ConsoleRoutes {
 
   // ---- plumbing
 
+  /**
+   * Runs {@code handler} for a signed-in operator whose account still exists, with the role the account has now (a
+   * role changed or an account removed since sign-in takes effect on the next request); else to the sign-in page.
+   */
   Handler signedIn(Handler handler) {
     return ctx -> {
       SignedIn user = SignedIn.of(ctx);
       if (user == null) {
-        String next = ctx.request().path();
-        ctx.response().setStatusCode(303)
-            .putHeader("Location", "/signin?next=" + URLEncoder.encode(next, StandardCharsets.UTF_8)).end();
+        toSignIn(ctx);
         return;
       }
-      handler.handle(ctx);
+      ask(ctx, Addresses.ADMIN_ACCOUNTS_GET, new JsonObject().put("id", user.accountId().toString()))
+          .onSuccess(account -> {
+            if (!account.getString("role").equals(user.role())) {
+              user.withRole(account.getString("role")).keep(ctx);
+            }
+            handler.handle(ctx);
+          })
+          .onFailure(e -> {
+            if (status(e) == 404) {
+              SignedIn.signOut(ctx);
+              toSignIn(ctx);
+            } else {
+              failed(ctx, e);
+            }
+          });
     };
+  }
+
+  private static void toSignIn(RoutingContext ctx) {
+    String next = ctx.request().path();
+    ctx.response().setStatusCode(303)
+        .putHeader("Location", "/signin?next=" + URLEncoder.encode(next, StandardCharsets.UTF_8)).end();
   }
 
   Handler admin(Handler handler) {
@@ -216,18 +242,48 @@ public final class ConsoleRoutes {
     });
   }
 
-  /** Server-sent events: every {@link Addresses#DEPLOYMENTS_STATUS} fact as an event {@code status}. */
+  /**
+   * Server-sent events: every {@link Addresses#DEPLOYMENTS_STATUS} fact as an event {@code status}, and the open
+   * sessions per deployment on this node as an event {@code sessions} ({@code {id: count}}) whenever they change.
+   */
   private void events(RoutingContext ctx) {
     HttpServerResponse response = ctx.response().setChunked(true)
         .putHeader("Content-Type", "text/event-stream; charset=utf-8").putHeader("Cache-Control", "no-store");
     response.write("retry: 3000\n\n");
     MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(Addresses.DEPLOYMENTS_STATUS,
         fact -> response.write("event: status\ndata: " + fact.body().encode() + "\n\n"));
-    long timer = vertx.setPeriodic(KEEP_ALIVE.toMillis(), t -> response.write(": keep-alive\n\n"));
+    long keepAlive = vertx.setPeriodic(KEEP_ALIVE.toMillis(), t -> response.write(": keep-alive\n\n"));
+    SessionCounts counts = new SessionCounts(ctx, response);
+    long sessions = vertx.setPeriodic(1, SESSION_COUNTS.toMillis(), t -> counts.poll());
     response.closeHandler(v -> {
+      counts.closed = true;
       consumer.unregister();
-      vertx.cancelTimer(timer);
+      vertx.cancelTimer(keepAlive);
+      vertx.cancelTimer(sessions);
     });
+  }
+
+  /** One event stream's view of the open-session counts: what it sent last (touched on the stream's context only). */
+  private final class SessionCounts {
+    private final RoutingContext ctx;
+    private final HttpServerResponse response;
+    private String last;
+    private boolean closed;
+
+    SessionCounts(RoutingContext ctx, HttpServerResponse response) {
+      this.ctx = ctx;
+      this.response = response;
+    }
+
+    void poll() {
+      sessionCounts(ctx).onSuccess(counts -> {
+        String now = new JsonObject(new java.util.TreeMap<>(counts)).encode();
+        if (!closed && !now.equals(last)) {
+          last = now;
+          response.write("event: sessions\ndata: " + now + "\n\n");
+        }
+      });
+    }
   }
 
   private void logs(RoutingContext ctx) {
@@ -254,7 +310,10 @@ public final class ConsoleRoutes {
     Future<JsonObject> deployment = ask(ctx, Addresses.DEPLOYMENTS_GET, new JsonObject().put("id", id));
     Future<JsonObject> sessions = ask(ctx, Addresses.ADMIN_SESSIONS_LIST, new JsonObject().put("deploymentId", id));
     Future<JsonObject> grants = ask(ctx, Addresses.ADMIN_GRANTS_LIST, new JsonObject().put("deploymentId", id));
-    Future.all(deployment, sessions, grants).onSuccess(all -> {
+    boolean admin = ADMIN.equals(SignedIn.of(ctx).role());
+    Future<JsonObject> audit = admin ? ask(ctx, Addresses.DEPLOYMENTS_LOGS, new JsonObject().put("id", id)
+        .put("limit", AUDIT_EVENTS)) : Future.succeededFuture(new JsonObject());
+    Future.all(deployment, sessions, grants, audit).onSuccess(all -> {
       JsonObject d = deployment.result();
       Map<String, Object> data = new HashMap<>();
       data.put("d", plain(d));
@@ -273,8 +332,27 @@ public final class ConsoleRoutes {
       shown.putAll(typed);
       data.put("fields", ConfigForm.fields(d.getJsonObject("configSchema"), shown, secretSet, null, errors.config()));
       data.put("configError", errors.unplaced(List.of()));
+      data.put("audit", auditRows(audit.result().getJsonArray("events", new JsonArray())));
       render(ctx, status, "deployment.html", data);
     }).onFailure(e -> failed(ctx, e));
+  }
+
+  /** The audit trail as rows: when, who, what, and the detail as compact JSON (empty when there is none). */
+  private static List<Map<String, Object>> auditRows(JsonArray events) {
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (Object item : events) {
+      JsonObject event = (JsonObject) item;
+      Object detail = event.getValue("detail");
+      String text = detail instanceof JsonObject json && json.isEmpty() || detail == null ? ""
+          : detail instanceof JsonObject json ? json.encode() : String.valueOf(detail);
+      Map<String, Object> row = new HashMap<>();
+      row.put("at", event.getString("at"));
+      row.put("actor", event.getString("actor"));
+      row.put("action", event.getString("action"));
+      row.put("detail", text);
+      rows.add(row);
+    }
+    return rows;
   }
 
   private void createToken(RoutingContext ctx) {

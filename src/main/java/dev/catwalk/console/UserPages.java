@@ -1,6 +1,7 @@
 package dev.catwalk.console;
 
 import dev.catwalk.Addresses;
+import dev.catwalk.oauth.Account;
 import dev.catwalk.web.SignedIn;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -12,9 +13,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Operator accounts in the console (admins only): {@code /users} lists them, adds one and removes one, through
- * the {@link Addresses#ADMIN_ACCOUNTS_LIST}, {@link Addresses#ADMIN_ACCOUNTS_ADD} and
- * {@link Addresses#ADMIN_ACCOUNTS_REMOVE} commands (removing revokes the account's grants and ends their sessions).
+ * Operator accounts in the console (admins only): {@code /users} lists them, adds one, changes one's role and removes
+ * one, through the {@link Addresses#ADMIN_ACCOUNTS_LIST}, {@link Addresses#ADMIN_ACCOUNTS_ADD},
+ * {@link Addresses#ADMIN_ACCOUNTS_ROLE} and {@link Addresses#ADMIN_ACCOUNTS_REMOVE} commands (removing revokes the
+ * account's grants and ends their sessions). Not oneself: another administrator does that.
  */
 final class UserPages {
 
@@ -25,12 +27,17 @@ final class UserPages {
   }
 
   void mount(Router router) {
-    router.get("/users").handler(console.admin(ctx -> page(ctx, 200, Map.of(), FieldErrors.NONE)));
+    router.get("/users").handler(console.admin(ctx -> page(ctx, 200, Map.of(), FieldErrors.NONE, Map.of())));
     router.post("/users").handler(console.admin(this::add));
     router.post("/users/:username/remove").handler(console.admin(this::remove));
+    router.post("/users/:username/role").handler(console.admin(this::changeRole));
   }
 
-  private void page(RoutingContext ctx, int status, Map<String, String> typed, FieldErrors errors) {
+  /**
+   * @param roleErrors what the server said about a role change, by user name
+   */
+  private void page(RoutingContext ctx, int status, Map<String, String> typed, FieldErrors errors,
+                    Map<String, String> roleErrors) {
     console.ask(ctx, Addresses.ADMIN_ACCOUNTS_LIST, new JsonObject()).onSuccess(reply -> {
       Map<String, Object> data = new HashMap<>();
       data.put("accounts", ConsoleRoutes.plain(reply.getJsonArray("accounts", new JsonArray())));
@@ -40,6 +47,7 @@ final class UserPages {
       data.put("roleError", errors.of("role"));
       data.put("error", errors.unplaced(List.of("username", "password", "role")));
       data.put("me", SignedIn.of(ctx).username());
+      data.put("roleErrors", roleErrors);
       console.render(ctx, status, "users.html", data);
     }).onFailure(e -> console.failed(ctx, e));
   }
@@ -61,7 +69,31 @@ final class UserPages {
         typed.put("role", body.getString("role"));
         FieldErrors errors = FieldErrors.parse(e.getMessage());
         page(ctx, status, typed, errors.byField().isEmpty() && status == 409
-            ? new FieldErrors(Map.of("username", e.getMessage()), null) : errors);
+            ? new FieldErrors(Map.of("username", e.getMessage()), null) : errors, Map.of());
+      } else {
+        console.failed(ctx, e);
+      }
+    });
+  }
+
+  private void changeRole(RoutingContext ctx) {
+    String username = ctx.pathParam("username");
+    if (username.equals(SignedIn.of(ctx).username())) {
+      console.flash(ctx, "You cannot change your own role here: ask another administrator.");
+      ConsoleRoutes.redirect(ctx, "/users");
+      return;
+    }
+    String role = ctx.request().getFormAttribute("role");
+    JsonObject body = new JsonObject().put("username", username).put("role", role == null ? "" : role);
+    console.ask(ctx, Addresses.ADMIN_ACCOUNTS_ROLE, body).onSuccess(account -> {
+      console.flash(ctx, account.getString("username") + " is now " + (Account.ADMIN.equals(account.getString("role"))
+          ? "an admin." : "a member."));
+      ConsoleRoutes.redirect(ctx, "/users");
+    }).onFailure(e -> {
+      int status = ConsoleRoutes.status(e);
+      if (status == 400 || status == 409) {
+        String message = FieldErrors.parse(e.getMessage()).of("role");
+        page(ctx, status, Map.of(), FieldErrors.NONE, Map.of(username, message == null ? e.getMessage() : message));
       } else {
         console.failed(ctx, e);
       }

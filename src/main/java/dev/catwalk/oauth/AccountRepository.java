@@ -69,6 +69,38 @@ public final class AccountRepository {
             })));
   }
 
+  /**
+   * Gives an account another role, with an audit event by {@code actor}; completes with the account, or empty when
+   * there is no such account. Fails with 400 for a bad role and 409 when it would leave no administrator (the admin
+   * rows are locked first, so two demotions at once cannot both pass).
+   */
+  public Future<Optional<Account>> changeRole(String username, String role, String actor) {
+    if (!Account.ADMIN.equals(role) && !Account.MEMBER.equals(role)) {
+      return Future.failedFuture(new dev.catwalk.error.BadRequestException("role: admin or member"));
+    }
+    String name = normalize(username) == null ? "" : normalize(username);
+    return pool.withTransaction(tx -> tx.query("SELECT username FROM accounts WHERE role = 'admin' FOR UPDATE").execute()
+        .compose(admins -> {
+          List<String> names = new java.util.ArrayList<>();
+          admins.forEach(row -> names.add(row.getString("username")));
+          if (Account.MEMBER.equals(role) && names.equals(List.of(name))) {
+            return Future.failedFuture(new dev.catwalk.error.ConflictException(
+                "role: " + name + " is the last administrator; make another account an admin first"));
+          }
+          return tx.preparedQuery("UPDATE accounts SET role = $2 WHERE username = $1 RETURNING id, username, role")
+              .execute(Tuple.of(name, role));
+        })
+        .compose(rows -> {
+          if (rows.size() == 0) {
+            return Future.succeededFuture(Optional.<Account>empty());
+          }
+          Account account = account(rows.iterator().next());
+          return tx.preparedQuery("INSERT INTO audit_events (actor, action, detail) VALUES ($1, 'account.role', $2)")
+              .execute(Tuple.of(actor, new io.vertx.core.json.JsonObject().put("username", name).put("role", role)))
+              .map(Optional.of(account));
+        }));
+  }
+
   /** Every account, by name. */
   public Future<List<Account>> list() {
     return pool.query("SELECT id, username, role FROM accounts ORDER BY username").execute()

@@ -272,7 +272,7 @@ public final class AuthorizationPages {
   /** Where a sign-in may lead: the authorization endpoint, the account page or a console page of this gateway, nothing else. */
   private static String safeNext(String next) {
     if (next != null && (next.startsWith(AuthorizationServer.AUTHORIZE + "?") || next.equals("/account")
-        || next.matches("/(deployments|catalog|users)?(/[A-Za-z0-9/_-]*)?"))
+        || next.matches("/(deployments|catalog|users|settings)?(/[A-Za-z0-9/_-]*)?"))
         && !next.contains("\\") && !next.contains("\r") && !next.contains("\n")) {
       return next;
     }

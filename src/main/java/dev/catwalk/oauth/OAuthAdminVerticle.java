@@ -41,6 +41,10 @@ public final class OAuthAdminVerticle extends VerticleBase {
     bind(Addresses.ADMIN_ACCOUNTS_REMOVE, this::remove);
     bind(Addresses.ADMIN_ACCOUNTS_LIST, m -> accounts.list().map(list -> new JsonObject().put("accounts",
         new JsonArray(list.stream().map(Account::toJson).toList()))));
+    bind(Addresses.ADMIN_ACCOUNTS_GET, m -> accounts.find(uuid(m.body(), "id", "no such account")).compose(found ->
+        found.isPresent() ? Future.succeededFuture(found.get().toJson())
+            : Future.failedFuture(new dev.catwalk.error.NotFoundException("no such account"))));
+    bind(Addresses.ADMIN_ACCOUNTS_ROLE, this::changeRole);
     bind(Addresses.ADMIN_GRANTS_LIST, m -> oauth.grants(uuid(m.body(), "deploymentId", "no such deployment"))
         .map(list -> new JsonObject().put("grants", new JsonArray(list))));
     bind(Addresses.ADMIN_GRANTS_REVOKE, this::revoke);
@@ -57,6 +61,15 @@ public final class OAuthAdminVerticle extends VerticleBase {
     dev.catwalk.error.Validation.rejectUnknownFields(body, "", List.of("username", "password", "role"));
     return accounts.create(text(body, "username"), text(body, "password"), body.getValue("role") == null
         ? Account.MEMBER : text(body, "role")).map(Account::toJson);
+  }
+
+  private Future<JsonObject> changeRole(Message<JsonObject> message) {
+    JsonObject body = message.body();
+    dev.catwalk.error.Validation.rejectUnknownFields(body, "", List.of("username", "role"));
+    String actor = message.headers().get(Addresses.ACTOR_HEADER);
+    return accounts.changeRole(text(body, "username"), text(body, "role"), actor == null ? "system" : actor)
+        .compose(changed -> changed.isPresent() ? Future.succeededFuture(changed.get().toJson())
+            : Future.failedFuture(new dev.catwalk.error.NotFoundException("no such account")));
   }
 
   private Future<JsonObject> remove(Message<JsonObject> message) {

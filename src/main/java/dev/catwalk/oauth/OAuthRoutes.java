@@ -86,6 +86,8 @@ public final class OAuthRoutes {
         new JsonObject(), 200));
     router.post("/api/accounts").handler(ctx -> BusRequests.send(vertx, ctx, Addresses.ADMIN_ACCOUNTS_ADD,
         BusRequests.jsonBody(ctx), 201));
+    router.patch("/api/accounts/:username").handler(ctx -> BusRequests.send(vertx, ctx, Addresses.ADMIN_ACCOUNTS_ROLE,
+        BusRequests.jsonBody(ctx).put("username", ctx.pathParam("username")), 200));
     router.delete("/api/accounts/:username").handler(ctx -> BusRequests.send(vertx, ctx,
         Addresses.ADMIN_ACCOUNTS_REMOVE, new JsonObject().put("username", ctx.pathParam("username")), 200));
     router.get("/api/deployments/:id/grants").handler(ctx -> BusRequests.send(vertx, ctx, Addresses.ADMIN_GRANTS_LIST,

@@ -34,6 +34,16 @@ public record SignedIn(UUID accountId, String username, String role) {
     session.put(ACCOUNT, accountId.toString()).put(USERNAME, username).put(ROLE, role);
   }
 
+  /** The same operator with another role (the account's role changed since sign-in). */
+  public SignedIn withRole(String newRole) {
+    return new SignedIn(accountId, username, newRole);
+  }
+
+  /** Keeps this operator on the request's session as it is (no new session id: the account is the same). */
+  public void keep(RoutingContext ctx) {
+    ctx.session().put(ACCOUNT, accountId.toString()).put(USERNAME, username).put(ROLE, role);
+  }
+
   /** Ends the session of this request. */
   public static void signOut(RoutingContext ctx) {
     if (ctx.session() != null) {

@@ -145,6 +145,56 @@ class ConsolePagesTest {
   }
 
   @Test
+  void theSettingsPageNeverShowsASecretAndAMemberCannotReachIt() {
+    String token = "ghp_settings-page-secret-42";
+    assertThat(gateway.admin(HttpMethod.PUT, "/api/settings", new JsonObject().put("githubToken", token)).status())
+        .isEqualTo(200);
+    try {
+      PageClient client = new PageClient();
+      Page page = signIn(client, "root", "/settings");
+      assertThat(page.status()).isEqualTo(200);
+      assertThat(page.body()).doesNotContain(token);
+      assertThat(page.header("Content-Security-Policy")).contains("script-src 'self'").doesNotContain("unsafe");
+      Element github = page.document().selectFirst("#setting-githubToken");
+      assertThat(github.attr("type")).isEqualTo("password");
+      assertThat(github.attr("value")).isEmpty();
+      assertThat(github.attr("placeholder")).isEqualTo("set — type to replace");
+      assertThat(page.document().select("form.settings-form input[name=" + dev.catwalk.web.Web.CSRF_FIELD + "]"))
+          .hasSize(1);
+
+      Page refused = client.post(url("/settings"), Map.of("s.githubToken", "replaced-without-token"));
+      assertThat(refused.status()).as("no CSRF token").isEqualTo(403);
+      Page tooLong = client.submit(page, "form.settings-form", Map.of("s.openrouterApiKey", "k".repeat(5000)), null);
+      assertThat(tooLong.status()).isEqualTo(400);
+      assertThat(tooLong.document().selectFirst("#setting-openrouterApiKey-error").text()).contains("4096");
+      assertThat(tooLong.body()).doesNotContain("kkkkkkkkkk").doesNotContain(token);
+
+      PageClient member = new PageClient();
+      Page list = signIn(member, "mia", "/");
+      assertThat(list.document().select("a[href='/settings']")).isEmpty();
+      assertThat(member.get(url("/settings")).status()).isEqualTo(403);
+      String csrf = list.document().select("input[name=" + dev.catwalk.web.Web.CSRF_FIELD + "]").first().attr("value");
+      assertThat(member.post(url("/settings"), Map.of(dev.catwalk.web.Web.CSRF_FIELD, csrf, "s.githubToken", "x"))
+          .status()).isEqualTo(403);
+      assertThat(member.post(url("/users/root/role"), Map.of(dev.catwalk.web.Web.CSRF_FIELD, csrf, "role", "member"))
+          .status()).isEqualTo(403);
+      assertThat(gateway.admin(HttpMethod.GET, "/api/accounts", null).body()).contains("\"username\":\"root\",\"role\":\"admin\"");
+    } finally {
+      gateway.admin(HttpMethod.PUT, "/api/settings", new JsonObject().putNull("githubToken"));
+    }
+  }
+
+  @Test
+  void aRoleTheServerRefusesIsShownNextToThatUsersRole() {
+    PageClient client = new PageClient();
+    Page users = signIn(client, "root", "/users");
+    Page refused = client.submit(users, "form[action='/users/mia/role']", Map.of("role", "owner"), null);
+    assertThat(refused.status()).isEqualTo(400);
+    assertThat(refused.document().selectFirst("#user-mia-role-error").text()).isEqualTo("admin or member");
+    assertThat(refused.document().select("form[action='/users/root/role']")).as("not one's own role").isEmpty();
+  }
+
+  @Test
   void anAdminAddsAndRemovesUsersAndAMemberCannot() {
     PageClient client = new PageClient();
     Page users = signIn(client, "root", "/users");

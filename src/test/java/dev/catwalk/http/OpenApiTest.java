@@ -262,7 +262,8 @@ class OpenApiTest {
    * their stylesheet (see docs/web.md).
    */
   private static final List<String> PROTOCOL_AND_PAGES = List.of("/.well-known/", "/register", "/token", "/revoke",
-      "/authorize", "/signin", "/signout", "/account", "/static/", "/events", "/deployments/", "/catalog", "/users");
+      "/authorize", "/signin", "/signout", "/account", "/static/", "/events", "/deployments/", "/catalog", "/users",
+      "/settings");
 
   /** A route's path as OpenAPI writes it: {@code /api/deployments/:id} is {@code /api/deployments/{id}}. */
   private static String openApiPath(Route route) {

@@ -73,6 +73,43 @@ class AccountAdminTest {
   }
 
   @Test
+  void aRoleChangesButNeverLeavesNoAdministratorAndIsAudited() {
+    for (String[] account : new String[][] {{"ruth", "admin"}, {"otto", "member"}}) {
+      assertThat(gateway.admin(HttpMethod.POST, "/api/accounts", new JsonObject().put("username", account[0])
+          .put("password", "a long enough password").put("role", account[1])).status()).isEqualTo(201);
+    }
+    try {
+      Reply promoted = gateway.admin(HttpMethod.PATCH, "/api/accounts/otto", new JsonObject().put("role", "admin"));
+      assertThat(promoted.status()).as(promoted.body()).isEqualTo(200);
+      assertThat(promoted.json().getString("role")).isEqualTo("admin");
+      assertThat(gateway.admin(HttpMethod.PATCH, "/api/accounts/ruth", new JsonObject().put("role", "member")).status())
+          .isEqualTo(200);
+      Reply last = gateway.admin(HttpMethod.PATCH, "/api/accounts/otto", new JsonObject().put("role", "member"));
+      assertThat(last.status()).as("otto is the last admin").isEqualTo(409);
+      assertThat(last.json().getString("detail")).contains("last administrator");
+      assertThat(gateway.admin(HttpMethod.PATCH, "/api/accounts/otto", new JsonObject().put("role", "owner")).status())
+          .isEqualTo(400);
+      assertThat(gateway.admin(HttpMethod.PATCH, "/api/accounts/otto", new JsonObject().put("role", "admin")
+          .put("password", "x")).status()).isEqualTo(400);
+      assertThat(gateway.admin(HttpMethod.PATCH, "/api/accounts/nobody", new JsonObject().put("role", "admin")).status())
+          .isEqualTo(404);
+      assertThat(gateway.send(HttpMethod.PATCH, "/api/accounts/otto", new JsonObject().put("role", "member"), null)
+          .status()).isEqualTo(401);
+      JsonObject roles = new JsonObject();
+      gateway.admin(HttpMethod.GET, "/api/accounts", null).json().getJsonArray("accounts").stream()
+          .map(JsonObject.class::cast).forEach(a -> roles.put(a.getString("username"), a.getString("role")));
+      assertThat(roles.getMap()).containsEntry("otto", "admin").containsEntry("ruth", "member");
+      assertThat(gateway.gateway().pool().query("SELECT actor, detail->>'username' AS who, detail->>'role' AS role"
+          + " FROM audit_events WHERE action = 'account.role' ORDER BY id").execute().await().stream()
+          .map(row -> row.getString("actor") + " " + row.getString("who") + " " + row.getString("role")).toList())
+          .containsExactly("admin otto admin", "admin ruth member");
+    } finally {
+      gateway.admin(HttpMethod.DELETE, "/api/accounts/ruth", null);
+      gateway.admin(HttpMethod.DELETE, "/api/accounts/otto", null);
+    }
+  }
+
+  @Test
   void theRestApiManagesAccountsForTheAdminTokenOnly() {
     Reply created = gateway.admin(HttpMethod.POST, "/api/accounts", new JsonObject().put("username", "linus")
         .put("password", "a long enough password"));
