@@ -1,5 +1,6 @@
 package dev.catwalk.deploy;
 
+import dev.catwalk.config.ConfigKeys;
 import dev.catwalk.mcp.Runner;
 import dev.catwalk.testsupport.ClassResources;
 import dev.catwalk.testsupport.GatewayHarness;
@@ -100,12 +101,21 @@ class UpstreamFailureTest {
     }
   }
 
+  /**
+   * The executable vanishes between provisioning and the first session. A reconciliation pass that saw it gone
+   * would mark the deployment failed first (also right, but not what this test is about), so this gateway's
+   * periodic pass is an hour away and the deployment is made after the pass it runs on becoming the reconciler
+   * has listed the deployments.
+   */
   @Test
   void aServerThatCannotBeStartedIsNamed(@TempDir Path dir) throws Exception {
     Path script = dir.resolve("server.sh");
     Files.writeString(script, "#!/bin/sh\nexit 0\n");
     script.toFile().setExecutable(true);
-    try (LogCapture log = LogCapture.begin(); GatewayHarness gateway = GatewayHarness.start(resources)) {
+    try (LogCapture log = LogCapture.begin(); GatewayHarness gateway = GatewayHarness.start(resources,
+        raw -> raw.put(ConfigKeys.RECONCILE_INTERVAL, 3600))) {
+      GatewayHarness.eventually(() -> log.lines().stream().anyMatch(line -> line.contains("holds the reconciler lock")),
+          "the gateway becomes the reconciler and starts its first pass");
       JsonObject deployment = createCommand(gateway, "vanished", script.toString());
       String id = deployment.getString("id");
       Files.delete(script);

@@ -50,6 +50,9 @@ class TokenLifetimeTest {
       Reply opened = gateway.mcpInitialize(deploymentId, access);
       assertThat(opened.status()).as("a fresh token opens a session").isEqualTo(200);
       String session = opened.headers().get("MCP-Session-Id");
+      Reply initialized = sessionRequest(gateway, deploymentId, session, access, new JsonObject().put("jsonrpc", "2.0")
+          .put("method", "notifications/initialized"));
+      assertThat(initialized.status()).as("the handshake ends as a client ends it").isEqualTo(202);
 
       GatewayHarness.eventually(() -> ping(gateway, deploymentId, session, access).status() == 401,
           "the access token expires and its session refuses it", DEADLINE);
@@ -135,9 +138,18 @@ class TokenLifetimeTest {
   }
 
   private static Reply ping(GatewayHarness gateway, String deploymentId, String session, String token) {
-    return gateway.send(HttpMethod.POST, "/api/mcp/" + deploymentId, new JsonObject().put("jsonrpc", "2.0").put("id", 7)
-            .put("method", "ping"), "Bearer " + token, Map.of("Accept", "application/json, text/event-stream",
-        "MCP-Session-Id", session, "MCP-Protocol-Version", "2025-06-18"));
+    return sessionRequest(gateway, deploymentId, session, token, new JsonObject().put("jsonrpc", "2.0").put("id", 7)
+        .put("method", "ping"));
+  }
+
+  /**
+   * A message on an open session. The fixture server (MCP Java SDK) answers nothing before
+   * {@code notifications/initialized}, so a ping sent before it waits for good.
+   */
+  private static Reply sessionRequest(GatewayHarness gateway, String deploymentId, String session, String token,
+      JsonObject message) {
+    return gateway.send(HttpMethod.POST, "/api/mcp/" + deploymentId, message, "Bearer " + token,
+        Map.of("Accept", "application/json, text/event-stream", "MCP-Session-Id", session, "MCP-Protocol-Version", "2025-06-18"));
   }
 
   private static Reply token(GatewayHarness gateway, Map<String, String> fields) {
